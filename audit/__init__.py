@@ -1,0 +1,50 @@
+"""The practice-audit and supervision toolkit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from audit.config import PROJECT_ROOT, flask_config, read_settings
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the application: read settings, then wire extensions, blueprints and hooks."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(flask_config(read_settings()))
+    app.config.update(config or {})
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    from audit import cli, errors, templating
+    from audit.admin import admin
+    from audit.auth import auth, login
+    from audit.cases import cases
+    from audit.extensions import csrf, db, migrate
+    from audit.home import home
+    from audit.security import headers, sessions
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login.init_app(app)
+    sessions.init_app(app)
+    headers.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    with app.app_context():
+        from audit.database import configure_engine
+
+        configure_engine(db.engine)
+
+    for blueprint in (auth, home, admin, cases):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,108 @@
+"""Admin screens for cases: list, add, change, and import from CSV."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from audit.access import requires
+from audit.admin import admin
+from audit.domain import case_import, people
+from audit.domain import cases as case_data
+from audit.domain.access_log import record_access
+from audit.extensions import db
+from audit.models import Case, PlanType, Role, Team, User
+from forms.admin import CaseForm, CaseImportForm
+
+
+@admin.route("/cases")
+@requires(Role.ADMIN)
+def cases() -> str:
+    page = case_data.case_page(
+        team_id=request.args.get("team", type=int),
+        page=request.args.get("page", 1, type=int) or 1,
+        search=request.args.get("q", "")[:40],
+        plan_type=request.args.get("plan_type", ""),
+    )
+    return render_template("admin/cases.html", page=page, plan_types=list(PlanType), title="Manage cases")
+
+
+def _edit_case(case: Case | None) -> str | Response:
+    form = CaseForm(teams=people.all_teams(), workers=people.users_for_admin(include_inactive=False))
+    if case is not None and not form.showing_saved_values:
+        form.reference.data = case.reference
+        form.team.data = str(case.team_id)
+        form.worker.data = str(case.worker_id or "")
+        form.plan_type.data = case.plan_type
+        for name in ("age_band", "gender", "ethnicity", "religion", "disability"):
+            getattr(form, name).data = getattr(case, name) or ""
+    if form.validate_on_submit():
+        details = case_data.CaseDetails(
+            reference=form.reference.data,
+            team=db.session.get(Team, int(form.team.data)),
+            worker=db.session.get(User, int(form.worker.data)) if form.worker.data else None,
+            plan_type=PlanType(form.plan_type.data),
+            age_band=form.age_band.data,
+            gender=form.gender.data,
+            ethnicity=form.ethnicity.data,
+            religion=form.religion.data,
+            disability=form.disability.data,
+        )
+        try:
+            saved = case_data.save_case(case, details)
+        except case_data.DuplicateCaseError as error:
+            form.reference.errors.append(str(error))
+        else:
+            record_access(current_user.id, "create" if case is None else "update", "case", saved.id, saved.id)
+            db.session.commit()
+            flash(f"Case {saved.reference} saved.", "success")
+            return redirect(url_for("admin.cases"))
+    title = "Add a case" if case is None else f"Change case {case.reference}"
+    return render_template("admin/case_form.html", form=form, case=case, title=title, nav_section="admin.cases")
+
+
+@admin.route("/cases/new", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def new_case() -> str | Response:
+    return _edit_case(None)
+
+
+@admin.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def edit_case(case_id: int) -> str | Response:
+    case = db.get_or_404(Case, case_id)
+    if request.method == "GET":
+        record_access(current_user.id, "view", "case", case.id, case.id)
+        db.session.commit()
+    return _edit_case(case)
+
+
+@admin.route("/cases/import", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def import_cases() -> str | Response:
+    form = CaseImportForm()
+    result = None
+    if form.validate_on_submit():
+        limit = current_app.config["MAX_UPLOAD_BYTES"]
+        content = form.file.data.read(limit + 1)
+        if len(content) > limit:
+            form.file.errors.append(f"The selected file must be smaller than {limit // (1024 * 1024)} MB")
+        else:
+            result = case_import.import_cases(content)
+            if result.ok:
+                db.session.commit()
+                current_app.logger.info("User %s imported %d cases", current_user.id, result.imported)
+                message = f"{result.imported} cases imported."
+                if result.ignored_columns:
+                    message += f" These columns were ignored and not stored: {', '.join(result.ignored_columns)}."
+                flash(message, "success")
+                return redirect(url_for("admin.cases"))
+            db.session.rollback()
+            form.file.errors.append(
+                f"The file has {len(result.errors)} problem{'s' if len(result.errors) != 1 else ''}. "
+                "No cases were imported. Correct the file and upload it again."
+            )
+    return render_template(
+        "admin/import_cases.html", form=form, result=result, title="Import cases", nav_section="admin.cases"
+    )

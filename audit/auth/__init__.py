@@ -1,0 +1,3 @@
+from audit.auth.views import auth
+
+__all__ = ["auth"]

@@ -1,0 +1,81 @@
+"""Command-line tasks: create a user, seed a synthetic demo council."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+
+from audit.domain import demo, people
+from audit.extensions import db
+from audit.models import Role
+from audit.security.passwords import password_problem
+
+
+def _read_password(from_stdin: bool, email: str) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password, email)
+    if problem:
+        raise click.ClickException(problem)
+    return password
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="Email address the user signs in with.")
+@click.option("--name", required=True, help="Full name.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--team", default=None, help="Team name (required unless a role is admin, leader or moderator).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+def create_user_command(email: str, name: str, roles: tuple[str, ...], team: str | None, password_stdin: bool) -> None:
+    """Create a user. Refuses if the email address is already in use."""
+    if people.user_by_email(email) is not None:
+        raise click.ClickException(
+            f"A user with the email address {email.strip().lower()} already exists; nothing was changed."
+        )
+    team_row = None
+    if team:
+        team_row = people.team_by_name(team)
+        if team_row is None:
+            raise click.ClickException(f"There is no team called {team!r}.")
+    elif not {Role(role) for role in roles} & {Role.ADMIN, Role.LEADER, Role.MODERATOR}:
+        raise click.ClickException("Give a --team: only admins, leaders and moderators can work without one.")
+    password = _read_password(password_stdin, email)
+    user = people.create_user(
+        email=email, name=name, roles=[Role(role) for role in roles], password=password, team=team_row
+    )
+    db.session.commit()
+    click.echo(f"Created {user.email} ({', '.join(user.role_labels)}).")
+
+
+@click.command("seed-demo")
+@click.option("--cases", default=200, show_default=True, help="How many synthetic cases the demo council should have.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed, for a reproducible council.")
+def seed_demo_command(cases: int, seed: int) -> None:
+    """Create a synthetic council: teams, a user for every role, and cases. Safe to run again."""
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException(
+            "seed-demo creates accounts with a published password; it will not run in production."
+        )
+    accounts = demo.seed(cases=cases, seed=seed)
+    db.session.commit()
+    click.echo("\nDemo accounts (synthetic data only). Password for every account: " + demo.DEMO_PASSWORD + "\n")
+    width = max(len(account.email) for account in accounts)
+    for account in accounts:
+        click.echo(f"  {account.email.ljust(width)}  {account.roles:<22} {account.team}")
+    click.echo("")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,89 @@
+"""Cases: a child's case reference, team, allocated worker and aggregate-only fields."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from audit.extensions import db
+from audit.models import Case, PlanType, Team, User
+
+PAGE_SIZE = 50
+
+
+class DuplicateCaseError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: Sequence[Case]
+    total: int
+    page: int
+    pages: int
+
+
+def normalise_reference(reference: str) -> str:
+    return "".join(reference.split()).upper()
+
+
+def case_by_reference(reference: str) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.reference == normalise_reference(reference)))
+
+
+def case_page(*, team_id: int | None, page: int = 1, search: str = "", plan_type: str = "") -> CasePage:
+    """One page of cases, with team and worker, in a fixed number of queries."""
+    query = select(Case)
+    if team_id is not None:
+        query = query.where(Case.team_id == team_id)
+    if search:
+        query = query.where(Case.reference.contains(normalise_reference(search), autoescape=True))
+    if plan_type in {plan.value for plan in PlanType}:
+        query = query.where(Case.plan_type == plan_type)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    cases = db.session.scalars(
+        query.options(selectinload(Case.team), selectinload(Case.worker))
+        .order_by(Case.reference)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return CasePage(cases=cases, total=total, page=page, pages=pages)
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    reference: str
+    team: Team
+    worker: User | None
+    plan_type: PlanType
+    age_band: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    religion: str | None = None
+    disability: str | None = None
+
+
+def save_case(case: Case | None, details: CaseDetails) -> Case:
+    reference = normalise_reference(details.reference)
+    clash = case_by_reference(reference)
+    if clash is not None and clash is not case:
+        raise DuplicateCaseError(f"A case with the reference {reference} already exists")
+    if case is None:
+        case = Case(reference=reference, team=details.team, plan_type=details.plan_type.value)
+        db.session.add(case)
+    case.reference = reference
+    case.team = details.team
+    case.worker = details.worker
+    case.plan_type = details.plan_type.value
+    case.age_band = details.age_band or None
+    case.gender = details.gender or None
+    case.ethnicity = details.ethnicity or None
+    case.religion = details.religion or None
+    case.disability = details.disability or None
+    db.session.flush()
+    return case

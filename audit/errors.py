@@ -1,0 +1,52 @@
+"""Error pages in the service's style; no stack trace ever reaches a user."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from audit.extensions import db
+
+TITLES = {
+    400: "Sorry, there is a problem with the request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "Sorry, there is a problem with the request",
+    413: "The file or form you sent is too large",
+}
+
+
+def _render(status: int, title: str | None = None, detail: str | None = None) -> tuple[str, int]:
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=title or TITLES.get(status, "Sorry, there is a problem"),
+            detail=detail,
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+        megabytes = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        return _render(
+            413,
+            detail=f"Files must be smaller than {megabytes} MB. Split the file into smaller files and upload each one.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return _render(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        return _render(
+            500,
+            title="Sorry, there is a problem with the service",
+            detail="Try again later. What you last saved is safe.",
+        )

@@ -1,0 +1,54 @@
+"""What the service records about its own use: failed sign-ins and access to children's records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from audit.clock import utcnow
+from audit.extensions import db
+
+
+class SignInFailure(db.Model):
+    """One failed sign-in, counted per email address whether or not an account has it."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_email_at", "email", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessLogEntry(db.Model):
+    """Who viewed, changed or exported a child-linked record, and when."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PreservedForm(db.Model):
+    """What a user posted when their session or CSRF token had expired, kept until they return.
+
+    The data may contain evidence about a child, so it is held like any record (not in a cookie),
+    bound to the user, and deleted once restored or after a day.
+    """
+
+    __tablename__ = "preserved_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(500))
+    data: Mapped[str]  # JSON list of [name, value] pairs, passwords and CSRF tokens removed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

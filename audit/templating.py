@@ -1,0 +1,74 @@
+"""Jinja set-up: GOV.UK Frontend macros, the service's globals, and small display filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from audit.access import rule_for
+from audit.models import Role
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{format_date(value)} at {value:%H:%M}"
+
+
+def form_error_list(form: Any) -> list[dict[str, str]]:
+    """The error summary's entries: each field's first error, linked to the field."""
+    items = []
+    for field in form:
+        if field.errors and isinstance(field.errors, list):
+            anchor = getattr(field, "error_anchor", None) or field.id
+            items.append({"text": field.errors[0], "href": f"#{anchor}"})
+    items.extend({"text": error, "href": "#main-content"} for error in form.form_errors)
+    return items
+
+
+def can_use(endpoint: str) -> bool:
+    """Whether the signed-in user may open an endpoint: navigation shows only what works."""
+    rule = rule_for(endpoint)
+    return rule is not None and rule.allows(current_user)
+
+
+def _globals() -> dict[str, object]:
+    return {
+        "service_name": current_app.config["SERVICE_NAME"],
+        "council_name": current_app.config["COUNCIL_NAME"],
+        "idle_timeout_seconds": int(current_app.config["IDLE_TIMEOUT"].total_seconds()),
+        "Role": Role,
+        "can_use": can_use,
+        "form_error_list": form_error_list,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.template_folder),  # type: ignore[arg-type]
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.context_processor(_globals)
+    WTFormsHelpers(app)

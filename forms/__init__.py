@@ -1,0 +1,1 @@
+"""WTForms classes, by area. Fields render with GOV.UK Frontend macros."""

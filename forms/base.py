@@ -1,0 +1,29 @@
+"""The base for every form: it refills itself with what the user posted before their session
+or CSRF token expired (see audit.preserve), so no view has to remember to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from audit.preserve import restored_formdata
+
+
+class Form(FlaskForm):
+    restored: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if "formdata" not in kwargs and request.method == "GET" and current_user.is_authenticated:
+            kept = restored_formdata(current_user.id)
+            if kept is not None:
+                kwargs["formdata"] = kept
+                self.restored = True
+        super().__init__(*args, **kwargs)
+
+    @property
+    def showing_saved_values(self) -> bool:
+        """True when the fields hold what was posted (a failed submit or restored data)."""
+        return self.is_submitted() or self.restored
