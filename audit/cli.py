@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from audit.domain import demo, people
 from audit.extensions import db
@@ -37,6 +38,7 @@ def _read_password(from_stdin: bool, email: str) -> str:
 )
 @click.option("--team", default=None, help="Team name (required unless a role is admin, leader or moderator).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@with_appcontext
 def create_user_command(email: str, name: str, roles: tuple[str, ...], team: str | None, password_stdin: bool) -> None:
     """Create a user. Refuses if the email address is already in use."""
     if people.user_by_email(email) is not None:
@@ -61,6 +63,7 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], team: str
 @click.command("seed-demo")
 @click.option("--cases", default=200, show_default=True, help="How many synthetic cases the demo council should have.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for a reproducible council.")
+@with_appcontext
 def seed_demo_command(cases: int, seed: int) -> None:
     """Create a synthetic council: teams, a user for every role, and cases. Safe to run again."""
     if current_app.config["APP_ENV"] == "production":

@@ -90,10 +90,11 @@ def change_password() -> str | Response:
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append("Your current password is not correct")
         else:
-            people.set_password(current_user, form.new_password.data)
+            user = current_user._get_current_object()
+            people.set_password(user, form.new_password.data)
             db.session.commit()
             # Other sessions have ended; this one carries on with the new token.
-            _start_session(current_user)
+            _start_session(user)
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)

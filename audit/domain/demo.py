@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from audit.domain import people
 from audit.extensions import db
 from audit.models import Case, PlanType, Role, ServiceArea, Team, User
 from audit.models.cases import AGE_BANDS, DISABILITY, ETHNICITIES, GENDERS, RELIGIONS
+from audit.security.passwords import hash_password
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_DOMAIN = "demo.example"
@@ -111,8 +113,14 @@ def _ensure_team(name: str, area_name: str, areas: dict[str, ServiceArea]) -> Te
 def _ensure_user(email: str, name: str, roles: tuple[Role, ...], team: Team | None) -> User:
     user = people.user_by_email(email)
     if user is None:
-        user = people.create_user(email=email, name=name, roles=roles, password=DEMO_PASSWORD, team=team)
+        user = people.create_user(email=email, name=name, roles=roles, password_hash=_demo_hash(), team=team)
     return user
+
+
+@cache
+def _demo_hash() -> str:
+    # One argon2id hash for every demo account: hashing is deliberately slow (~90 ms each).
+    return hash_password(DEMO_PASSWORD)
 
 
 def seed(*, cases: int = 200, seed: int = 2026) -> list[DemoAccount]:

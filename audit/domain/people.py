@@ -97,7 +97,18 @@ def workers_in_team(team_id: int) -> Sequence[User]:
     return db.session.scalars(select(User).where(User.team_id == team_id, User.active).order_by(User.name)).all()
 
 
-def create_user(*, email: str, name: str, roles: Iterable[Role], password: str, team: Team | None = None) -> User:
+def create_user(
+    *,
+    email: str,
+    name: str,
+    roles: Iterable[Role],
+    password: str | None = None,
+    password_hash: str | None = None,
+    team: Team | None = None,
+) -> User:
+    """Create a user from a password, or from a hash computed once for many users (demo data)."""
+    if (password is None) == (password_hash is None):
+        raise TypeError("give exactly one of password and password_hash")
     email = throttle.normalise_email(email)
     if user_by_email(email) is not None:
         raise DuplicateError(f"A user with the email address {email} already exists")
@@ -105,7 +116,7 @@ def create_user(*, email: str, name: str, roles: Iterable[Role], password: str, 
         email=email,
         name=" ".join(name.split()),
         team=team,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password or ""),
         password_changed_at=utcnow(),
     )
     set_roles(user, roles)

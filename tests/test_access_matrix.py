@@ -1,0 +1,115 @@
+"""Every endpoint is classified for access, and every role gets what the classification says.
+
+Adding a route without a row here fails `test_every_endpoint_is_classified`; a row whose rule
+differs from the view's declared rule fails `test_declared_rules_match_the_matrix`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from audit.access import rule_for
+from audit.models import Role
+from tests.pages import assert_well_formed_page
+
+ANON = "signed out"
+ROLES = [ANON, *Role]
+PUBLIC = "public"
+SIGNED_IN = "signed in"
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    url: str  # may use {team}, {user}, {case}, {other_user}
+    allowed: str | frozenset[Role]  # PUBLIC, SIGNED_IN or the roles allowed
+
+
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+MATRIX: dict[str, Row] = {
+    "static": Row("GET", "/static/dist/application.css", PUBLIC),
+    "auth.sign_in": Row("GET", "/sign-in", PUBLIC),
+    "auth.sign_out": Row("POST", "/sign-out", SIGNED_IN),
+    "auth.change_password": Row("GET", "/account/password", SIGNED_IN),
+    "auth.session_status": Row("GET", "/session/status", SIGNED_IN),
+    "auth.keep_alive": Row("POST", "/session/keep-alive", SIGNED_IN),
+    "home.index": Row("GET", "/", SIGNED_IN),
+    "cases.index": Row("GET", "/cases/", SIGNED_IN),
+    "cases.show": Row("GET", "/cases/{case}", SIGNED_IN),
+    "admin.teams": Row("GET", "/admin/teams", ADMIN_ONLY),
+    "admin.new_team": Row("GET", "/admin/teams/new", ADMIN_ONLY),
+    "admin.edit_team": Row("GET", "/admin/teams/{team}", ADMIN_ONLY),
+    "admin.users": Row("GET", "/admin/users", ADMIN_ONLY),
+    "admin.new_user": Row("GET", "/admin/users/new", ADMIN_ONLY),
+    "admin.edit_user": Row("GET", "/admin/users/{user}", ADMIN_ONLY),
+    "admin.set_user_active": Row("POST", "/admin/users/{other_user}/active", ADMIN_ONLY),
+    "admin.reset_password": Row("POST", "/admin/users/{other_user}/reset-password", ADMIN_ONLY),
+    "admin.cases": Row("GET", "/admin/cases", ADMIN_ONLY),
+    "admin.new_case": Row("GET", "/admin/cases/new", ADMIN_ONLY),
+    "admin.edit_case": Row("GET", "/admin/cases/{case}", ADMIN_ONLY),
+    "admin.import_cases": Row("GET", "/admin/cases/import", ADMIN_ONLY),
+}
+
+
+def test_every_endpoint_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "add these endpoints to the access matrix"
+    assert set(MATRIX) - endpoints == set(), "these matrix rows name endpoints that no longer exist"
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_declared_rules_match_the_matrix(app, endpoint):
+    with app.test_request_context():
+        rule = rule_for(endpoint)
+    assert rule is not None, f"{endpoint} declares no access rule"
+    expected = MATRIX[endpoint].allowed
+    if expected == PUBLIC:
+        assert rule.public
+    elif expected == SIGNED_IN:
+        assert not rule.public and rule.roles is None
+    else:
+        assert rule.roles == expected
+
+
+def _allowed(row: Row, role: str | Role) -> bool:
+    if row.allowed == PUBLIC:
+        return True
+    if role == ANON:
+        return False
+    return row.allowed == SIGNED_IN or role in row.allowed
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_gets_expected_status(client, make, endpoint, role):
+    row = MATRIX[endpoint]
+    team = make.team()
+    # The signed-in user is in the same team as the records, so team scope allows them.
+    user = None if role == ANON else make.user(role, team=team)
+    other_user = make.user(Role.PRACTITIONER, team=team)
+    case = make.case(team, worker=other_user)
+    url = row.url.format(team=team.id, user=other_user.id, other_user=other_user.id, case=case.id)
+    if user is not None:
+        client.sign_in_as(user)
+
+    response = client.get(url) if row.method == "GET" else client.post(url)
+    response.close()
+
+    if _allowed(row, role):
+        if endpoint == "auth.sign_in" and user is not None:
+            assert response.status_code == 302  # already signed in: sent home
+        elif row.method == "GET":
+            assert response.status_code == 200, response.get_data(as_text=True)[:500]
+            if response.mimetype == "text/html":
+                assert_well_formed_page(response)
+        else:
+            assert response.status_code in {200, 302}
+    elif role == ANON:
+        assert response.status_code in {302, 401}
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/sign-in")
+    else:
+        assert response.status_code == 403

@@ -1,0 +1,89 @@
+"""The schema comes from migrations that match the models, and SQLite copes with several workers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text
+
+from audit.extensions import db
+from audit.models import ServiceArea, SignInFailure
+from tests.conftest import make_test_app
+
+WRITERS = 6
+WRITES_EACH = 40
+
+
+@pytest.mark.real_commits
+def test_models_and_migrations_agree(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == [], "run `flask --app wsgi db migrate` to add a migration for model changes"
+
+
+def test_migrations_downgrade_and_upgrade_cleanly(tmp_path):
+    app = make_test_app(f"sqlite:///{tmp_path / 'cycle.db'}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="base")
+        flask_migrate.upgrade()
+        assert db.session.scalar(select(func.count()).select_from(ServiceArea)) == 7
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.real_commits
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite settings")
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def _writer(database_url: str, errors: multiprocessing.Queue) -> None:
+    """One app worker doing read-then-write transactions, as a POST handler would."""
+    app = make_test_app(database_url)
+    failures = 0
+    for _ in range(WRITES_EACH):
+        with app.test_request_context(method="POST"):
+            try:
+                seen = db.session.scalar(select(func.count()).select_from(SignInFailure))
+                db.session.add(SignInFailure(email=f"writer-{os.getpid()}-{seen}@test.example"))
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                failures += 1
+            finally:
+                db.session.remove()
+    errors.put(failures)
+
+
+def test_several_sqlite_writers_never_see_database_is_locked(tmp_path):
+    url = f"sqlite:///{tmp_path / 'concurrent.db'}"
+    app = make_test_app(url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [context.Process(target=_writer, args=(url, results)) for _ in range(WRITERS)]
+    for worker in workers:
+        worker.start()
+    failures = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert failures == [0] * WRITERS
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SignInFailure)) == WRITERS * WRITES_EACH
+        db.session.remove()
+        db.engine.dispose()
