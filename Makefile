@@ -32,6 +32,7 @@ assets: node_modules/.installed
 
 migrate: install
 	$(FLASK) db upgrade
+	$(FLASK) load-tools
 
 seed: migrate
 	$(FLASK) seed-demo

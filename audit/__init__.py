@@ -24,10 +24,13 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     from audit import cli, errors, templating
     from audit.admin import admin
+    from audit.audits import audits
     from audit.auth import auth, login
     from audit.cases import cases
     from audit.extensions import csrf, db, migrate
     from audit.home import home
+    from audit.moderation import moderation
+    from audit.programme import programme
     from audit.security import headers, sessions
 
     db.init_app(app)
@@ -45,6 +48,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
         configure_engine(db.engine)
 
-    for blueprint in (auth, home, admin, cases):
+    for blueprint in (auth, home, admin, cases, audits, moderation, programme):
         app.register_blueprint(blueprint)
     return app

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from audit.domain import demo, people
+from audit.domain.tools import DEFINITIONS_DIR, ToolDefinitionError, load_definitions
 from audit.extensions import db
 from audit.models import Role
 from audit.security.passwords import password_problem
@@ -79,6 +81,22 @@ def seed_demo_command(cases: int, seed: int) -> None:
     click.echo("")
 
 
+@click.command("load-tools")
+@click.option("--path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFINITIONS_DIR)
+@with_appcontext
+def load_tools_command(path: Path) -> None:
+    """Load audit tool definition files; a changed file (with its version bumped) adds a version."""
+    try:
+        results = load_definitions(path)
+    except ToolDefinitionError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for result in results:
+        click.echo(f"  {result.slug} version {result.version}: {'loaded' if result.created else 'unchanged'}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(load_tools_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

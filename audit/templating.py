@@ -27,14 +27,18 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def form_error_list(form: Any) -> list[dict[str, str]]:
-    """The error summary's entries: each field's first error, linked to the field."""
-    items = []
+    """The error summary's entries: each field's first error, linked to the field.
+
+    A message shared by several fields (sign-in's "Enter a correct email address and password")
+    is listed once, linked to the first of them."""
+    items: list[dict[str, str]] = []
     for field in form:
         if field.errors and isinstance(field.errors, list):
             anchor = getattr(field, "error_anchor", None) or field.id
             items.append({"text": field.errors[0], "href": f"#{anchor}"})
     items.extend({"text": error, "href": "#main-content"} for error in form.form_errors)
-    return items
+    seen: set[str] = set()
+    return [item for item in items if not (item["text"] in seen or seen.add(item["text"]))]
 
 
 def can_use(endpoint: str) -> bool:

@@ -10,6 +10,7 @@ from wtforms import StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
 
+from audit.domain.cases import NOT_A_NAME
 from audit.models import PlanType, Role, ServiceArea, Team, User
 from audit.models.cases import AGE_BANDS, DISABILITY, ETHNICITIES, GENDERS, RELIGIONS
 from audit.models.people import SERVICE_WIDE_ROLES
@@ -19,20 +20,38 @@ from forms.fields import CheckboxesField, GovSelectField, RadioField
 NO_TEAM = ""
 
 
+def _strip(value: str | None) -> str | None:
+    """Spaces pasted around a value are not part of it, and control characters are never wanted
+    (PostgreSQL refuses NUL in text, so one would otherwise fail the save)."""
+    if not isinstance(value, str):
+        return value
+    return "".join(character for character in value if character.isprintable() or character == " ").strip()
+
+
 def _optional_choices(values: Sequence[str]) -> list[SelectChoice]:
     return [SelectChoice("", "Not recorded"), *(SelectChoice(value) for value in values if value != "Not recorded")]
+
+
+def _optional(values: Sequence[str], message: str) -> dict[str, object]:
+    """An optional aggregate field: "" means not recorded; a value not in the list gets the message."""
+    return {"choices": _optional_choices(values), "invalid_choice_message": message, "default": ""}
 
 
 class TeamForm(Form):
     name = StringField(
         "Team name",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
             DataRequired(message="Enter the team's name"),
             Length(max=100, message="Team name must be 100 characters or fewer"),
         ],
     )
-    service_area = RadioField("Service area", validators=[InputRequired(message="Select the team's service area")])
+    service_area = RadioField(
+        "Service area",
+        validators=[InputRequired(message="Select the team's service area")],
+        invalid_choice_message="Select the team's service area",
+    )
     submit = SubmitField("Save team", widget=GovSubmitInput())
 
     def __init__(self, *args: object, areas: Sequence[ServiceArea], **kwargs: object) -> None:
@@ -44,6 +63,7 @@ class UserForm(Form):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
             DataRequired(message="Enter the user's full name"),
             Length(max=100, message="Name must be 100 characters or fewer"),
@@ -52,18 +72,20 @@ class UserForm(Form):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
             DataRequired(message="Enter the user's email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
             Email(message="Enter an email address in the correct format, like name@example.gov.uk"),
         ],
     )
-    team = GovSelectField("Team")
+    team = GovSelectField("Team", invalid_choice_message="Select a team from the list")
     roles = CheckboxesField(
         "Roles",
         description="Select all that apply. Admins, leaders and moderators see every team's records.",
         choices=[SelectChoice(role.value, role.label) for role in Role],
         validators=[DataRequired(message="Select at least one role")],
+        invalid_choice_message="Select roles from the list",
     )
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
@@ -85,6 +107,7 @@ class CaseForm(Form):
         "Case reference",
         description="The child's reference in the case-management system, for example CS-104233. Never a name.",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
             DataRequired(message="Enter the case reference"),
             Length(max=40, message="Case reference must be 40 characters or fewer"),
@@ -94,18 +117,27 @@ class CaseForm(Form):
             ),
         ],
     )
-    team = GovSelectField("Team", validators=[DataRequired(message="Select the team that holds the case")])
-    worker = GovSelectField("Allocated worker")
+    team = GovSelectField(
+        "Team",
+        validators=[DataRequired(message="Select the team that holds the case")],
+        invalid_choice_message="Select the team that holds the case",
+    )
+    worker = GovSelectField(
+        "Allocated worker", default="", invalid_choice_message="Select a worker from the list, or 'Not allocated'"
+    )
     plan_type = RadioField(
         "Plan type",
         choices=[SelectChoice(plan.value, plan.label) for plan in PlanType],
         validators=[InputRequired(message="Select the plan type")],
+        invalid_choice_message="Select the plan type",
     )
-    age_band = GovSelectField("Age band (optional)", choices=_optional_choices(AGE_BANDS))
-    gender = GovSelectField("Gender (optional)", choices=_optional_choices(GENDERS))
-    ethnicity = GovSelectField("Ethnicity (optional)", choices=_optional_choices(ETHNICITIES))
-    religion = GovSelectField("Religion (optional)", choices=_optional_choices(RELIGIONS))
-    disability = GovSelectField("Disability (optional)", choices=_optional_choices(DISABILITY))
+    age_band = GovSelectField("Age band (optional)", **_optional(AGE_BANDS, "Select an age band from the list"))
+    gender = GovSelectField("Gender (optional)", **_optional(GENDERS, "Select a gender from the list"))
+    ethnicity = GovSelectField("Ethnicity (optional)", **_optional(ETHNICITIES, "Select an ethnicity from the list"))
+    religion = GovSelectField("Religion (optional)", **_optional(RELIGIONS, "Select a religion from the list"))
+    disability = GovSelectField(
+        "Disability (optional)", **_optional(DISABILITY, "Select whether the child has a disability, or Not recorded")
+    )
     submit = SubmitField("Save case", widget=GovSubmitInput())
 
     def __init__(self, *args: object, teams: Sequence[Team], workers: Sequence[User], **kwargs: object) -> None:
@@ -114,10 +146,17 @@ class CaseForm(Form):
             SelectChoice(str(team.id), team.name) for team in teams
         ]
         self.worker.choices = [SelectChoice("", "Not allocated")] + [
-            SelectChoice(str(user.id), f"{user.name} ({user.team.name if user.team else 'no team'})")
+            SelectChoice(
+                str(user.id),
+                f"{user.name} ({user.team.name if user.team else 'no team'}){'' if user.active else ', deactivated'}",
+            )
             for user in workers
         ]
         self._worker_teams = {str(user.id): str(user.team_id) for user in workers}
+
+    def validate_reference(self, field: StringField) -> None:
+        if field.data and not any(character.isdigit() for character in field.data):
+            raise ValidationError(f"Case reference must include a number: {NOT_A_NAME}")
 
     def validate_worker(self, field: GovSelectField) -> None:
         if field.data and self.team.data and self._worker_teams.get(field.data) != self.team.data:

@@ -23,6 +23,14 @@ class Form(FlaskForm):
                 self.restored = True
         super().__init__(*args, **kwargs)
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.restored and "csrf_token" in self._fields:
+            # Restored data was not posted with this page's token; the original post's was checked.
+            self.csrf_token.errors = []
+            valid = not self.errors
+        return valid
+
     @property
     def showing_saved_values(self) -> bool:
         """True when the fields hold what was posted (a failed submit or restored data)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from html import unescape
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.test import TestResponse
 
 from audit import create_app
+from audit.domain.tools import load_definitions
 from audit.extensions import db
 from tests import factories
 
@@ -54,6 +56,8 @@ def app(database_url: str) -> Iterator[Flask]:
     app = make_test_app(database_url)
     with app.app_context():
         flask_migrate.upgrade()
+        load_definitions()  # the shipped audit tools, as set-up loads them
+        db.session.commit()
         db.session.remove()
     yield app
     with app.app_context():
@@ -135,4 +139,4 @@ def page_text(response: TestResponse) -> str:
     """The visible text of a page, with tags removed and white space folded."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())

@@ -10,7 +10,19 @@ from flask import Flask
 from sqlalchemy import select
 
 from audit.extensions import db
-from audit.models import Case, PlanType, Role, ServiceArea, Team, User, UserRole
+from audit.models import (
+    Audit,
+    AuditStatus,
+    AuditTool,
+    AuditToolVersion,
+    Case,
+    PlanType,
+    Role,
+    ServiceArea,
+    Team,
+    User,
+    UserRole,
+)
 from audit.security.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -69,3 +81,66 @@ class Factory:
                 **fields,
             )
             return self._save(case)
+
+    def tool_version(self, slug: str = "fathers-engagement-themed") -> AuditToolVersion:
+        """A shipped tool's newest version (the test database loads them all)."""
+        with self.app.app_context():
+            version = db.session.scalar(
+                select(AuditToolVersion)
+                .join(AuditTool)
+                .where(AuditTool.slug == slug)
+                .order_by(AuditToolVersion.version.desc())
+            )
+            db.session.expunge(version)
+            return version
+
+    def audit(
+        self,
+        case: Case,
+        auditor: User,
+        *,
+        tool: str = "fathers-engagement-themed",
+        status: AuditStatus = AuditStatus.ASSIGNED,
+        due_date: Any = None,
+        created_by: User | None = None,
+    ) -> Audit:
+        from audit.clock import utcnow
+
+        version = self.tool_version(tool)
+        with self.app.app_context():
+            audit = Audit(
+                case_id=case.id,
+                team_id=case.team_id,
+                tool_version_id=version.id,
+                auditor_id=auditor.id,
+                created_by_id=(created_by or auditor).id,
+                status=status.value,
+                due_date=due_date,
+                submitted_at=utcnow() if status.is_locked else None,
+            )
+            return self._save(audit)
+
+    def judgements(self, audit: Audit, grades: str | dict[str, str] = "good", overall: str | None = "good") -> Audit:
+        """The auditor's section judgements (grade keys by section key, or one key for every
+        section; "na" for not applicable) and, where the tool asks for it, the overall grade."""
+        from audit.models import ScaleGrade, SectionJudgement
+
+        with self.app.app_context():
+            saved = db.session.get(Audit, audit.id)
+            scale = select(ScaleGrade).where(ScaleGrade.scale_id == saved.tool_version.scale_id)
+            by_key = {grade.key: grade for grade in db.session.scalars(scale)}
+            for section in saved.tool_version.sections:
+                key = grades if isinstance(grades, str) else grades[section.key]
+                db.session.add(
+                    SectionJudgement(
+                        audit_id=saved.id,
+                        section_id=section.id,
+                        grade_id=None if key == "na" else by_key[key].id,
+                        not_applicable=key == "na",
+                        evidence=f"Auditor's evidence for {section.title}.",
+                    )
+                )
+            if saved.tool_version.asks_overall_grade and overall:
+                saved.overall_grade_id = by_key[overall].id
+                saved.overall_rationale = "Auditor's reasons for the overall grade."
+            return self._save(saved)

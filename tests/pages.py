@@ -48,7 +48,8 @@ class _Checker(HTMLParser):
 
 
 def assert_well_formed_page(response: TestResponse) -> None:
-    """An HTML page with a language, a title, one h1, a main landmark, balanced tags, unique ids."""
+    """An HTML page with a language, a title, one h1, a main landmark, balanced tags, unique ids,
+    a CSRF token in every post form and the CSP nonce on every script."""
     page = response.get_data(as_text=True)
     assert re.search(r'<html[^>]*\blang="en"', page), "no <html lang>"
     title = re.search(r"<title[^>]*>(.*?)</title>", page, flags=re.S)
@@ -62,3 +63,12 @@ def assert_well_formed_page(response: TestResponse) -> None:
     assert not duplicates, f"duplicate ids: {duplicates}"
     assert not checker.problems, checker.problems
     assert "Traceback" not in page
+    # Every form that posts carries a CSRF token.
+    for form in re.findall(r"<form\b[^>]*>.*?</form>", page, flags=re.S | re.I):
+        if re.search(r'method="post"', form.split(">", 1)[0], flags=re.I):
+            assert 'name="csrf_token"' in form, f"a post form has no CSRF token: {form[:200]}"
+    # Every script carries this response's CSP nonce.
+    policy = response.headers.get("Content-Security-Policy", "")
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    for script in re.findall(r"<script\b[^>]*>", page, flags=re.I):
+        assert nonce and f'nonce="{nonce.group(1)}"' in script, f"script without the CSP nonce: {script}"

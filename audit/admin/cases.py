@@ -28,15 +28,26 @@ def cases() -> str:
     return render_template("admin/cases.html", page=page, plan_types=list(PlanType), title="Manage cases")
 
 
+def _workers_for(case: Case | None) -> list[User]:
+    """Active users in a team; a case's current worker stays on the list even if deactivated, so
+    saving other changes does not silently take the case away from them."""
+    workers = [user for user in people.users_for_admin(include_inactive=False) if user.team_id is not None]
+    if case is not None and case.worker is not None and case.worker not in workers:
+        workers.append(case.worker)
+    return workers
+
+
 def _edit_case(case: Case | None) -> str | Response:
-    form = CaseForm(teams=people.all_teams(), workers=people.users_for_admin(include_inactive=False))
+    form = CaseForm(teams=people.all_teams(), workers=_workers_for(case))
     if case is not None and not form.showing_saved_values:
         form.reference.data = case.reference
         form.team.data = str(case.team_id)
         form.worker.data = str(case.worker_id or "")
         form.plan_type.data = case.plan_type
         for name in ("age_band", "gender", "ethnicity", "religion", "disability"):
-            getattr(form, name).data = getattr(case, name) or ""
+            # "Not recorded" (as some imports and the demo data hold it) is the form's empty choice.
+            value = getattr(case, name)
+            getattr(form, name).data = "" if value in (None, "Not recorded") else value
     if form.validate_on_submit():
         details = case_data.CaseDetails(
             reference=form.reference.data,
@@ -91,9 +102,11 @@ def import_cases() -> str | Response:
         else:
             result = case_import.import_cases(content)
             if result.ok:
+                for case_id in result.case_ids:
+                    record_access(current_user.id, "import", "case", case_id, case_id)
                 db.session.commit()
                 current_app.logger.info("User %s imported %d cases", current_user.id, result.imported)
-                message = f"{result.imported} cases imported."
+                message = f"{result.imported:,} case{'s' if result.imported != 1 else ''} imported."
                 if result.ignored_columns:
                     message += f" These columns were ignored and not stored: {', '.join(result.ignored_columns)}."
                 flash(message, "success")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -85,7 +85,11 @@ def set_user_active(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         abort(400)
-    people.set_active(user, not user.active)
+    # The form says which state it wants, so a second click or an old tab cannot flip it back.
+    wanted = {"1": True, "0": False}.get(request.form.get("active", ""))
+    if wanted is None or wanted == user.active:
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    people.set_active(user, wanted)
     db.session.commit()
     flash(f"{user.name} has been {'reactivated' if user.active else 'deactivated and signed out'}.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -95,6 +99,8 @@ def set_user_active(user_id: int) -> Response:
 @requires(Role.ADMIN)
 def reset_password(user_id: int) -> str:
     user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        abort(400)  # an admin changes their own password on the change password page
     password = temporary_password()
     people.set_password(user, password, temporary=True)
     db.session.commit()

@@ -3,7 +3,7 @@ service-wide roles. Viewing a case is recorded in the access log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from audit.access import ensure_team_access, signed_in
@@ -20,7 +20,8 @@ cases = Blueprint("cases", __name__, url_prefix="/cases")
 def index() -> str:
     team_id = None if current_user.is_service_wide else current_user.team_id
     if team_id is None and not current_user.is_service_wide:
-        abort(404)
+        # Not an error in the address: the account is not set up yet, so say so and who can fix it.
+        return render_template("cases/no_team.html", title="You are not in a team")
     page = case_data.case_page(
         team_id=team_id,
         page=request.args.get("page", 1, type=int) or 1,

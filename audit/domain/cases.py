@@ -26,8 +26,13 @@ class CasePage:
     pages: int
 
 
+# Case-management references carry a number; a reference without one is most likely a name.
+NOT_A_NAME = "it is the case-management system's reference, never a name"
+
+
 def normalise_reference(reference: str) -> str:
-    return "".join(reference.split()).upper()
+    """Upper case, no spaces and no control characters (PostgreSQL refuses NUL in a query)."""
+    return "".join(character for character in "".join(reference.split()) if character.isprintable()).upper()
 
 
 def case_by_reference(reference: str) -> Case | None:
@@ -47,7 +52,8 @@ def case_page(*, team_id: int | None, page: int = 1, search: str = "", plan_type
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     cases = db.session.scalars(
-        query.options(selectinload(Case.team), selectinload(Case.worker))
+        # A listed worker's roles are not shown: do not load them.
+        query.options(selectinload(Case.team), selectinload(Case.worker).lazyload(User.role_rows))
         .order_by(Case.reference)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)

@@ -1,18 +1,56 @@
 """The database models. Import from here so that every table is registered with the metadata."""
 
+from audit.models.audits import (
+    Action,
+    Answer,
+    Audit,
+    AuditAmendment,
+    AuditProgramme,
+    AuditStatus,
+    ModeratedSection,
+    Moderation,
+    SafeguardingConcern,
+    SectionJudgement,
+)
 from audit.models.cases import Case, PlanType
 from audit.models.logs import AccessLogEntry, PreservedForm, SignInFailure
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
+from audit.models.tools import (
+    AnswerType,
+    AuditTool,
+    AuditToolVersion,
+    GradeScale,
+    ScaleGrade,
+    ToolQuestion,
+    ToolSection,
+)
 
 __all__ = [
     "AccessLogEntry",
+    "Action",
+    "Answer",
+    "AnswerType",
+    "Audit",
+    "AuditAmendment",
+    "AuditProgramme",
+    "AuditStatus",
+    "AuditTool",
+    "AuditToolVersion",
     "Case",
+    "GradeScale",
+    "ModeratedSection",
+    "Moderation",
     "PlanType",
     "PreservedForm",
     "Role",
+    "SafeguardingConcern",
+    "ScaleGrade",
+    "SectionJudgement",
     "ServiceArea",
     "SignInFailure",
     "Team",
+    "ToolQuestion",
+    "ToolSection",
     "User",
     "UserRole",
 ]

@@ -5,12 +5,23 @@ initAll();
 
 const WARN_BEFORE_SECONDS = 120;
 
+// "2 minutes", "1 minute", "45 seconds": how long is left, in words.
+function inWords(seconds) {
+  if (seconds >= 60) {
+    const minutes = Math.ceil(seconds / 60);
+    return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  }
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
+}
+
 function startTimeoutWarning(dialog) {
   const statusUrl = dialog.dataset.statusUrl;
   const keepAliveUrl = dialog.dataset.keepAliveUrl;
   const signInUrl = dialog.dataset.signInUrl;
   const csrfToken = dialog.dataset.csrfToken;
+  const countdown = dialog.querySelector("[data-timeout-countdown]");
   let timer;
+  let ticker;
 
   const schedule = (remainingSeconds) => {
     clearTimeout(timer);
@@ -20,6 +31,24 @@ function startTimeoutWarning(dialog) {
     }
     const wait = Math.max(remainingSeconds - WARN_BEFORE_SECONDS, 0);
     timer = setTimeout(check, wait * 1000);
+  };
+
+  // The countdown is updated quietly (it is not a live region): a screen reader hears the time
+  // left when the dialog opens, without an announcement every second.
+  const showCountdown = (remainingSeconds) => {
+    clearInterval(ticker);
+    if (!countdown) return;
+    const deadline = Date.now() + remainingSeconds * 1000;
+    const update = () => {
+      countdown.textContent = inWords(Math.max(Math.round((deadline - Date.now()) / 1000), 0));
+    };
+    update();
+    ticker = setInterval(update, 1000);
+  };
+
+  const closeDialog = () => {
+    clearInterval(ticker);
+    if (dialog.open) dialog.close();
   };
 
   // Another tab may have kept the session alive: ask the server before warning.
@@ -32,10 +61,13 @@ function startTimeoutWarning(dialog) {
       }
       const { remaining_seconds: remaining } = await response.json();
       if (remaining > WARN_BEFORE_SECONDS) {
-        if (dialog.open) dialog.close();
+        closeDialog();
         schedule(remaining);
       } else {
-        if (!dialog.open) dialog.showModal();
+        if (!dialog.open) {
+          showCountdown(remaining);
+          dialog.showModal();
+        }
         timer = setTimeout(() => check(), Math.max(remaining, 1) * 1000);
       }
     } catch {
@@ -43,18 +75,31 @@ function startTimeoutWarning(dialog) {
     }
   };
 
-  dialog.querySelector("#timeout-stay").addEventListener("click", async () => {
-    const response = await fetch(keepAliveUrl, {
-      method: "POST",
-      headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
-    });
-    if (!response.ok) {
-      schedule(0);
-      return;
+  const staySignedIn = async () => {
+    try {
+      const response = await fetch(keepAliveUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+      });
+      if (!response.ok) {
+        schedule(0);
+        return;
+      }
+      const { remaining_seconds: remaining } = await response.json();
+      closeDialog();
+      schedule(remaining);
+    } catch {
+      // The network dropped: ask again in a few seconds rather than sign the user out.
+      clearTimeout(timer);
+      timer = setTimeout(check, 5000);
     }
-    const { remaining_seconds: remaining } = await response.json();
-    dialog.close();
-    schedule(remaining);
+  };
+
+  dialog.querySelector("#timeout-stay").addEventListener("click", staySignedIn);
+  // Escape closes a modal dialog. The user is clearly here, so it also keeps them signed in;
+  // otherwise the dialog would go away and the session end with no further warning.
+  dialog.addEventListener("cancel", () => {
+    staySignedIn();
   });
 
   schedule(Number(dialog.dataset.timeoutSeconds));

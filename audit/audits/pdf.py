@@ -1,0 +1,1 @@
+"""The PDF of one audit, for the child's file."""

@@ -1,0 +1,312 @@
+"""Audit pages: lists, starting an audit, the form with autosave and submission, the read-only
+audit, amendments and the practitioner's reflection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from audit.access import requires, signed_in
+from audit.audits import audits
+from audit.clock import utcnow
+from audit.domain import audit_answers, people, tools
+from audit.domain import audits as audit_data
+from audit.domain.access_log import record_access
+from audit.domain.cases import case_by_reference
+from audit.extensions import db
+from audit.models import Audit, AuditStatus, Role
+from forms.audit import AuditFormBase, amendment_form_class, audit_form_class
+from forms.audit_extras import NewAuditForm, ReflectionForm
+
+
+def _audit_or_404(audit_id: int) -> Audit:
+    audit = audit_data.audit_with_everything(audit_id)
+    if audit is None or not audit_data.can_view(current_user, audit):
+        abort(404)
+    return audit
+
+
+def _int_arg(name: str) -> int | None:
+    return request.args.get(name, type=int) or None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+# Lists -------------------------------------------------------------------------------------------
+
+
+@audits.route("/mine")
+@signed_in
+def mine() -> str:
+    return render_template(
+        "audits/mine.html",
+        assigned=audit_data.my_audits(current_user) if current_user.has_role(Role.AUDITOR) else [],
+        to_reflect=audit_data.awaiting_my_reflection(current_user),
+        today=utcnow().date(),
+        title="My audits",
+    )
+
+
+@audits.route("/")
+@signed_in
+def index() -> str:
+    filters = audit_data.AuditFilters(
+        team_id=_int_arg("team"),
+        tool_id=_int_arg("tool"),
+        status=request.args.get("status") or None,
+        overall_grade_key=request.args.get("grade") or None,
+        submitted_from=_date_arg("from"),
+        submitted_to=_date_arg("to"),
+        overdue_only=request.args.get("overdue") == "1",
+    )
+    page = audit_data.audit_page(current_user, filters, request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "audits/index.html",
+        page=page,
+        teams=people.all_teams() if current_user.is_service_wide else [],
+        tools=tools.all_tools(),
+        statuses=list(AuditStatus),
+        grades=audit_data.grade_options(),
+        today=utcnow().date(),
+        title="Audits",
+    )
+
+
+# Starting ----------------------------------------------------------------------------------------
+
+
+@audits.route("/new", methods=["GET", "POST"])
+@requires(Role.AUDITOR)
+def new() -> str | Response:
+    form = NewAuditForm(tools=tools.latest_versions())
+    if form.validate_on_submit():
+        case = case_by_reference(form.case_reference.data)
+        tool_version = db.session.get(tools.AuditToolVersion, int(form.tool.data))
+        if case is None:
+            form.case_reference.errors.append("There is no case with that reference")
+        else:
+            try:
+                audit = audit_data.start_audit(
+                    case=case, tool_version=tool_version, auditor=current_user, created_by=current_user
+                )
+            except audit_data.AuditError as error:
+                form.case_reference.errors.append(str(error))
+            else:
+                record_access(current_user.id, "create", "audit", audit.id, case.id)
+                db.session.commit()
+                return redirect(url_for("audits.edit", audit_id=audit.id))
+    return render_template("audits/new.html", form=form, title="Start an audit", nav_section="audits.mine")
+
+
+# Reading -----------------------------------------------------------------------------------------
+
+
+@audits.route("/<int:audit_id>")
+@signed_in
+def show(audit_id: int) -> str:
+    audit = _audit_or_404(audit_id)
+    record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
+    db.session.commit()
+    return render_template(
+        "audits/show.html",
+        audit=audit,
+        view=AuditView(audit),
+        can_edit=audit_data.can_edit(current_user, audit),
+        can_amend=audit_data.can_amend(current_user, audit),
+        can_reflect=audit_data.can_reflect(current_user, audit),
+        title=f"Audit of {audit.case.reference}",
+        nav_section="audits.index",
+    )
+
+
+class AuditView:
+    """Lookups the read-only page and PDF need, built once from the loaded audit."""
+
+    def __init__(self, audit: Audit) -> None:
+        self.answers = {answer.question_id: answer for answer in audit.answers}
+        self.judgements = {judgement.section_id: judgement for judgement in audit.judgements}
+        self.grades = {grade.id: grade for grade in audit.tool_version.scale.grades}
+        self.not_applicable = audit.tool_version.scale.not_applicable_label
+        self.moderated = {item.section_id: item for item in audit.moderation.section_grades} if audit.moderation else {}
+
+    def grade_label(self, grade_id: int | None, not_applicable: bool = False) -> str:
+        if not_applicable:
+            return self.not_applicable
+        grade = self.grades.get(grade_id) if grade_id else None
+        return grade.label if grade else "Not answered"
+
+
+# Editing a draft ---------------------------------------------------------------------------------
+
+
+def _editable_or_404(audit_id: int) -> Audit:
+    audit = _audit_or_404(audit_id)
+    if audit.auditor_id != current_user.id:
+        abort(404 if not current_user.is_service_wide else 403)
+    return audit
+
+
+def _expected_version(form: AuditFormBase) -> int | None:
+    try:
+        return int(form.overwrite.data or form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+def _render_form(audit: Audit, form: AuditFormBase, conflict: audit_answers.EditConflict | None = None) -> str:
+    return render_template(
+        "audits/edit.html",
+        audit=audit,
+        form=form,
+        conflict=conflict,
+        title=f"Audit of {audit.case.reference}",
+        nav_section="audits.mine",
+    )
+
+
+@audits.route("/<int:audit_id>/edit", methods=["GET", "POST"])
+@requires(Role.AUDITOR)
+def edit(audit_id: int) -> str | Response:
+    audit = _editable_or_404(audit_id)
+    if audit.is_locked:
+        flash("This audit has been submitted. To correct it, make an amendment.", "important")
+        return redirect(url_for("audits.show", audit_id=audit.id))
+    form = audit_form_class(audit.tool_version)()
+    if request.method == "GET" and not form.restored:
+        form.fill_from(audit)
+        return _render_form(audit, form)
+
+    # A post, or what was posted before the session expired: save it as a draft first.
+    form.validate()
+    conflict = None
+    try:
+        audit_answers.save_draft(audit, form.draft_values(), current_user, _expected_version(form))
+        record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+        db.session.commit()
+        form.version.data = str(audit.version)
+        form.overwrite.data = ""
+    except audit_answers.EditConflict as error:
+        conflict = error
+        form.overwrite.data = str(error.current_version)
+        return _render_form(audit, form, conflict)
+
+    if request.method == "GET":  # restored after sign-in: saved now, shown for checking
+        flash("We saved what you entered before you were signed out.", "success")
+        return _render_form(audit, form)
+    if form.errors:
+        return _render_form(audit, form)
+    if request.form.get("action") == "submit":
+        problems = audit_answers.submit(audit, current_user)
+        if problems:
+            db.session.rollback()
+            form.add_problems(problems)
+            return _render_form(audit, form)
+        record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+        db.session.commit()
+        flash("Audit submitted. It is now read-only; corrections are made as amendments.", "success")
+        return redirect(url_for("audits.show", audit_id=audit.id))
+    flash(f"Your answers were saved at {utcnow():%H:%M}. You can come back to this audit from My audits.", "success")
+    return redirect(url_for("audits.mine"))
+
+
+@audits.route("/<int:audit_id>/autosave", methods=["POST"])
+@requires(Role.AUDITOR)
+def autosave(audit_id: int) -> Response:
+    audit = audit_data.audit_with_everything(audit_id)
+    if audit is None or audit.auditor_id != current_user.id:
+        abort(404)
+    if audit.is_locked:
+        return _json(409, error="locked", message="This audit has been submitted and can no longer be changed here.")
+    form = audit_form_class(audit.tool_version)()
+    form.validate()
+    try:
+        audit_answers.save_draft(audit, form.draft_values(), current_user, _expected_version(form))
+    except audit_answers.EditConflict as error:
+        db.session.rollback()
+        return _json(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
+    db.session.commit()
+    problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
+    return _json(200, version=audit.version, saved_at=f"{utcnow():%H:%M}", problems=problems)
+
+
+def _json(status: int, **body: object) -> Response:
+    response = jsonify(**body)
+    response.status_code = status
+    return response
+
+
+# After submission ---------------------------------------------------------------------------------
+
+
+@audits.route("/<int:audit_id>/amend", methods=["GET", "POST"])
+@signed_in
+def amend(audit_id: int) -> str | Response:
+    audit = _audit_or_404(audit_id)
+    if not audit_data.can_amend(current_user, audit):
+        abort(403)
+    form = amendment_form_class(audit.tool_version)()
+    conflict = None
+    if request.method == "GET" and not form.restored:
+        form.fill_from(audit)
+    elif request.method == "POST" and form.validate():
+        try:
+            changes = audit_answers.amend(
+                audit, form.draft_values(), current_user, form.amendment_reason.data, _expected_version(form)
+            )
+        except audit_answers.EditConflict as error:
+            conflict = error
+            form.overwrite.data = str(error.current_version)
+        else:
+            problems = audit_answers.submission_problems(audit)
+            if problems:
+                db.session.rollback()
+                form.add_problems(problems)
+            else:
+                record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+                db.session.commit()
+                count = len(changes)
+                flash(
+                    f"{count} change{'s' if count != 1 else ''} recorded as an amendment."
+                    if count
+                    else "Nothing was changed.",
+                    "success",
+                )
+                return redirect(url_for("audits.show", audit_id=audit.id))
+    return render_template(
+        "audits/amend.html",
+        audit=audit,
+        form=form,
+        conflict=conflict,
+        title=f"Amend the audit of {audit.case.reference}",
+        nav_section="audits.index",
+    )
+
+
+@audits.route("/<int:audit_id>/reflection", methods=["GET", "POST"])
+@requires(Role.PRACTITIONER)
+def reflection(audit_id: int) -> str | Response:
+    audit = _audit_or_404(audit_id)
+    if not audit_data.can_reflect(current_user, audit):
+        abort(403)
+    form = ReflectionForm()
+    if not form.showing_saved_values:
+        form.reflection.data = audit.practitioner_reflection
+    if form.validate_on_submit():
+        audit.practitioner_reflection = form.reflection.data
+        audit.reflection_by_id = current_user.id
+        audit.reflection_at = utcnow()
+        record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+        db.session.commit()
+        flash("Your reflection has been added to the audit.", "success")
+        return redirect(url_for("audits.show", audit_id=audit.id))
+    return render_template(
+        "audits/reflection.html", audit=audit, form=form, title="Your reflection", nav_section="audits.mine"
+    )

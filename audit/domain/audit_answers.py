@@ -1,0 +1,293 @@
+"""Saving an audit's answers, checking it is complete, submitting it, and amending it afterwards.
+
+Drafts save whatever is valid, at any time (autosave calls the same function as "Save and come
+back later"). Completeness is checked only on submission, from what is saved, so the rules live
+in one place. Problems are reported against field names ``q<question id>_<part>``,
+``s<section id>_<part>`` and the closing parts' names, which the form uses too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from audit.clock import today, utcnow
+from audit.extensions import db
+from audit.models import (
+    Answer,
+    AnswerType,
+    Audit,
+    AuditAmendment,
+    AuditStatus,
+    ScaleGrade,
+    SectionJudgement,
+    User,
+)
+
+NOT_APPLICABLE = "na"
+EVIDENCE_MAX = 5000
+_CHOICE_LABELS = {"yes": "Yes", "no": "No", "na": "Not applicable"}
+
+
+@dataclass(frozen=True)
+class AnswerValues:
+    grade: str | None = None  # a grade key of the tool's scale, or NOT_APPLICABLE
+    choice: str | None = None
+    date_value: date | None = None
+    text: str | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class SectionValues:
+    grade: str | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class OverallValues:
+    grade: str | None = None
+    rationale: str | None = None
+    above_inadequate_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftValues:
+    answers: dict[int, AnswerValues] = field(default_factory=dict)
+    sections: dict[int, SectionValues] = field(default_factory=dict)
+    overall: OverallValues | None = None
+    strengths: str | None = None
+    areas_for_development: str | None = None
+    child_family_feedback: str | None = None
+
+
+class EditConflict(Exception):
+    """The audit was saved by someone else since this copy was opened."""
+
+    def __init__(self, audit: Audit) -> None:
+        self.saved_by = audit.updated_by.name if audit.updated_by else "Someone"
+        self.saved_at = audit.updated_at
+        self.current_version = audit.version
+        super().__init__(f"{self.saved_by} saved this audit at {self.saved_at:%H:%M on %d %B %Y} since you opened it")
+
+
+class AuditLocked(Exception):
+    """A submitted audit changes only by amendment."""
+
+
+def _grades_by_key(audit: Audit) -> dict[str, ScaleGrade]:
+    return {grade.key: grade for grade in audit.tool_version.scale.grades}
+
+
+def _grade_fields(grade_key: str | None, grades: dict[str, ScaleGrade]) -> tuple[int | None, bool]:
+    if grade_key == NOT_APPLICABLE:
+        return None, True
+    grade = grades.get(grade_key or "")
+    return (grade.id if grade else None), False
+
+
+def check_version(audit: Audit, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != audit.version:
+        raise EditConflict(audit)
+
+
+def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: int | None) -> None:
+    """Store the values on the audit; raises EditConflict when the audit changed underneath."""
+    if audit.is_locked:
+        raise AuditLocked
+    check_version(audit, expected_version)
+    _apply(audit, values)
+    if audit.status == AuditStatus.ASSIGNED.value:
+        audit.status = AuditStatus.IN_PROGRESS.value
+        audit.started_at = utcnow()
+    audit.updated_at = utcnow()
+    audit.updated_by_id = user.id
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise EditConflict(db.session.get(Audit, audit.id)) from error
+
+
+def _apply(audit: Audit, values: DraftValues) -> None:
+    grades = _grades_by_key(audit)
+    answers = {answer.question_id: answer for answer in audit.answers}
+    for question_id, answer_values in values.answers.items():
+        answer = answers.get(question_id)
+        if answer is None:
+            answer = Answer(question_id=question_id)
+            audit.answers.append(answer)
+        answer.grade_id, answer.not_applicable = _grade_fields(answer_values.grade, grades)
+        answer.choice = answer_values.choice if answer_values.choice in _CHOICE_LABELS else None
+        answer.date_value = answer_values.date_value
+        answer.text_value = answer_values.text
+        answer.evidence = answer_values.evidence
+    judgements = {judgement.section_id: judgement for judgement in audit.judgements}
+    for section_id, section_values in values.sections.items():
+        judgement = judgements.get(section_id)
+        if judgement is None:
+            judgement = SectionJudgement(section_id=section_id)
+            audit.judgements.append(judgement)
+        judgement.grade_id, judgement.not_applicable = _grade_fields(section_values.grade, grades)
+        judgement.evidence = section_values.evidence
+    if values.overall is not None:
+        grade = grades.get(values.overall.grade or "")
+        audit.overall_grade_id = grade.id if grade else None
+        audit.overall_rationale = values.overall.rationale
+        audit.overall_above_inadequate_reason = values.overall.above_inadequate_reason
+    audit.strengths = values.strengths
+    audit.areas_for_development = values.areas_for_development
+    audit.child_family_feedback = values.child_family_feedback
+
+
+def submission_problems(audit: Audit) -> list[tuple[str, str]]:
+    """Everything that stops the saved audit being submitted, in the order of the form."""
+    problems: list[tuple[str, str]] = []
+    answers = {answer.question_id: answer for answer in audit.answers}
+    judgements = {judgement.section_id: judgement for judgement in audit.judgements}
+    worst_position = max(grade.position for grade in audit.tool_version.scale.grades)
+    grade_positions = {grade.id: grade.position for grade in audit.tool_version.scale.grades}
+    inadequate_sections = []
+
+    def too_long(name: str, text: str | None, label: str) -> None:
+        if text and len(text) > EVIDENCE_MAX:
+            problems.append((name, f"{label} must be {EVIDENCE_MAX:,} characters or fewer"))
+
+    for section in audit.tool_version.sections:
+        for number, question in enumerate(section.questions, start=1):
+            where = f"{section.title}, question {number}"
+            answer = answers.get(question.id) or Answer()
+            prefix = f"q{question.id}"
+            answer_type = AnswerType(question.answer_type)
+            if answer_type is AnswerType.GRADE:
+                if answer.grade_id is None and not answer.not_applicable:
+                    problems.append((f"{prefix}_grade", f"{where}: select a grade"))
+                elif not answer.not_applicable and not (answer.evidence or "").strip():
+                    problems.append((f"{prefix}_evidence", f"{where}: enter the evidence for the grade"))
+                too_long(f"{prefix}_evidence", answer.evidence, f"{where}: evidence")
+            elif answer_type is AnswerType.YES_NO_NA:
+                if answer.choice is None:
+                    problems.append((f"{prefix}_choice", f"{where}: select yes, no or not applicable"))
+                too_long(f"{prefix}_evidence", answer.evidence, f"{where}: evidence")
+            elif answer_type is AnswerType.DATE:
+                if answer.date_value is None:
+                    problems.append((f"{prefix}_date", f"{where}: enter the date"))
+                elif answer.date_value > today():
+                    problems.append((f"{prefix}_date", f"{where}: the date must be today or in the past"))
+            elif not (answer.text_value or "").strip():
+                problems.append((f"{prefix}_text", f"{where}: enter an answer"))
+            else:
+                too_long(f"{prefix}_text", answer.text_value, f"{where}: answer")
+        judgement = judgements.get(section.id) or SectionJudgement()
+        if judgement.grade_id is None and not judgement.not_applicable:
+            problems.append((f"s{section.id}_grade", f"{section.title}: select your judgement for the section"))
+        elif not (judgement.evidence or "").strip():
+            problems.append((f"s{section.id}_evidence", f"{section.title}: enter the evidence for your judgement"))
+        too_long(f"s{section.id}_evidence", judgement.evidence, f"{section.title}: evidence")
+        if judgement.grade_id is not None and grade_positions.get(judgement.grade_id) == worst_position:
+            inadequate_sections.append(section.title)
+
+    if audit.tool_version.asks_overall_grade:
+        if audit.overall_grade_id is None:
+            problems.append(("overall_grade", "Select the overall grade"))
+        if not (audit.overall_rationale or "").strip():
+            problems.append(("overall_rationale", "Enter why you gave this overall grade"))
+        if (
+            audit.overall_grade_id is not None
+            and inadequate_sections
+            and grade_positions.get(audit.overall_grade_id, worst_position) < worst_position
+            and not (audit.overall_above_inadequate_reason or "").strip()
+        ):
+            problems.append(
+                (
+                    "overall_above_inadequate_reason",
+                    f"Explain why the overall grade is higher than the inadequate judgement for "
+                    f"{', '.join(inadequate_sections)}",
+                )
+            )
+    if not (audit.strengths or "").strip():
+        problems.append(("strengths", "Enter the strengths you found"))
+    if not (audit.areas_for_development or "").strip():
+        problems.append(("areas_for_development", "Enter the areas for development"))
+    return problems
+
+
+def submit(audit: Audit, user: User) -> list[tuple[str, str]]:
+    """Lock the audit if it is complete; otherwise return the problems and change nothing."""
+    problems = submission_problems(audit)
+    if problems:
+        return problems
+    audit.status = AuditStatus.SUBMITTED.value
+    audit.submitted_at = utcnow()
+    audit.updated_at = utcnow()
+    audit.updated_by_id = user.id
+    db.session.flush()
+    return []
+
+
+# Amendments after submission ---------------------------------------------------------------------
+
+
+def _describe(audit: Audit) -> dict[str, tuple[str, str | None]]:
+    """Every amendable item of a saved audit as (label, value in words), keyed by field name."""
+    grades = {grade.id: grade.label for grade in audit.tool_version.scale.grades}
+    na_label = audit.tool_version.scale.not_applicable_label
+    answers = {answer.question_id: answer for answer in audit.answers}
+    judgements = {judgement.section_id: judgement for judgement in audit.judgements}
+
+    def grade_text(grade_id: int | None, not_applicable: bool) -> str | None:
+        return na_label if not_applicable else grades.get(grade_id) if grade_id else None
+
+    items: dict[str, tuple[str, str | None]] = {}
+    for section in audit.tool_version.sections:
+        for number, question in enumerate(section.questions, start=1):
+            answer = answers.get(question.id) or Answer(not_applicable=False)
+            where = f"{section.title}, question {number}"
+            prefix = f"q{question.id}"
+            items[f"{prefix}_grade"] = (f"{where}: grade", grade_text(answer.grade_id, bool(answer.not_applicable)))
+            items[f"{prefix}_choice"] = (f"{where}: answer", _CHOICE_LABELS.get(answer.choice or ""))
+            items[f"{prefix}_date"] = (f"{where}: date", answer.date_value.isoformat() if answer.date_value else None)
+            items[f"{prefix}_text"] = (f"{where}: answer", answer.text_value)
+            items[f"{prefix}_evidence"] = (f"{where}: evidence", answer.evidence)
+        judgement = judgements.get(section.id) or SectionJudgement(not_applicable=False)
+        items[f"s{section.id}_grade"] = (
+            f"{section.title}: judgement",
+            grade_text(judgement.grade_id, bool(judgement.not_applicable)),
+        )
+        items[f"s{section.id}_evidence"] = (f"{section.title}: evidence", judgement.evidence)
+    items["overall_grade"] = ("Overall grade", grades.get(audit.overall_grade_id) if audit.overall_grade_id else None)
+    items["overall_rationale"] = ("Overall rationale", audit.overall_rationale)
+    items["overall_above_inadequate_reason"] = (
+        "Reason overall grade is above an inadequate section",
+        audit.overall_above_inadequate_reason,
+    )
+    items["strengths"] = ("Strengths", audit.strengths)
+    items["areas_for_development"] = ("Areas for development", audit.areas_for_development)
+    items["child_family_feedback"] = ("Child's and family's feedback", audit.child_family_feedback)
+    return items
+
+
+def amend(
+    audit: Audit, values: DraftValues, user: User, reason: str, expected_version: int | None
+) -> list[AuditAmendment]:
+    """Change a submitted audit, recording each changed item with who, when, from, to and why.
+    The changed audit must still be complete; returns the amendments (none if nothing changed)."""
+    if not audit.is_locked:
+        raise ValueError("only a submitted audit is amended")
+    check_version(audit, expected_version)
+    before = _describe(audit)
+    _apply(audit, values)
+    after = _describe(audit)
+    amendments = [
+        AuditAmendment(user_id=user.id, field=label, old_value=old, new_value=after[name][1], reason=reason)
+        for name, (label, old) in before.items()
+        if (old or None) != (after[name][1] or None)
+    ]
+    audit.amendments.extend(amendments)
+    if amendments:
+        audit.updated_at = utcnow()
+        audit.updated_by_id = user.id
+    db.session.flush()
+    return amendments

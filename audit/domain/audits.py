@@ -1,0 +1,272 @@
+"""Audits: who may see and change them, starting one, loading one whole, and listing them.
+
+Saving answers and submitting live in ``audit.domain.audit_answers``; moderation, the programme
+and the PDF in their own modules. Everything here knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from audit.clock import today, utcnow
+from audit.extensions import db
+from audit.models import (
+    Action,
+    Audit,
+    AuditAmendment,
+    AuditProgramme,
+    AuditStatus,
+    AuditToolVersion,
+    Case,
+    GradeScale,
+    Moderation,
+    Role,
+    SafeguardingConcern,
+    ScaleGrade,
+    ToolSection,
+    User,
+    UserRole,
+)
+
+PAGE_SIZE = 50
+OPEN_STATUSES = (AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value)
+
+
+class AuditError(ValueError):
+    """A request about an audit that cannot be done, with the reason in words for the user."""
+
+
+# Who may do what ---------------------------------------------------------------------------------
+
+
+def visible_to(user: User) -> Select[tuple[Audit]]:
+    """Audits the user may see: every team's for service-wide roles; otherwise their own team's,
+    and any they are the auditor of (auditors often audit other teams' cases)."""
+    query = select(Audit)
+    if user.is_service_wide:
+        return query
+    return query.where(or_(Audit.team_id == user.team_id, Audit.auditor_id == user.id))
+
+
+def can_view(user: User, audit: Audit) -> bool:
+    return user.is_service_wide or audit.team_id == user.team_id or audit.auditor_id == user.id
+
+
+def can_edit(user: User, audit: Audit) -> bool:
+    """Only the assigned auditor edits a draft; a submitted audit is changed only by amendment."""
+    return audit.auditor_id == user.id and not audit.is_locked
+
+
+def can_amend(user: User, audit: Audit) -> bool:
+    return audit.is_locked and (audit.auditor_id == user.id or user.has_role(Role.LEADER, Role.ADMIN))
+
+
+def can_reflect(user: User, audit: Audit) -> bool:
+    """The case's worker adds their reflection once the audit is submitted, until it closes."""
+    return audit.status == AuditStatus.SUBMITTED.value and audit.case.worker_id == user.id
+
+
+def auditor_conflict(case: Case, auditor: User) -> str | None:
+    """Why this person must not audit this case, or None. Nobody audits their own work or the
+    work of someone they manage (a supervisor in the case's team)."""
+    if case.worker_id == auditor.id:
+        return f"{auditor.name} is the case's allocated worker and cannot audit it"
+    if auditor.team_id == case.team_id and auditor.has_role(Role.SUPERVISOR):
+        return f"{auditor.name} manages the case's team and cannot audit it"
+    if not auditor.active or not auditor.has_role(Role.AUDITOR):
+        return f"{auditor.name} is not an active auditor"
+    return None
+
+
+# Starting and loading ----------------------------------------------------------------------------
+
+
+def start_audit(
+    *,
+    case: Case,
+    tool_version: AuditToolVersion,
+    auditor: User,
+    created_by: User,
+    due_date: date | None = None,
+    programme: AuditProgramme | None = None,
+) -> Audit:
+    problem = auditor_conflict(case, auditor)
+    if problem:
+        raise AuditError(problem)
+    if due_date is not None and due_date < today():
+        raise AuditError("The due date must be today or in the future")
+    audit = Audit(
+        case=case,
+        team_id=case.team_id,
+        tool_version=tool_version,
+        auditor=auditor,
+        created_by_id=created_by.id,
+        due_date=due_date,
+        programme=programme,
+        status=AuditStatus.ASSIGNED.value,
+    )
+    db.session.add(audit)
+    db.session.flush()
+    return audit
+
+
+def audit_with_everything(audit_id: int) -> Audit | None:
+    """One audit with its case, tool (scale, sections, questions), answers, judgements, actions,
+    concerns, moderation and amendments: a fixed number of queries whatever its size."""
+    return db.session.scalar(
+        select(Audit)
+        .where(Audit.id == audit_id)
+        .options(
+            selectinload(Audit.case).selectinload(Case.worker),
+            selectinload(Audit.team),
+            selectinload(Audit.auditor),
+            selectinload(Audit.updated_by),
+            selectinload(Audit.overall_grade),
+            selectinload(Audit.tool_version).selectinload(AuditToolVersion.scale).selectinload(GradeScale.grades),
+            selectinload(Audit.tool_version)
+            .selectinload(AuditToolVersion.sections)
+            .selectinload(ToolSection.questions),
+            selectinload(Audit.answers),
+            selectinload(Audit.judgements),
+            selectinload(Audit.actions).selectinload(Action.owner),
+            selectinload(Audit.actions).selectinload(Action.completed_by),
+            selectinload(Audit.concerns).selectinload(SafeguardingConcern.raised_by),
+            selectinload(Audit.concerns).selectinload(SafeguardingConcern.acknowledged_by),
+            selectinload(Audit.moderation).selectinload(Moderation.section_grades),
+            selectinload(Audit.moderation).selectinload(Moderation.moderator),
+            selectinload(Audit.amendments).selectinload(AuditAmendment.user),
+        )
+    )
+
+
+# Lists -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    team_id: int | None = None
+    tool_id: int | None = None
+    status: str | None = None
+    overall_grade_key: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    auditor_id: int | None = None
+    overdue_only: bool = False
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    audits: Sequence[Audit]
+    total: int
+    page: int
+    pages: int
+    filters: AuditFilters = field(default_factory=AuditFilters)
+
+
+def is_overdue_clause():
+    return and_(Audit.status.in_(OPEN_STATUSES), Audit.due_date.is_not(None), Audit.due_date < today())
+
+
+def audit_page(user: User, filters: AuditFilters, page: int = 1) -> AuditPage:
+    """A page of the audits the user may see, filtered; a fixed number of queries at any size."""
+    query = visible_to(user)
+    if filters.team_id:
+        query = query.where(Audit.team_id == filters.team_id)
+    if filters.tool_id:
+        query = query.where(
+            Audit.tool_version_id.in_(select(AuditToolVersion.id).where(AuditToolVersion.tool_id == filters.tool_id))
+        )
+    if filters.status in {status.value for status in AuditStatus}:
+        query = query.where(Audit.status == filters.status)
+    if filters.overall_grade_key:
+        query = query.where(
+            Audit.overall_grade_id.in_(select(ScaleGrade.id).where(ScaleGrade.key == filters.overall_grade_key))
+        )
+    if filters.submitted_from:
+        query = query.where(func.date(Audit.submitted_at) >= filters.submitted_from)
+    if filters.submitted_to:
+        query = query.where(func.date(Audit.submitted_at) <= filters.submitted_to)
+    if filters.auditor_id:
+        query = query.where(Audit.auditor_id == filters.auditor_id)
+    if filters.overdue_only:
+        query = query.where(is_overdue_clause())
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    audits = db.session.scalars(
+        query.options(
+            selectinload(Audit.case),
+            selectinload(Audit.team),
+            selectinload(Audit.auditor),
+            selectinload(Audit.overall_grade),
+            selectinload(Audit.tool_version).selectinload(AuditToolVersion.tool),
+        )
+        .order_by(Audit.due_date.is_(None), Audit.due_date, Audit.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return AuditPage(audits=audits, total=total, page=page, pages=pages, filters=filters)
+
+
+def my_audits(user: User) -> Sequence[Audit]:
+    """The auditor's assigned and in-progress audits, soonest due first."""
+    return db.session.scalars(
+        select(Audit)
+        .where(Audit.auditor_id == user.id, Audit.status.in_(OPEN_STATUSES))
+        .options(
+            selectinload(Audit.case),
+            selectinload(Audit.team),
+            selectinload(Audit.tool_version),
+        )
+        .order_by(Audit.due_date.is_(None), Audit.due_date, Audit.id)
+    ).all()
+
+
+def awaiting_my_reflection(user: User) -> Sequence[Audit]:
+    """Submitted audits of the practitioner's own cases that have no reflection yet."""
+    return db.session.scalars(
+        select(Audit)
+        .join(Case, Case.id == Audit.case_id)
+        .where(
+            Case.worker_id == user.id,
+            Audit.status == AuditStatus.SUBMITTED.value,
+            Audit.practitioner_reflection.is_(None),
+        )
+        .options(selectinload(Audit.case), selectinload(Audit.tool_version), selectinload(Audit.auditor))
+        .order_by(Audit.submitted_at)
+    ).all()
+
+
+def overdue_count(user: User) -> int:
+    query = visible_to(user).where(is_overdue_clause())
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def eligible_auditors() -> Sequence[User]:
+    return db.session.scalars(
+        select(User)
+        .where(User.active, exists().where(UserRole.user_id == User.id, UserRole.role == Role.AUDITOR.value))
+        .options(selectinload(User.team))
+        .order_by(User.name)
+    ).all()
+
+
+def mark_started(audit: Audit) -> None:
+    if audit.status == AuditStatus.ASSIGNED.value:
+        audit.status = AuditStatus.IN_PROGRESS.value
+        audit.started_at = utcnow()
+
+
+def grade_options() -> list[tuple[str, str]]:
+    """Every grade on any scale in use, best first, for filtering lists."""
+    rows = db.session.execute(
+        select(ScaleGrade.key, ScaleGrade.label, func.min(ScaleGrade.position))
+        .group_by(ScaleGrade.key, ScaleGrade.label)
+        .order_by(func.min(ScaleGrade.position))
+    )
+    return [(key, label) for key, label, _position in rows]

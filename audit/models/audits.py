@@ -1,0 +1,271 @@
+"""Case audits: the programme that assigns them, the auditor's answers and judgements, actions,
+safeguarding concerns, moderation and amendments after submission."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from audit.clock import utcnow
+from audit.extensions import db
+from audit.models.cases import Case
+from audit.models.people import Team, User
+from audit.models.tools import AuditToolVersion, ScaleGrade, ToolQuestion, ToolSection
+
+
+class AuditStatus(enum.StrEnum):
+    ASSIGNED = "assigned"  # planned, not yet opened by the auditor
+    IN_PROGRESS = "in_progress"  # a draft
+    SUBMITTED = "submitted"  # locked; awaiting moderation
+    MODERATED = "moderated"  # closed
+
+    @property
+    def label(self) -> str:
+        return {
+            AuditStatus.ASSIGNED: "Not started",
+            AuditStatus.IN_PROGRESS: "In progress",
+            AuditStatus.SUBMITTED: "Submitted",
+            AuditStatus.MODERATED: "Moderated",
+        }[self]
+
+    @property
+    def is_locked(self) -> bool:
+        return self in {AuditStatus.SUBMITTED, AuditStatus.MODERATED}
+
+
+_statuses = ", ".join(f"'{status.value}'" for status in AuditStatus)
+
+
+class AuditProgramme(db.Model):
+    """A month's sample of cases to audit with one tool, assigned to auditors with a due date."""
+
+    __tablename__ = "audit_programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    month: Mapped[date]  # the first day of the month audited
+    tool_version_id: Mapped[int] = mapped_column(ForeignKey("audit_tool_versions.id"))
+    due_date: Mapped[date]
+    sample_seed: Mapped[int | None]
+    per_team: Mapped[int | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tool_version: Mapped[AuditToolVersion] = relationship()
+    created_by: Mapped[User] = relationship()
+
+
+class Audit(db.Model):
+    __tablename__ = "audits"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_statuses})", name="known_status"),
+        CheckConstraint("status IN ('assigned', 'in_progress') OR submitted_at IS NOT NULL", name="submitted_has_date"),
+        Index("ix_audits_team_status", "team_id", "status"),
+        Index("ix_audits_auditor_status", "auditor_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    tool_version_id: Mapped[int] = mapped_column(ForeignKey("audit_tool_versions.id"), index=True)
+    # The case's team when the audit was created: reports and access follow it.
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    auditor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("audit_programmes.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=AuditStatus.ASSIGNED.value)
+    due_date: Mapped[date | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    moderated_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    overall_grade_id: Mapped[int | None] = mapped_column(ForeignKey("scale_grades.id"))
+    overall_rationale: Mapped[str | None] = mapped_column(Text)
+    overall_above_inadequate_reason: Mapped[str | None] = mapped_column(Text)
+    strengths: Mapped[str | None] = mapped_column(Text)
+    areas_for_development: Mapped[str | None] = mapped_column(Text)
+    child_family_feedback: Mapped[str | None] = mapped_column(Text)
+    practitioner_reflection: Mapped[str | None] = mapped_column(Text)
+    reflection_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reflection_at: Mapped[datetime | None]
+
+    # Optimistic locking: every save bumps it, and a save from an older copy is refused.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    case: Mapped[Case] = relationship()
+    team: Mapped[Team] = relationship()
+    tool_version: Mapped[AuditToolVersion] = relationship()
+    auditor: Mapped[User] = relationship(foreign_keys=[auditor_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    programme: Mapped[AuditProgramme | None] = relationship()
+    overall_grade: Mapped[ScaleGrade | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="audit", cascade="all, delete-orphan")
+    judgements: Mapped[list[SectionJudgement]] = relationship(back_populates="audit", cascade="all, delete-orphan")
+    actions: Mapped[list[Action]] = relationship(back_populates="audit", order_by="Action.id")
+    concerns: Mapped[list[SafeguardingConcern]] = relationship(
+        back_populates="audit", order_by="SafeguardingConcern.id"
+    )
+    moderation: Mapped[Moderation | None] = relationship(back_populates="audit")
+    amendments: Mapped[list[AuditAmendment]] = relationship(back_populates="audit", order_by="AuditAmendment.id")
+
+    @property
+    def status_enum(self) -> AuditStatus:
+        return AuditStatus(self.status)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status_enum.is_locked
+
+
+class Answer(db.Model):
+    """One question's answer. A grade of "not applicable" is ``not_applicable`` with no grade."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("audit_id", "question_id", name="uq_answers_audit_question"),
+        CheckConstraint("choice IS NULL OR choice IN ('yes', 'no', 'na')", name="known_choice"),
+        CheckConstraint("NOT (not_applicable AND grade_id IS NOT NULL)", name="grade_or_not_applicable"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("tool_questions.id"), index=True)
+    grade_id: Mapped[int | None] = mapped_column(ForeignKey("scale_grades.id"), index=True)
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    choice: Mapped[str | None] = mapped_column(String(3))
+    date_value: Mapped[date | None]
+    text_value: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+    audit: Mapped[Audit] = relationship(back_populates="answers")
+    question: Mapped[ToolQuestion] = relationship()
+    grade: Mapped[ScaleGrade | None] = relationship()
+
+
+class SectionJudgement(db.Model):
+    """The auditor's grade and evidence for a whole section (theme)."""
+
+    __tablename__ = "section_judgements"
+    __table_args__ = (
+        UniqueConstraint("audit_id", "section_id", name="uq_section_judgements_audit_section"),
+        CheckConstraint("NOT (not_applicable AND grade_id IS NOT NULL)", name="grade_or_not_applicable"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("tool_sections.id"), index=True)
+    grade_id: Mapped[int | None] = mapped_column(ForeignKey("scale_grades.id"), index=True)
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+    audit: Mapped[Audit] = relationship(back_populates="judgements")
+    section: Mapped[ToolSection] = relationship()
+    grade: Mapped[ScaleGrade | None] = relationship()
+
+
+class Action(db.Model):
+    """An action arising from an audit (and, later, from supervision), with one owner."""
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_owner_open", "owner_id", "completed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_date: Mapped[date]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    completion_note: Mapped[str | None] = mapped_column(Text)
+
+    audit: Mapped[Audit | None] = relationship(back_populates="actions")
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class SafeguardingConcern(db.Model):
+    """An immediate safeguarding concern found during an audit: visible until acknowledged."""
+
+    __tablename__ = "safeguarding_concerns"
+    __table_args__ = (Index("ix_safeguarding_concerns_open", "acknowledged_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    details: Mapped[str] = mapped_column(Text)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None]
+    action_taken: Mapped[str | None] = mapped_column(Text)
+
+    audit: Mapped[Audit] = relationship(back_populates="concerns")
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+
+
+class Moderation(db.Model):
+    """A moderator's re-grading of a submitted audit; the auditor's grades are kept beside it."""
+
+    __tablename__ = "moderations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), unique=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    overall_grade_id: Mapped[int | None] = mapped_column(ForeignKey("scale_grades.id"))
+    overall_agrees: Mapped[bool | None]
+    overall_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    audit: Mapped[Audit] = relationship(back_populates="moderation")
+    moderator: Mapped[User] = relationship()
+    overall_grade: Mapped[ScaleGrade | None] = relationship()
+    section_grades: Mapped[list[ModeratedSection]] = relationship(
+        back_populates="moderation", cascade="all, delete-orphan"
+    )
+
+
+class ModeratedSection(db.Model):
+    __tablename__ = "moderated_sections"
+    __table_args__ = (
+        UniqueConstraint("moderation_id", "section_id", name="uq_moderated_sections_moderation_section"),
+        CheckConstraint("NOT (not_applicable AND grade_id IS NOT NULL)", name="grade_or_not_applicable"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderation_id: Mapped[int] = mapped_column(ForeignKey("moderations.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("tool_sections.id"), index=True)
+    grade_id: Mapped[int | None] = mapped_column(ForeignKey("scale_grades.id"))
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    agrees: Mapped[bool]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    moderation: Mapped[Moderation] = relationship(back_populates="section_grades")
+    section: Mapped[ToolSection] = relationship()
+    grade: Mapped[ScaleGrade | None] = relationship()
+
+
+class AuditAmendment(db.Model):
+    """A change to a submitted audit: who, when, what, from what, to what, and why."""
+
+    __tablename__ = "audit_amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    field: Mapped[str] = mapped_column(String(300))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+    audit: Mapped[Audit] = relationship(back_populates="amendments")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,5 @@
+"""The audit programme: leaders sample cases for a month and assign auditors."""
+
+from flask import Blueprint
+
+programme = Blueprint("programme", __name__, url_prefix="/programme")

@@ -1,0 +1,247 @@
+"""The audit form, built at run time from the stored audit tool (one class per tool version).
+
+Field names carry the ids of the tool's questions and sections, so that a posted form can only
+answer questions of the audit's own tool version: a tampered id is simply not a field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount
+from wtforms import DateField, Field, HiddenField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from audit.domain.audit_answers import (
+    EVIDENCE_MAX,
+    NOT_APPLICABLE,
+    AnswerValues,
+    DraftValues,
+    OverallValues,
+    SectionValues,
+)
+from audit.models import AnswerType, Audit, AuditToolVersion
+from forms.base import Form
+from forms.fields import GovDateField, RadioField
+
+CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("na", "Not applicable")]
+
+
+class ScaleRadioField(RadioField):
+    """A grade on the tool's scale; a value not on the scale is refused in words a user can act on."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data and self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError("Select a grade from the tool's scale")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist and valuelist[0] else None
+
+
+def _not_in_future(_form: Any, field: Field) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError(f"{field.label.text.rstrip('?')} must be today or in the past")
+
+
+def _date_field(label: str, description: str) -> DateField:
+    return GovDateField(label, description=description, validators=[Optional(), _not_in_future])
+
+
+def _long_text(label: str, description: str = "", limit: int = EVIDENCE_MAX) -> TextAreaField:
+    return TextAreaField(
+        label,
+        description=description,
+        widget=GovCharacterCount(),
+        validators=[Length(max=limit, message=f"{label} must be {limit:,} characters or fewer")],
+    )
+
+
+class AuditFormBase(Form):
+    version = HiddenField()
+    # Set when the user has seen a conflict and chosen to save their answers over the newer ones.
+    overwrite = HiddenField()
+
+    tool_version: AuditToolVersion
+
+    def question_fields(self, question_id: int) -> dict[str, Field]:
+        return {
+            kind: getattr(self, f"q{question_id}_{kind}")
+            for kind in ("grade", "choice", "date", "text", "evidence")
+            if hasattr(self, f"q{question_id}_{kind}")
+        }
+
+    def section_fields(self, section_id: int) -> tuple[Field, Field]:
+        return getattr(self, f"s{section_id}_grade"), getattr(self, f"s{section_id}_evidence")
+
+    def fill_from(self, audit: Audit) -> None:
+        """Show what is saved (used when the page is not redisplaying a post)."""
+        answers = {answer.question_id: answer for answer in audit.answers}
+        for section in self.tool_version.sections:
+            for question in section.questions:
+                answer = answers.get(question.id)
+                if answer is None:
+                    continue
+                fields = self.question_fields(question.id)
+                if "grade" in fields:
+                    fields["grade"].data = (
+                        NOT_APPLICABLE if answer.not_applicable else _grade_key(audit, answer.grade_id)
+                    )
+                if "choice" in fields:
+                    fields["choice"].data = answer.choice
+                if "date" in fields:
+                    fields["date"].data = answer.date_value
+                if "text" in fields:
+                    fields["text"].data = answer.text_value
+                if "evidence" in fields:
+                    fields["evidence"].data = answer.evidence
+        judgements = {judgement.section_id: judgement for judgement in audit.judgements}
+        for section in self.tool_version.sections:
+            judgement = judgements.get(section.id)
+            if judgement is not None:
+                grade, evidence = self.section_fields(section.id)
+                grade.data = NOT_APPLICABLE if judgement.not_applicable else _grade_key(audit, judgement.grade_id)
+                evidence.data = judgement.evidence
+        if self.tool_version.asks_overall_grade:
+            self.overall_grade.data = _grade_key(audit, audit.overall_grade_id)
+            self.overall_rationale.data = audit.overall_rationale
+            self.overall_above_inadequate_reason.data = audit.overall_above_inadequate_reason
+        self.strengths.data = audit.strengths
+        self.areas_for_development.data = audit.areas_for_development
+        self.child_family_feedback.data = audit.child_family_feedback
+        self.version.data = str(audit.version)
+
+    def draft_values(self) -> DraftValues:
+        """The posted values in the domain's terms; fields that failed validation are left out."""
+
+        def ok(field: Field) -> bool:
+            return not field.errors
+
+        answers = {}
+        for section in self.tool_version.sections:
+            for question in section.questions:
+                fields = self.question_fields(question.id)
+                answers[question.id] = AnswerValues(
+                    grade=fields["grade"].data if "grade" in fields and ok(fields["grade"]) else None,
+                    choice=fields["choice"].data if "choice" in fields and ok(fields["choice"]) else None,
+                    date_value=fields["date"].data if "date" in fields and ok(fields["date"]) else None,
+                    text=(fields["text"].data or None) if "text" in fields and ok(fields["text"]) else None,
+                    evidence=(fields["evidence"].data or None)
+                    if "evidence" in fields and ok(fields["evidence"])
+                    else None,
+                )
+        sections = {}
+        for section in self.tool_version.sections:
+            grade, evidence = self.section_fields(section.id)
+            sections[section.id] = SectionValues(
+                grade=grade.data if ok(grade) else None,
+                evidence=(evidence.data or None) if ok(evidence) else None,
+            )
+        overall = None
+        if self.tool_version.asks_overall_grade:
+            overall = OverallValues(
+                grade=self.overall_grade.data if ok(self.overall_grade) else None,
+                rationale=_text(self.overall_rationale),
+                above_inadequate_reason=_text(self.overall_above_inadequate_reason),
+            )
+        return DraftValues(
+            answers=answers,
+            sections=sections,
+            overall=overall,
+            strengths=_text(self.strengths),
+            areas_for_development=_text(self.areas_for_development),
+            child_family_feedback=_text(self.child_family_feedback),
+        )
+
+    def add_problems(self, problems: list[tuple[str, str]]) -> None:
+        """Attach the domain's submission problems to the fields they are about."""
+        for field_name, message in problems:
+            field = getattr(self, field_name, None)
+            if field is not None and message not in field.errors:
+                field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            elif field is None:
+                self.form_errors.append(message)
+
+
+def _text(field: Field) -> str | None:
+    return (field.data or None) if not field.errors else None
+
+
+def _grade_key(audit: Audit, grade_id: int | None) -> str | None:
+    if grade_id is None:
+        return None
+    for grade in audit.tool_version.scale.grades:
+        if grade.id == grade_id:
+            return grade.key
+    return None
+
+
+def audit_form_class(tool_version: AuditToolVersion) -> type[AuditFormBase]:
+    """A form class for one tool version: its questions, section judgements and the closing parts."""
+    scale = tool_version.scale
+    grade_choices = [SelectChoice(grade.key, grade.label) for grade in scale.grades]
+    grade_choices.append(SelectChoice(NOT_APPLICABLE, scale.not_applicable_label))
+    attributes: dict[str, Any] = {"tool_version": tool_version}
+    for section in tool_version.sections:
+        for question in section.questions:
+            prefix = f"q{question.id}"
+            answer_type = AnswerType(question.answer_type)
+            if answer_type is AnswerType.GRADE:
+                attributes[f"{prefix}_grade"] = ScaleRadioField(
+                    question.text, description=question.guidance, choices=grade_choices
+                )
+                attributes[f"{prefix}_evidence"] = _long_text(
+                    "Evidence", "What did you find in the record, and what difference did it make for the child?"
+                )
+            elif answer_type is AnswerType.YES_NO_NA:
+                attributes[f"{prefix}_choice"] = ScaleRadioField(
+                    question.text, description=question.guidance, choices=CHOICES
+                )
+                attributes[f"{prefix}_evidence"] = _long_text("Evidence (optional)")
+            elif answer_type is AnswerType.DATE:
+                attributes[f"{prefix}_date"] = _date_field(question.text, question.guidance)
+            else:
+                attributes[f"{prefix}_text"] = _long_text(question.text, question.guidance)
+        attributes[f"s{section.id}_grade"] = ScaleRadioField(
+            f"Your judgement: {section.title}",
+            choices=grade_choices,
+        )
+        attributes[f"s{section.id}_evidence"] = _long_text(
+            "Evidence for this judgement", "Summarise what you found across this section and its impact on the child."
+        )
+    if tool_version.asks_overall_grade:
+        attributes["overall_grade"] = ScaleRadioField(
+            "Overall grade",
+            description="Your judgement of the whole case: not an average of the sections.",
+            choices=[SelectChoice(grade.key, grade.label) for grade in scale.grades],
+        )
+        attributes["overall_rationale"] = _long_text("Why you gave this overall grade")
+        attributes["overall_above_inadequate_reason"] = _long_text(
+            "Reason the overall grade is above a section judged inadequate",
+            "Needed only when a section is judged inadequate and the overall grade is higher.",
+        )
+    attributes["strengths"] = _long_text("Strengths", "What is working well for this child, with examples.")
+    attributes["areas_for_development"] = _long_text(
+        "Areas for development", "What needs to improve for this child, specifically."
+    )
+    attributes["child_family_feedback"] = _long_text(
+        "The child's and family's feedback (optional)",
+        "What the child and family said about the help they get. If you could not gather it, say why.",
+    )
+    name = f"AuditForm{tool_version.id}"
+    return type(name, (AuditFormBase,), attributes)
+
+
+def amendment_form_class(tool_version: AuditToolVersion) -> type[AuditFormBase]:
+    """The audit form with the reason every amendment must give."""
+    reason = TextAreaField(
+        "Reason for the amendment",
+        description="Recorded with each change, with your name and the time.",
+        widget=GovCharacterCount(),
+        validators=[
+            DataRequired(message="Enter the reason for the amendment"),
+            Length(max=2000, message="Reason for the amendment must be 2,000 characters or fewer"),
+        ],
+    )
+    return type(f"AmendmentForm{tool_version.id}", (audit_form_class(tool_version),), {"amendment_reason": reason})
