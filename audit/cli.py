@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from audit.domain import demo, people
+from audit.domain.demo_audits import seed_audits
 from audit.domain.tools import DEFINITIONS_DIR, ToolDefinitionError, load_definitions
 from audit.extensions import db
 from audit.models import Role
@@ -64,16 +65,21 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], team: str
 
 @click.command("seed-demo")
 @click.option("--cases", default=200, show_default=True, help="How many synthetic cases the demo council should have.")
+@click.option("--audits", default=150, show_default=True, help="How many synthetic audits, over the last 12 months.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for a reproducible council.")
 @with_appcontext
-def seed_demo_command(cases: int, seed: int) -> None:
+def seed_demo_command(cases: int, audits: int, seed: int) -> None:
     """Create a synthetic council: teams, a user for every role, and cases. Safe to run again."""
     if current_app.config["APP_ENV"] == "production":
         raise click.ClickException(
             "seed-demo creates accounts with a published password; it will not run in production."
         )
     accounts = demo.seed(cases=cases, seed=seed)
+    load_definitions()
+    added = seed_audits(audits, seed=seed)
     db.session.commit()
+    if added:
+        click.echo(f"Added {added:,} synthetic audits.")
     click.echo("\nDemo accounts (synthetic data only). Password for every account: " + demo.DEMO_PASSWORD + "\n")
     width = max(len(account.email) for account in accounts)
     for account in accounts:

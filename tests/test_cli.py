@@ -108,3 +108,20 @@ def test_seed_demo_refuses_in_production(app):
         app.config["APP_ENV"] = "testing"
     assert result.exit_code != 0
     assert "will not run in production" in result.output
+
+
+def test_seed_demo_adds_a_spread_of_audits_once(app):
+    from audit.models import Answer, Audit, Moderation
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--cases", "40", "--audits", "60"])
+    assert result.exit_code == 0, result.output
+    assert _count(app, Audit) == 60
+    with app.app_context():
+        statuses = set(db.session.scalars(select(Audit.status)))
+    assert {"submitted", "moderated"} <= statuses
+    assert _count(app, Answer) > 0
+    assert _count(app, Moderation) > 0
+    again = runner.invoke(args=["seed-demo", "--cases", "40", "--audits", "60"])
+    assert again.exit_code == 0
+    assert _count(app, Audit) == 60
