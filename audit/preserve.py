@@ -11,7 +11,7 @@ import json
 import secrets
 from datetime import timedelta
 
-from flask import flash, request, session
+from flask import request, session
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
@@ -66,8 +66,4 @@ def restored_formdata(user_id: int) -> MultiDict[str, str] | None:
         db.session.commit()
         return None
     db.session.commit()
-    flash(
-        "We kept what you entered before your session expired. Check it and submit it again.",
-        "important",
-    )
     return MultiDict([tuple(pair) for pair in json.loads(kept.data)])

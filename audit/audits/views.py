@@ -198,8 +198,9 @@ def edit(audit_id: int) -> str | Response:
         form.overwrite.data = str(error.current_version)
         return _render_form(audit, form, conflict)
 
-    if request.method == "GET":  # restored after sign-in: saved now, shown for checking
-        flash("We saved what you entered before you were signed out.", "success")
+    if request.method == "GET":  # restored after sign-in or an expired page: saved now, shown for checking
+        form.restored = False
+        flash("We saved what you entered before the page expired. Check it, then carry on.", "success")
         return _render_form(audit, form)
     if form.errors:
         return _render_form(audit, form)

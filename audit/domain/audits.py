@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from audit.clock import today, utcnow
@@ -172,6 +172,13 @@ def is_overdue_clause():
     return and_(Audit.status.in_(OPEN_STATUSES), Audit.due_date.is_not(None), Audit.due_date < today())
 
 
+def _open_first_then_newest() -> tuple[object, ...]:
+    """Open audits first, soonest due first; then the rest, most recently submitted first."""
+    is_open = Audit.status.in_(OPEN_STATUSES)
+    open_due = case((is_open, Audit.due_date))
+    return (case((is_open, 0), else_=1), open_due.is_(None), open_due, Audit.submitted_at.desc(), Audit.id.desc())
+
+
 def audit_page(user: User, filters: AuditFilters, page: int = 1) -> AuditPage:
     """A page of the audits the user may see, filtered; a fixed number of queries at any size."""
     query = visible_to(user)
@@ -206,7 +213,7 @@ def audit_page(user: User, filters: AuditFilters, page: int = 1) -> AuditPage:
             selectinload(Audit.overall_grade),
             selectinload(Audit.tool_version).selectinload(AuditToolVersion.tool),
         )
-        .order_by(Audit.due_date.is_(None), Audit.due_date, Audit.id.desc())
+        .order_by(*_open_first_then_newest())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

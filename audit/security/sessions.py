@@ -81,9 +81,7 @@ def before_request() -> Response | None:
             if _wants_json():
                 raise
             kept = current_user.is_authenticated and preserve.keep_posted_form(current_user.id)
-            if kept:
-                flash("This page had expired, so nothing was saved yet.", "important")
-            else:
+            if not kept:  # when kept, the page shows it again with its own message
                 flash("This page had expired. Please try again.", "important")
             return redirect(request.path)
     if (
