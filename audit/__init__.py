@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config.update(config or {})
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from audit import cli, errors, templating
+    from audit import cli, errors, routing, templating
     from audit.admin import admin
     from audit.audits import audits
     from audit.auth import auth, login
@@ -32,7 +32,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from audit.moderation import moderation
     from audit.programme import programme
     from audit.security import headers, sessions
+    from audit.supervision import supervision
 
+    routing.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -48,6 +50,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
         configure_engine(db.engine)
 
-    for blueprint in (auth, home, admin, cases, audits, moderation, programme):
+    for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision):
         app.register_blueprint(blueprint)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
@@ -11,3 +12,15 @@ def utcnow() -> datetime:
 
 def today() -> date:
     return utcnow().date()
+
+
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+
+def to_local(value: datetime) -> datetime:
+    """Stored times are naive UTC; people read UK time (GMT or BST)."""
+    return value.replace(tzinfo=UTC).astimezone(LOCAL_TIME)
+
+
+def local_now() -> datetime:
+    return to_local(utcnow())

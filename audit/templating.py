@@ -11,6 +11,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from audit.access import rule_for
+from audit.clock import to_local
 from audit.models import Role
 
 
@@ -23,7 +24,8 @@ def format_date(value: date | datetime | None) -> str:
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return f"{format_date(value)} at {value:%H:%M}"
+    local = to_local(value)
+    return f"{format_date(local)} at {local:%H:%M}"
 
 
 def form_error_list(form: Any) -> list[dict[str, str]]:

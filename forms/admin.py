@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from flask_wtf.file import FileField
@@ -25,7 +26,11 @@ def _strip(value: str | None) -> str | None:
     (PostgreSQL refuses NUL in text, so one would otherwise fail the save)."""
     if not isinstance(value, str):
         return value
-    return "".join(character for character in value if character.isprintable() or character == " ").strip()
+    return "".join(
+        " " if character.isspace() else character
+        for character in value
+        if character.isspace() or unicodedata.category(character) != "Cc"
+    ).strip()
 
 
 def _optional_choices(values: Sequence[str]) -> list[SelectChoice]:

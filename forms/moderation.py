@@ -109,7 +109,7 @@ def moderation_form_class(tool_version: AuditToolVersion) -> type[ModerationForm
     """A form class for one tool version. Field names carry section ids, so a posted form can only
     moderate sections of the audit's own tool."""
     scale = tool_version.scale
-    off_scale = f"select a grade from the {scale.name} scale"
+    off_scale = f"select a grade from the {scale.name}"
     grade_choices = [SelectChoice(str(grade.id), grade.label) for grade in scale.grades]
     attributes: dict[str, Any] = {"tool_version": tool_version}
     for section in tool_version.sections:

@@ -144,3 +144,125 @@ class Factory:
                 saved.overall_grade_id = by_key[overall].id
                 saved.overall_rationale = "Auditor's reasons for the overall grade."
             return self._save(saved)
+
+    def answers(self, audit: Audit, grade: str = "good", evidence: str = "Evidence for {question}.") -> Audit:
+        """Answer every question of the audit's tool: grade questions with the grade key ("na" for
+        not applicable), yes/no with yes, dates with 1 March 2025, text with a sentence; each with
+        evidence (``{question}`` is replaced by the question's key)."""
+        from datetime import date
+
+        from audit.models import Answer, AnswerType, ScaleGrade
+
+        with self.app.app_context():
+            saved = db.session.get(Audit, audit.id)
+            scale = select(ScaleGrade).where(ScaleGrade.scale_id == saved.tool_version.scale_id)
+            by_key = {scale_grade.key: scale_grade for scale_grade in db.session.scalars(scale)}
+            for section in saved.tool_version.sections:
+                for question in section.questions:
+                    kind = question.answer_type
+                    db.session.add(
+                        Answer(
+                            audit_id=saved.id,
+                            question_id=question.id,
+                            grade_id=by_key[grade].id if kind == AnswerType.GRADE and grade != "na" else None,
+                            not_applicable=kind == AnswerType.GRADE and grade == "na",
+                            choice="yes" if kind == AnswerType.YES_NO_NA else None,
+                            date_value=date(2025, 3, 1) if kind == AnswerType.DATE else None,
+                            text_value=f"Answer to {question.key}." if kind == AnswerType.TEXT else None,
+                            evidence=evidence.format(question=question.key),
+                        )
+                    )
+            return self._save(saved)
+
+    def programme(
+        self,
+        created_by: User,
+        audits: Any = (),
+        *,
+        due_date: Any = None,
+        name: str | None = None,
+        tool: str = "fathers-engagement-themed",
+    ) -> Any:
+        """An audit programme (month: January 2030 unless told) with an audit for each
+        (case, auditor, status) given, all due on its due date, which may be in the past."""
+        from datetime import date
+
+        from audit.clock import utcnow
+        from audit.models import AuditProgramme
+
+        version = self.tool_version(tool)
+        due_date = due_date or date(2030, 1, 31)
+        with self.app.app_context():
+            programme = AuditProgramme(
+                name=name or f"Programme {next(_numbers)}",
+                month=due_date.replace(day=1),
+                tool_version_id=version.id,
+                due_date=due_date,
+                created_by_id=created_by.id,
+            )
+            db.session.add(programme)
+            db.session.flush()
+            for case, auditor, status in audits:
+                db.session.add(
+                    Audit(
+                        case_id=case.id,
+                        team_id=case.team_id,
+                        tool_version_id=version.id,
+                        auditor_id=auditor.id,
+                        created_by_id=created_by.id,
+                        programme_id=programme.id,
+                        status=status.value,
+                        due_date=due_date,
+                        submitted_at=utcnow() if status.is_locked else None,
+                    )
+                )
+            return self._save(programme)
+
+    def supervision(
+        self,
+        supervisor: User,
+        *workers: User,
+        kind: str = "case",
+        status: str = "draft",
+        held_on: Any = None,
+        cases: Any = (),
+        team: Team | None = None,
+        **fields: Any,
+    ) -> Any:
+        """A supervision record of `workers` by `supervisor`, discussing `cases` (each with a
+        current situation, decision and rationale). A completed record has its completion date;
+        an acknowledged one has every worker's acknowledgement."""
+        from datetime import date
+
+        from audit.clock import utcnow
+        from audit.models import SupervisionAttendee, SupervisionCase, SupervisionRecord
+
+        acknowledged = status == "acknowledged"
+        with self.app.app_context():
+            record = SupervisionRecord(
+                kind=kind,
+                team_id=team.id if team else workers[0].team_id,
+                supervisor_id=supervisor.id,
+                status=status,
+                held_on=held_on or date.today(),
+                completed_at=None if status == "draft" else utcnow(),
+                acknowledged_at=utcnow() if acknowledged else None,
+                updated_by_id=supervisor.id,
+                attendees=[
+                    SupervisionAttendee(
+                        user_id=worker.id, acknowledged_at=utcnow() if acknowledged else None, agrees=True
+                    )
+                    for worker in workers
+                ],
+                cases=[
+                    SupervisionCase(
+                        case_id=case.id,
+                        current_situation=f"Current situation of {case.reference}.",
+                        decision=f"Decision for {case.reference}.",
+                        decision_rationale=f"Rationale for {case.reference}.",
+                    )
+                    for case in cases
+                ],
+                **fields,
+            )
+            return self._save(record)

@@ -61,6 +61,7 @@ MATRIX: dict[str, Row] = {
     "audits.index": Row("GET", "/audits/", SIGNED_IN),
     "audits.new": Row("GET", "/audits/new", frozenset({Role.AUDITOR})),
     "audits.show": Row("GET", "/audits/{audit}", SIGNED_IN),
+    "audits.pdf": Row("GET", "/audits/{audit}/pdf", SIGNED_IN),
     "audits.edit": Row("GET", "/audits/{own_audit}/edit", frozenset({Role.AUDITOR})),
     "audits.autosave": Row("POST", "/audits/{own_audit}/autosave", frozenset({Role.AUDITOR})),
     "audits.amend": Row("GET", "/audits/{submitted_audit}/amend", SIGNED_IN, record_check=True),
@@ -75,6 +76,29 @@ MATRIX: dict[str, Row] = {
     "audits.acknowledge_concern": Row("GET", "/audits/concerns/{concern}", frozenset({Role.SUPERVISOR, Role.LEADER})),
     "moderation.index": Row("GET", "/moderation/", frozenset({Role.MODERATOR})),
     "moderation.moderate": Row("GET", "/moderation/{awaiting_moderation}", frozenset({Role.MODERATOR})),
+    "programme.index": Row("GET", "/programme/", frozenset({Role.LEADER})),
+    "programme.new": Row("GET", "/programme/new", frozenset({Role.LEADER})),
+    "programme.show": Row("GET", "/programme/{programme}", frozenset({Role.LEADER})),
+    # Supervision: the record-level checks (the two parties and leaders only; own team; only the
+    # worker acknowledges) are tested in tests/test_supervision*.py.
+    "supervision.index": Row("GET", "/supervision/", SIGNED_IN),
+    "supervision.new": Row("GET", "/supervision/new", frozenset({Role.SUPERVISOR, Role.LEADER})),
+    "supervision.edit": Row("GET", "/supervision/{own_supervision}/edit", frozenset({Role.SUPERVISOR, Role.LEADER})),
+    "supervision.autosave": Row(
+        "POST", "/supervision/{own_supervision}/autosave", frozenset({Role.SUPERVISOR, Role.LEADER})
+    ),
+    "supervision.add_action": Row(
+        "GET", "/supervision/{own_supervision}/actions/new", frozenset({Role.SUPERVISOR, Role.LEADER})
+    ),
+    "supervision.show": Row("GET", "/supervision/{my_supervision}", SIGNED_IN),
+    "supervision.acknowledge": Row("GET", "/supervision/{my_supervision}/acknowledge", SIGNED_IN),
+    "supervision.amend": Row(
+        "GET", "/supervision/{own_completed_supervision}/amend", frozenset({Role.SUPERVISOR, Role.LEADER})
+    ),
+    "supervision.pdf": Row("GET", "/supervision/{my_supervision}/pdf", SIGNED_IN),
+    "supervision.case_pdf": Row("GET", "/supervision/{my_supervision}/cases/{case}/pdf", SIGNED_IN),
+    "supervision.compliance": Row("GET", "/supervision/compliance", frozenset({Role.SUPERVISOR, Role.LEADER})),
+    "supervision.standards": Row("GET", "/supervision/standards", ADMIN_ONLY),
 }
 
 
@@ -106,14 +130,12 @@ def _allowed(row: Row, role: str | Role) -> bool:
     return row.allowed == SIGNED_IN or role in row.allowed
 
 
-@pytest.mark.parametrize("role", ROLES, ids=str)
-@pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def _records(app, make, team, user, other_user, case) -> dict[str, int]:
     """The records the matrix URLs name, set up so that team scope allows the signed-in user."""
     from datetime import date
 
     from audit.extensions import db
-    from audit.models import Action, AuditStatus, SafeguardingConcern
+    from audit.models import Action, AuditProgramme, AuditStatus, SafeguardingConcern
 
     auditor = make.user(Role.AUDITOR, team=make.team())
     audit = make.audit(case, auditor, status=AuditStatus.IN_PROGRESS)
@@ -132,9 +154,21 @@ def _records(app, make, team, user, other_user, case) -> dict[str, int]:
             created_by_id=auditor.id,
         )
         concern = SafeguardingConcern(audit_id=audit.id, team_id=team.id, details="Worry", raised_by_id=auditor.id)
-        db.session.add_all([action, concern])
+        programme = AuditProgramme(
+            name="Matrix programme",
+            month=date(2030, 1, 1),
+            tool_version_id=audit.tool_version_id,
+            due_date=date(2030, 1, 31),
+            created_by_id=auditor.id,
+        )
+        db.session.add_all([action, concern, programme])
         db.session.commit()
-        ids = {"own_action": action.id, "concern": concern.id}
+        ids = {"own_action": action.id, "concern": concern.id, "programme": programme.id}
+    # Supervision the signed-in user wrote (draft and completed), and a completed record of their own
+    # supervision (by someone else) that discusses the case.
+    ids["own_supervision"] = make.supervision(acting, other_user).id
+    ids["own_completed_supervision"] = make.supervision(acting, other_user, status="completed").id
+    ids["my_supervision"] = make.supervision(auditor, acting, status="completed", cases=[case], team=team).id
     return {
         "team": team.id,
         "user": other_user.id,

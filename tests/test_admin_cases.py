@@ -287,9 +287,19 @@ def test_editing_a_case_keeps_its_deactivated_worker_unless_changed(app, admin_c
     assert (saved.worker_id, saved.age_band) == (gone.id, "5 to 9")
 
 
-def test_unknown_case_is_404(admin_client, team):
-    assert admin_client.get("/admin/cases/999999").status_code == 404
-    assert admin_client.post("/admin/cases/999999", data=_form(team)).status_code == 404
+@pytest.mark.parametrize("case_id", ["999999", "2147483648", "99999999999999999999"])
+def test_unknown_case_is_404(admin_client, team, case_id):
+    assert admin_client.get(f"/admin/cases/{case_id}").status_code == 404
+    assert admin_client.post(f"/admin/cases/{case_id}", data=_form(team)).status_code == 404
+
+
+@pytest.mark.parametrize("team_id", ["999999", "-1", "2147483648", "99999999999999999999", "x"])
+def test_odd_team_filters_are_not_errors(admin_client, make, team, team_id):
+    make.case(team, reference="SE-1")
+    response = admin_client.get(f"/admin/cases?team={team_id}")
+    assert response.status_code == 200
+    if team_id != "x":  # not a number: no filter
+        assert "0 cases" in page_text(response)
 
 
 def test_case_admin_is_for_admins_only(client, make, team):

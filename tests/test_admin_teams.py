@@ -156,6 +156,33 @@ def test_renaming_a_team_to_another_teams_name_is_refused(app, admin_client, mak
         assert db.session.get(Team, beta.id).name == "Beta"
 
 
-def test_unknown_team_is_404(admin_client):
-    assert admin_client.get("/admin/teams/999999").status_code == 404
-    assert admin_client.post("/admin/teams/999999", data={"name": "X"}).status_code == 404
+@pytest.mark.parametrize("team_id", ["999999", "0", "2147483648", "99999999999999999999"])
+def test_unknown_team_is_404(admin_client, team_id):
+    """Ids beyond what the database can hold are "not found" too, not a database error."""
+    assert admin_client.get(f"/admin/teams/{team_id}").status_code == 404
+    assert admin_client.post(f"/admin/teams/{team_id}", data={"name": "X"}).status_code == 404
+
+
+def test_control_characters_in_a_name_are_dropped_not_a_crash(app, admin_client):
+    """PostgreSQL refuses NUL in text; a pasted one must not fail the save."""
+    response = admin_client.post(
+        "/admin/teams/new", data={"name": "Front\x00 door\t", "service_area": str(_area_id(app, "Assessment"))}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Team.name).where(Team.name.startswith("Front"))) == "Front door"
+
+
+def test_an_oversize_form_gets_a_clear_message_not_a_crash(app, admin_client):
+    before = _team_count(app)
+    area = str(_area_id(app, "Assessment"))
+
+    long_name = admin_client.post("/admin/teams/new", data={"name": "x" * 1_000_000, "service_area": area})
+    assert_error(long_name, "name", "Team name must be 100 characters or fewer")
+
+    too_big = admin_client.post(
+        "/admin/teams/new", data={"name": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1), "service_area": area}
+    )
+    assert too_big.status_code == 413
+    assert "The file or form you sent is too large" in page_text(too_big)
+    assert _team_count(app) == before

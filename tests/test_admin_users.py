@@ -339,6 +339,23 @@ def test_admin_cannot_reset_their_own_password_here(app, admin_client, admin):
     assert admin_client.get("/").status_code == 200  # still signed in
 
 
+def test_a_nul_in_a_name_is_dropped_not_a_crash(app, admin_client, team):
+    response = admin_client.post("/admin/users/new", data=_form(team.id, name="Priya\x00 Patel"))
+    assert response.status_code == 200
+    assert _user(app, "priya.patel@council.example").name == "Priya Patel"
+
+
+def test_a_non_breaking_space_in_a_name_is_a_space(app, admin_client, team):
+    admin_client.post("/admin/users/new", data=_form(team.id, name="Anne-Marie\u00a0Smith"))
+    assert _user(app, "priya.patel@council.example").name == "Anne-Marie Smith"
+
+
+def test_a_nul_in_an_email_is_dropped_not_a_crash(app, admin_client, team):
+    response = admin_client.post("/admin/users/new", data=_form(team.id, email="priya\x00@council.example"))
+    assert response.status_code == 200
+    assert _user(app, "priya@council.example") is not None
+
+
 def test_names_on_the_password_page_are_escaped(admin_client, team):
     response = admin_client.post("/admin/users/new", data=_form(team.id, name="Ann <b>O'Neil</b>"))
     html = response.get_data(as_text=True)
@@ -358,6 +375,8 @@ def test_reset_password_is_post_only(admin_client, make, team):
         ("post", "/admin/users/999999"),
         ("post", "/admin/users/999999/active"),
         ("post", "/admin/users/999999/reset-password"),
+        ("get", "/admin/users/2147483648"),
+        ("post", "/admin/users/99999999999999999999/active"),
     ],
 )
 def test_unknown_user_is_404(admin_client, method, path):

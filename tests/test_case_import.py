@@ -440,3 +440,33 @@ def test_import_is_for_admins_only(app, client, make, teams):
     response = upload(client, "reference,team,plan_type\nCS-1,Safeguarding East,early help\n")
     assert response.status_code == 403
     assert case_count(app) == 0
+
+
+def test_a_very_bad_file_lists_the_first_500_problems_and_counts_the_rest(app, admin_client, teams):
+    content = "reference,team,plan_type\n" + "".join(f"CS-{n},Nowhere,early help\n" for n in range(600))
+    response = upload(admin_client, content)
+    assert len(problems(response)) == 500
+    assert problems(response)[0] == ("2", "There is no team called 'Nowhere'")
+    assert "And 100 more problems." in page_text(response)
+    assert "The file has 600 problems." in field_error(response, "file")
+    assert case_count(app) == 0
+
+
+def test_a_file_with_too_many_rows_is_refused_whole(app, admin_client, teams):
+    from audit.domain.case_import import MAX_ROWS
+
+    content = "reference,team,plan_type\n" + "".join(
+        f"CS-{n},Safeguarding East,early help\n" for n in range(MAX_ROWS + 1)
+    )
+    response = upload(admin_client, content)
+    assert problems(response) == [
+        ("Whole file", f"The file has more than {MAX_ROWS:,} cases: split it into smaller files")
+    ]
+    assert case_count(app) == 0
+
+
+def test_a_large_good_file_imports_in_one_go(app, admin_client, teams):
+    content = "reference,team,plan_type\n" + "".join(f"CS-{n:05d},Safeguarding East,early help\n" for n in range(2000))
+    response = upload(admin_client, content)
+    assert response.status_code == 302
+    assert case_count(app) == 2000

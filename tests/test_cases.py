@@ -93,9 +93,10 @@ def test_service_wide_roles_may_open_any_teams_case(client, make, north_case, ro
     assert client.get(f"/cases/{north_case.id}").status_code == 200
 
 
-def test_unknown_case_is_404(client, make, east):
+@pytest.mark.parametrize("case_id", ["999999", "0", "2147483648", "99999999999999999999"])
+def test_unknown_case_is_404(client, make, east, case_id):
     client.sign_in_as(make.user(Role.ADMIN))
-    assert client.get("/cases/999999").status_code == 404
+    assert client.get(f"/cases/{case_id}").status_code == 404
 
 
 def test_viewing_a_case_shows_it_and_writes_an_access_log_row(app, client, make, east, east_case):

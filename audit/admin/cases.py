@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import insert
 from werkzeug.wrappers import Response
 
 from audit.access import requires
@@ -11,8 +12,9 @@ from audit.admin import admin
 from audit.domain import case_import, people
 from audit.domain import cases as case_data
 from audit.domain.access_log import record_access
+from audit.domain.cases import ID
 from audit.extensions import db
-from audit.models import Case, PlanType, Role, Team, User
+from audit.models import AccessLogEntry, Case, PlanType, Role, Team, User
 from forms.admin import CaseForm, CaseImportForm
 
 
@@ -79,7 +81,7 @@ def new_case() -> str | Response:
     return _edit_case(None)
 
 
-@admin.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@admin.route(f"/cases/<{ID}:case_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit_case(case_id: int) -> str | Response:
     case = db.get_or_404(Case, case_id)
@@ -102,8 +104,20 @@ def import_cases() -> str | Response:
         else:
             result = case_import.import_cases(content)
             if result.ok:
-                for case_id in result.case_ids:
-                    record_access(current_user.id, "import", "case", case_id, case_id)
+                # One access-log row per imported case, inserted in bulk.
+                db.session.execute(
+                    insert(AccessLogEntry),
+                    [
+                        {
+                            "user_id": current_user.id,
+                            "action": "import",
+                            "record_type": "case",
+                            "record_id": case_id,
+                            "case_id": case_id,
+                        }
+                        for case_id in result.case_ids
+                    ],
+                )
                 db.session.commit()
                 current_app.logger.info("User %s imported %d cases", current_user.id, result.imported)
                 message = f"{result.imported:,} case{'s' if result.imported != 1 else ''} imported."

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from audit.access import requires, signed_in
 from audit.audits import audits
-from audit.clock import utcnow
+from audit.clock import local_now, utcnow
 from audit.domain import audit_answers, people, tools
 from audit.domain import audits as audit_data
 from audit.domain.access_log import record_access
@@ -214,7 +214,7 @@ def edit(audit_id: int) -> str | Response:
         db.session.commit()
         flash("Audit submitted. It is now read-only; corrections are made as amendments.", "success")
         return redirect(url_for("audits.show", audit_id=audit.id))
-    flash(f"Your answers were saved at {utcnow():%H:%M}. You can come back to this audit from My audits.", "success")
+    flash(f"Your answers were saved at {local_now():%H:%M}. You can come back to this audit from My audits.", "success")
     return redirect(url_for("audits.mine"))
 
 
@@ -235,7 +235,7 @@ def autosave(audit_id: int) -> Response:
         return _json(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
     db.session.commit()
     problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
-    return _json(200, version=audit.version, saved_at=f"{utcnow():%H:%M}", problems=problems)
+    return _json(200, version=audit.version, saved_at=f"{local_now():%H:%M}", problems=problems)
 
 
 def _json(status: int, **body: object) -> Response:

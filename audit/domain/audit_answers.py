@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from audit.clock import today, utcnow
+from audit.clock import to_local, today, utcnow
 from audit.extensions import db
 from audit.models import (
     Answer,
@@ -64,13 +64,16 @@ class DraftValues:
 
 
 class EditConflict(Exception):
-    """The audit was saved by someone else since this copy was opened."""
+    """The record (an audit or a supervision record) was saved by someone else since this copy
+    was opened. Any record with ``updated_by``, ``updated_at`` and ``version`` will do."""
 
-    def __init__(self, audit: Audit) -> None:
+    def __init__(self, audit: Audit, noun: str = "audit") -> None:
         self.saved_by = audit.updated_by.name if audit.updated_by else "Someone"
         self.saved_at = audit.updated_at
         self.current_version = audit.version
-        super().__init__(f"{self.saved_by} saved this audit at {self.saved_at:%H:%M on %d %B %Y} since you opened it")
+        super().__init__(
+            f"{self.saved_by} saved this {noun} at {to_local(self.saved_at):%H:%M on %d %B %Y} since you opened it"
+        )
 
 
 class AuditLocked(Exception):

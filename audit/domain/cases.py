@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
 
 from audit.extensions import db
 from audit.models import Case, PlanType, Team, User
 
 PAGE_SIZE = 50
+# Record ids are 32-bit integers in PostgreSQL (and SQLite refuses any integer over 64 bits): a
+# larger number in an address or filter must be "not found", not a database error.
+MAX_ID = 2_147_483_647
+ID = f"int(min=1, max={MAX_ID})"  # the URL converter for a record id: <{ID}:case_id>
 
 
 class DuplicateCaseError(ValueError):
@@ -43,7 +47,7 @@ def case_page(*, team_id: int | None, page: int = 1, search: str = "", plan_type
     """One page of cases, with team and worker, in a fixed number of queries."""
     query = select(Case)
     if team_id is not None:
-        query = query.where(Case.team_id == team_id)
+        query = query.where(Case.team_id == team_id if 0 < team_id <= MAX_ID else false())
     if search:
         query = query.where(Case.reference.contains(normalise_reference(search), autoescape=True))
     if plan_type in {plan.value for plan in PlanType}:

@@ -71,7 +71,10 @@ def refusal(audit: Audit, moderator: User) -> str | None:
     if audit.auditor_id == moderator.id:
         return "You completed this audit, so another moderator must moderate it"
     if audit.status == AuditStatus.MODERATED.value:
-        return "This audit has been moderated already"
+        done = audit.moderation
+        if done is None:
+            return "This audit has been moderated already"
+        return f"{done.moderator.name} moderated this audit on {done.created_at.day} {done.created_at:%B %Y}"
     if audit.status != AuditStatus.SUBMITTED.value:
         return "This audit has not been submitted yet. Audits can be moderated only once the auditor submits them"
     return None
@@ -141,7 +144,7 @@ def problems_with(
         if grade_id is not None and not_applicable:
             problems.append((f"{prefix}_grade", f"{section.title}: select a grade or {scale.not_applicable_label}"))
         elif grade_id is not None and grade_id not in on_scale:
-            problems.append((f"{prefix}_grade", f"{section.title}: select a grade from the {scale.name} scale"))
+            problems.append((f"{prefix}_grade", f"{section.title}: select a grade from the {scale.name}"))
         elif grade_id is None and not not_applicable:
             problems.append((f"{prefix}_grade", f"{section.title}: select your grade"))
         else:
@@ -160,7 +163,7 @@ def problems_with(
     if grade_id is None:
         problems.append(("overall_grade", "Overall grade: select your grade"))
     elif grade_id not in on_scale:
-        problems.append(("overall_grade", f"Overall grade: select a grade from the {scale.name} scale"))
+        problems.append(("overall_grade", f"Overall grade: select a grade from the {scale.name}"))
     else:
         same_as_auditor = grade_id == audit.overall_grade_id
     problems.extend(_agreement_problems("Overall grade", "overall", agrees, _text(reason), same_as_auditor))

@@ -1,0 +1,527 @@
+"""Moderation: a moderator re-grades a submitted audit beside the auditor's grades, and it closes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from audit.domain import moderation as moderation_data
+from audit.domain.audits import audit_with_everything
+from audit.extensions import db
+from audit.models import (
+    Audit,
+    AuditStatus,
+    AuditToolVersion,
+    ModeratedSection,
+    Moderation,
+    Role,
+    ScaleGrade,
+    SectionJudgement,
+    User,
+)
+from tests.conftest import page_text
+from tests.pages import assert_well_formed_page
+from tests.querycount import queries_for
+
+WITH_OVERALL = "front-door-mash"  # asks for an overall grade
+WITHOUT_OVERALL = "fathers-engagement-themed"
+
+
+@dataclass(frozen=True)
+class Tool:
+    sections: list[tuple[int, str, str]]  # (id, key, title), in order
+    grades: dict[str, int]  # grade key -> id
+
+    def section_id(self, key: str) -> int:
+        return next(section_id for section_id, section_key, _title in self.sections if section_key == key)
+
+
+def tool(app, make, slug: str) -> Tool:
+    version = make.tool_version(slug)
+    with app.app_context():
+        version = db.session.get(AuditToolVersion, version.id)
+        return Tool(
+            sections=[(section.id, section.key, section.title) for section in version.sections],
+            grades={grade.key: grade.id for grade in version.scale.grades},
+        )
+
+
+@pytest.fixture
+def people(make):
+    team = make.team()
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    moderator = make.user(Role.MODERATOR, name="Morgan Moderator")
+    case = make.case(team, reference="CS-MOD-001")
+    return team, auditor, moderator, case
+
+
+def submitted(make, case, auditor, slug: str = WITH_OVERALL, grades="good", overall="good") -> Audit:
+    audit = make.audit(case, auditor, tool=slug, status=AuditStatus.SUBMITTED)
+    return make.judgements(audit, grades, overall)
+
+
+def form_data(
+    tool: Tool,
+    grade: str = "good",
+    agrees: str = "yes",
+    reason: str = "",
+    overall: tuple[str, str, str] | None = ("good", "yes", ""),
+    **overrides: str,
+) -> dict[str, str]:
+    """A moderation form's post: the same answer for every section unless overridden by field name."""
+    data: dict[str, str] = {}
+    for section_id, _key, _title in tool.sections:
+        data[f"s{section_id}_grade"] = "na" if grade == "na" else str(tool.grades[grade])
+        data[f"s{section_id}_agrees"] = agrees
+        data[f"s{section_id}_reason"] = reason
+    if overall is not None:
+        data["overall_grade"] = str(tool.grades[overall[0]])
+        data["overall_agrees"], data["overall_reason"] = overall[1], overall[2]
+    data.update(overrides)
+    return data
+
+
+def saved_audit(app, audit_id: int) -> Audit:
+    with app.app_context():
+        audit = audit_with_everything(audit_id)
+        db.session.expunge_all()
+        return audit
+
+
+def moderation_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Moderation))
+
+
+def error_summary_links(html: str) -> list[str]:
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, flags=re.S)
+    assert summary, "no error summary"
+    return re.findall(r'href="#([^"]+)"', summary.group(0))
+
+
+# Moderating --------------------------------------------------------------------------------------
+
+
+def test_moderator_moderates_an_audit_and_it_closes_with_both_sets_of_grades(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    first, second = mash.sections[0], mash.sections[1]
+    audit = submitted(make, case, auditor, grades="good", overall="good")
+    client.sign_in_as(moderator)
+
+    page = client.get(f"/moderation/{audit.id}")
+    assert page.status_code == 200
+    assert_well_formed_page(page)
+    text = page_text(page)
+    assert f"Auditor's evidence for {first[2]}." in text  # the auditor's work, beside the form
+    assert "Auditor's reasons for the overall grade." in text
+
+    data = form_data(
+        mash,
+        overall=("requires-improvement", "no", "Drift after the strategy discussion was not challenged."),
+        **{
+            f"s{second[0]}_grade": str(mash.grades["requires-improvement"]),
+            f"s{second[0]}_agrees": "no",
+            f"s{second[0]}_reason": "  Consent was overridden without recorded reasons.  ",
+            f"s{first[0]}_reason": "Agree: clear and timely.",
+        },
+    )
+    response = client.post(f"/moderation/{audit.id}", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/moderation/"
+    queue = client.get("/moderation/")
+    assert "You moderated the audit of CS-MOD-001. The audit is now closed." in page_text(queue)
+    assert "govuk-notification-banner--success" in queue.get_data(as_text=True)
+
+    closed = saved_audit(app, audit.id)
+    assert closed.status == AuditStatus.MODERATED.value
+    assert closed.moderated_at is not None
+    # The auditor's grades are untouched.
+    assert closed.overall_grade_id == mash.grades["good"]
+    assert {judgement.grade_id for judgement in closed.judgements} == {mash.grades["good"]}
+    # The moderator's sit beside them.
+    moderation = closed.moderation
+    assert moderation.moderator.id == moderator.id
+    assert (moderation.overall_grade_id, moderation.overall_agrees) == (mash.grades["requires-improvement"], False)
+    assert moderation.overall_reason == "Drift after the strategy discussion was not challenged."
+    by_section = {item.section_id: item for item in moderation.section_grades}
+    assert set(by_section) == {section_id for section_id, _key, _title in mash.sections}
+    assert by_section[second[0]].grade_id == mash.grades["requires-improvement"]
+    assert by_section[second[0]].agrees is False
+    assert by_section[second[0]].reason == "Consent was overridden without recorded reasons."
+    assert by_section[first[0]].agrees is True
+    assert by_section[first[0]].reason == "Agree: clear and timely."
+    assert all(not item.not_applicable for item in moderation.section_grades)
+
+
+def test_a_tool_without_an_overall_grade_is_moderated_without_one(app, client, make, people):
+    _team, auditor, moderator, case = people
+    fathers = tool(app, make, WITHOUT_OVERALL)
+    audit = submitted(make, case, auditor, slug=WITHOUT_OVERALL, grades="na")
+    client.sign_in_as(moderator)
+
+    page = client.get(f"/moderation/{audit.id}")
+    assert 'name="overall_grade"' not in page.get_data(as_text=True)
+    assert "Not applicable" in page_text(page)  # the scale's label is offered
+
+    response = client.post(f"/moderation/{audit.id}", data=form_data(fathers, grade="na", overall=None))
+    assert response.status_code == 302
+    moderation = saved_audit(app, audit.id).moderation
+    assert moderation.overall_grade_id is None and moderation.overall_agrees is None
+    assert all(item.not_applicable and item.grade_id is None for item in moderation.section_grades)
+
+
+def test_disagreeing_without_a_reason_is_an_error_and_everything_else_is_kept(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    section_id, _key, title = mash.sections[2]
+    audit = submitted(make, case, auditor)
+    client.sign_in_as(moderator)
+
+    data = form_data(
+        mash,
+        overall=("good", "yes", "Overall this is sound."),
+        **{
+            f"s{section_id}_grade": str(mash.grades["inadequate"]),
+            f"s{section_id}_agrees": "no",
+            f"s{mash.sections[0][0]}_reason": "First section: kept after the error.",
+        },
+    )
+    response = client.post(f"/moderation/{audit.id}", data=data)
+
+    assert response.status_code == 200
+    assert_well_formed_page(response)
+    html = response.get_data(as_text=True)
+    assert f"{title}: enter why you disagree with the auditor" in page_text(response)
+    assert error_summary_links(html) == [f"s{section_id}_reason"]
+    assert f'id="s{section_id}_reason"' in html
+    assert "First section: kept after the error." in html
+    assert "Overall this is sound." in html
+    inadequate = re.search(
+        rf'<input[^>]*name="s{section_id}_grade"[^>]*value="{mash.grades["inadequate"]}"[^>]*>', html
+    )
+    assert inadequate and "checked" in inadequate.group(0)
+    disagree = re.search(rf'<input[^>]*name="s{section_id}_agrees"[^>]*value="no"[^>]*>', html)
+    assert disagree and "checked" in disagree.group(0)
+    assert saved_audit(app, audit.id).status == AuditStatus.SUBMITTED.value
+    assert moderation_count(app) == 0
+
+
+def test_every_missing_answer_is_listed_and_linked_to_its_field(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor)
+    client.sign_in_as(moderator)
+
+    response = client.post(f"/moderation/{audit.id}", data={})
+
+    assert response.status_code == 200
+    assert_well_formed_page(response)
+    html = response.get_data(as_text=True)
+    links = error_summary_links(html)
+    expected = [name for section_id, *_ in mash.sections for name in (f"s{section_id}_grade", f"s{section_id}_agrees")]
+    assert links == [*expected, "overall_grade", "overall_agrees"]
+    for anchor in links:
+        assert f'id="{anchor}"' in html, f"the error summary links to #{anchor}, which is not on the page"
+    assert response.get_data(as_text=True).count("govuk-error-message") == len(links)
+
+
+def test_agreeing_while_giving_a_different_grade_is_an_error(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    section_id, _key, title = mash.sections[0]
+    audit = submitted(make, case, auditor)
+    client.sign_in_as(moderator)
+
+    data = form_data(mash, **{f"s{section_id}_grade": str(mash.grades["outstanding"])})
+    response = client.post(f"/moderation/{audit.id}", data=data)
+
+    assert f"{title}: your grade differs from the auditor's, so select Disagree and give your reason" in page_text(
+        response
+    )
+    assert error_summary_links(response.get_data(as_text=True)) == [f"s{section_id}_agrees"]
+    assert moderation_count(app) == 0
+
+
+def test_a_grade_not_on_the_scale_is_rejected(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    section_id, _key, title = mash.sections[1]
+    audit = submitted(make, case, auditor)
+    with app.app_context():
+        not_on_scale = str(db.session.scalar(select(func.max(ScaleGrade.id))) + 1000)
+    client.sign_in_as(moderator)
+
+    data = form_data(mash, **{f"s{section_id}_grade": not_on_scale, "overall_grade": not_on_scale})
+    response = client.post(f"/moderation/{audit.id}", data=data)
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert f"{title}: select a grade from the Ofsted four-point scale" in text
+    assert "Overall grade: select a grade from the Ofsted four-point scale" in text
+    assert error_summary_links(response.get_data(as_text=True)) == [f"s{section_id}_grade", "overall_grade"]
+    assert moderation_count(app) == 0
+
+
+def test_the_domain_refuses_a_grade_id_from_outside_the_tools_scale(app, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor)
+    good = mash.grades["good"]
+    section_grades = {section_id: (good, False, True, None) for section_id, *_ in mash.sections}
+    first = mash.sections[0][0]
+    section_grades[first] = (good + 1000, False, False, "A grade from nowhere")
+
+    with app.app_context():
+        loaded = audit_with_everything(audit.id)
+        with pytest.raises(moderation_data.ModerationProblems) as error:
+            moderation_data.record_moderation(
+                loaded, db.session.get(User, moderator.id), section_grades, (good + 1000, False, "Nowhere")
+            )
+        assert error.value.problems == [
+            (f"s{first}_grade", f"{mash.sections[0][2]}: select a grade from the Ofsted four-point scale"),
+            ("overall_grade", "Overall grade: select a grade from the Ofsted four-point scale"),
+        ]
+        assert db.session.get(Audit, audit.id).status == AuditStatus.SUBMITTED.value
+
+
+def test_the_domain_refuses_an_overall_grade_the_tool_does_not_ask_for(app, make, people):
+    _team, auditor, moderator, case = people
+    fathers = tool(app, make, WITHOUT_OVERALL)
+    audit = submitted(make, case, auditor, slug=WITHOUT_OVERALL)
+    good = fathers.grades["good"]
+    section_grades = {section_id: (good, False, True, None) for section_id, *_ in fathers.sections}
+
+    with app.app_context():
+        loaded = audit_with_everything(audit.id)
+        with pytest.raises(moderation_data.ModerationProblems, match="does not ask for an overall grade"):
+            moderation_data.record_moderation(
+                loaded, db.session.get(User, moderator.id), section_grades, (good, True, None)
+            )
+
+
+def test_an_audit_amended_since_the_moderator_opened_it_must_be_looked_at_again(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor)
+    client.sign_in_as(moderator)
+    opened_version = saved_audit(app, audit.id).version
+
+    with app.app_context():  # an amendment lands meanwhile
+        db.session.get(Audit, audit.id).strengths = "Amended"
+        db.session.commit()
+    response = client.post(f"/moderation/{audit.id}", data=form_data(mash, version=str(opened_version)))
+
+    assert "The audit has changed since you opened it" in page_text(response)
+    assert moderation_count(app) == 0
+    # Having seen it, submitting again works.
+    current = re.search(r'name="version"[^>]*value="(\d+)"', response.get_data(as_text=True)).group(1)
+    again = client.post(f"/moderation/{audit.id}", data=form_data(mash, version=current))
+    assert again.status_code == 302
+
+
+# Who may moderate what ---------------------------------------------------------------------------
+
+
+def test_a_moderator_who_completed_the_audit_is_refused(app, client, make, people):
+    _team, _auditor, _moderator, case = people
+    both = make.user(Role.AUDITOR, Role.MODERATOR, team=make.team())
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, both)
+    client.sign_in_as(both)
+
+    page = client.get(f"/moderation/{audit.id}")
+    assert page.status_code == 403
+    assert_well_formed_page(page)
+    assert "You completed this audit, so another moderator must moderate it." in page_text(page)
+    assert client.post(f"/moderation/{audit.id}", data=form_data(mash)).status_code == 403
+    queue = page_text(client.get("/moderation/"))
+    assert "CS-MOD-001" in queue and "You audited this" in queue
+
+    with app.app_context(), pytest.raises(moderation_data.ModerationRefused, match="another moderator must"):
+        moderation_data.record_moderation(audit_with_everything(audit.id), db.session.get(User, both.id), {}, None)
+    assert moderation_count(app) == 0
+
+
+@pytest.mark.parametrize("status", [AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS])
+def test_an_audit_not_yet_submitted_cannot_be_moderated(app, client, make, people, status):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = make.audit(case, auditor, tool=WITH_OVERALL, status=status)
+    client.sign_in_as(moderator)
+
+    page = client.get(f"/moderation/{audit.id}")
+    assert page.status_code == 409
+    assert_well_formed_page(page)
+    assert "This audit has not been submitted yet." in page_text(page)
+    assert client.post(f"/moderation/{audit.id}", data=form_data(mash)).status_code == 409
+    assert saved_audit(app, audit.id).status == status.value
+    assert moderation_count(app) == 0
+
+
+def test_an_audit_is_moderated_only_once(app, client, make, people):
+    _team, auditor, moderator, case = people
+    other_moderator = make.user(Role.MODERATOR)
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor)
+    client.sign_in_as(moderator)
+    assert client.post(f"/moderation/{audit.id}", data=form_data(mash)).status_code == 302
+
+    client.sign_in_as(other_moderator)
+    again = client.post(f"/moderation/{audit.id}", data=form_data(mash, grade="outstanding", agrees="no", reason="x"))
+    assert again.status_code == 409
+    assert "Morgan Moderator moderated this audit on " in page_text(again)
+    assert moderation_count(app) == 1
+
+
+def test_an_unknown_audit_is_not_found(client, make):
+    client.sign_in_as(make.user(Role.MODERATOR))
+    assert client.get("/moderation/999999").status_code == 404
+
+
+@pytest.mark.parametrize("role", [role for role in Role if role is not Role.MODERATOR], ids=str)
+def test_only_moderators_may_moderate(app, client, make, people, role):
+    team, auditor, _moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor)
+    client.sign_in_as(make.user(role, team=team))
+
+    assert client.get("/moderation/").status_code == 403
+    assert client.get(f"/moderation/{audit.id}").status_code == 403
+    assert client.post(f"/moderation/{audit.id}", data=form_data(mash)).status_code == 403
+    assert moderation_count(app) == 0
+
+
+def test_signed_out_users_are_sent_to_sign_in(client, make, people):
+    _team, auditor, _moderator, case = people
+    audit = submitted(make, case, auditor)
+    response = client.get(f"/moderation/{audit.id}")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+# The queue ---------------------------------------------------------------------------------------
+
+
+def _rows(html: str, table_id: str) -> str:
+    table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, flags=re.S)
+    return table.group(0) if table else ""
+
+
+def test_the_queue_lists_only_submitted_audits_awaiting_moderation(app, client, make, people):
+    team, auditor, moderator, _case = people
+    cases = {status: make.case(team, reference=f"CS-{status.value.upper()}") for status in AuditStatus}
+    for status, case in cases.items():
+        make.audit(case, auditor, tool=WITH_OVERALL, status=status)
+    # A moderated audit, moderated properly, for the "recently moderated" list.
+    mash = tool(app, make, WITH_OVERALL)
+    done = submitted(make, make.case(team, reference="CS-DONE"), auditor)
+    client.sign_in_as(moderator)
+    assert client.post(f"/moderation/{done.id}", data=form_data(mash)).status_code == 302
+
+    page = client.get("/moderation/")
+    assert page.status_code == 200
+    assert_well_formed_page(page)
+    html = page.get_data(as_text=True)
+    awaiting = _rows(html, "awaiting-moderation")
+    assert "CS-SUBMITTED" in awaiting
+    for reference in ("CS-ASSIGNED", "CS-IN_PROGRESS", "CS-MODERATED", "CS-DONE"):
+        assert reference not in awaiting
+    assert "Awaiting moderation: 1 audit" in page_text(page)
+    recent = _rows(html, "recently-moderated")
+    assert "CS-DONE" in recent and "Morgan Moderator" in recent
+    assert f"{len(mash.sections)} of {len(mash.sections)} sections, overall agreed" in recent
+
+
+def test_the_queue_filters_by_team_and_tool(app, client, make, people):
+    team, auditor, moderator, _case = people
+    other_team = make.team()
+    make.audit(make.case(team, reference="CS-MASH"), auditor, tool=WITH_OVERALL, status=AuditStatus.SUBMITTED)
+    make.audit(
+        make.case(other_team, reference="CS-FATHERS"), auditor, tool=WITHOUT_OVERALL, status=AuditStatus.SUBMITTED
+    )
+    client.sign_in_as(moderator)
+
+    by_team = _rows(client.get(f"/moderation/?team={other_team.id}").get_data(as_text=True), "awaiting-moderation")
+    assert "CS-FATHERS" in by_team and "CS-MASH" not in by_team
+    mash_tool_id = make.tool_version(WITH_OVERALL).tool_id
+    by_tool = _rows(client.get(f"/moderation/?tool={mash_tool_id}").get_data(as_text=True), "awaiting-moderation")
+    assert "CS-MASH" in by_tool and "CS-FATHERS" not in by_tool
+
+
+def _fill_queue(make, team, moderator_to_avoid, count: int) -> None:
+    teams = [team, make.team(), make.team()]
+    for number in range(count):
+        auditor = make.user(Role.AUDITOR, team=teams[number % 3])
+        case = make.case(teams[number % 3])
+        tool_slug = WITH_OVERALL if number % 2 else WITHOUT_OVERALL
+        make.audit(case, auditor, tool=tool_slug, status=AuditStatus.SUBMITTED)
+        assert auditor.id != moderator_to_avoid.id
+
+
+def test_the_queue_makes_the_same_number_of_queries_for_2_and_30_audits(app, client, make, people):
+    team, _auditor, moderator, _case = people
+    client.sign_in_as(moderator)
+
+    _fill_queue(make, team, moderator, 2)
+    few = queries_for(app, client, "/moderation/")
+    _fill_queue(make, team, moderator, 28)
+    many = queries_for(app, client, "/moderation/")
+
+    assert "Awaiting moderation: 30 audits" in page_text(client.get("/moderation/"))
+    assert many.count == few.count, f"2 audits: {few}\n30 audits: {many}"
+
+
+def test_moderating_records_who_opened_and_changed_the_childs_audit(app, client, make, people):
+    from audit.models import AccessLogEntry
+
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor)
+    client.sign_in_as(moderator)
+    client.get(f"/moderation/{audit.id}")
+    client.post(f"/moderation/{audit.id}", data=form_data(mash))
+
+    with app.app_context():
+        entries = db.session.execute(
+            select(AccessLogEntry.action, AccessLogEntry.case_id).where(
+                AccessLogEntry.user_id == moderator.id, AccessLogEntry.record_id == audit.id
+            )
+        ).all()
+    assert sorted(entries) == [("update", case.id), ("view", case.id)]
+
+
+def test_the_auditors_grades_are_not_rewritten(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor, grades="requires-improvement", overall="requires-improvement")
+    with app.app_context():
+        before = db.session.execute(
+            select(SectionJudgement.section_id, SectionJudgement.grade_id, SectionJudgement.evidence).where(
+                SectionJudgement.audit_id == audit.id
+            )
+        ).all()
+    client.sign_in_as(moderator)
+    data = form_data(mash, grade="good", agrees="no", reason="Better than judged.", overall=("good", "no", "Ditto."))
+    assert client.post(f"/moderation/{audit.id}", data=data).status_code == 302
+
+    with app.app_context():
+        after = db.session.execute(
+            select(SectionJudgement.section_id, SectionJudgement.grade_id, SectionJudgement.evidence).where(
+                SectionJudgement.audit_id == audit.id
+            )
+        ).all()
+        moderated = db.session.scalars(select(ModeratedSection.grade_id)).all()
+    assert sorted(after) == sorted(before)
+    assert set(moderated) == {mash.grades["good"]}
+
+
+def test_the_domain_refuses_someone_without_the_moderator_role(app, make, people):
+    team, auditor, _moderator, case = people
+    leader = make.user(Role.LEADER, Role.AUDITOR, team=team)
+    audit = submitted(make, case, auditor)
+
+    with app.app_context(), pytest.raises(moderation_data.ModerationRefused, match="is not an active moderator"):
+        moderation_data.record_moderation(audit_with_everything(audit.id), db.session.get(User, leader.id), {}, None)
