@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from audit.domain import demo, people
 from audit.domain.demo_audits import seed_audits
+from audit.domain.demo_supervision import seed_supervision
 from audit.domain.tools import DEFINITIONS_DIR, ToolDefinitionError, load_definitions
 from audit.extensions import db
 from audit.models import Role
@@ -77,9 +78,12 @@ def seed_demo_command(cases: int, audits: int, seed: int) -> None:
     accounts = demo.seed(cases=cases, seed=seed)
     load_definitions()
     added = seed_audits(audits, seed=seed)
+    supervised = seed_supervision(seed=seed)
     db.session.commit()
     if added:
         click.echo(f"Added {added:,} synthetic audits.")
+    if supervised:
+        click.echo(f"Added {supervised:,} synthetic supervision records.")
     click.echo("\nDemo accounts (synthetic data only). Password for every account: " + demo.DEMO_PASSWORD + "\n")
     width = max(len(account.email) for account in accounts)
     for account in accounts:

@@ -95,4 +95,6 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "MAX_FORM_PARTS": MAX_FORM_PARTS,
         "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Stylesheet, scripts and fonts: browsers may reuse them for an hour.
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }

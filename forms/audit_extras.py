@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import timedelta
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from audit.clock import today
 from audit.domain.audit_answers import EVIDENCE_MAX
 from audit.models import AuditToolVersion, User
 from forms.base import Form
@@ -31,7 +32,8 @@ def _text(label: str, required_message: str, limit: int = EVIDENCE_MAX, descript
 
 
 def _not_in_past(_form: object, field: DateField) -> None:
-    if field.data and field.data < date.today():
+    # The service's "today" (UTC, as every stored date), not the server's local date.
+    if field.data and field.data < today():
         raise ValidationError("The due date must be today or in the future")
 
 
@@ -55,7 +57,6 @@ class ActionForm(Form):
     owner = GovSelectField("Who owns it", validators=[DataRequired(message="Select who owns the action")])
     due_date = GovDateField(
         "Due date",
-        description="For example, 27 3 2027",
         validators=[InputRequired(message="Enter the due date"), _not_in_past],
     )
     submit = SubmitField("Add action", widget=GovSubmitInput())
@@ -66,6 +67,8 @@ class ActionForm(Form):
             SelectChoice(str(user.id), f"{user.name}{f' ({user.team.name})' if user.team else ''}") for user in owners
         ]
         self.due_date.error_anchor = "due_date-day"
+        example = today() + timedelta(days=28)  # an example that is always in the future
+        self.due_date.description = f"For example, {example.day} {example.month} {example.year}"
 
 
 class ConcernForm(Form):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from html import unescape
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
 import flask_migrate

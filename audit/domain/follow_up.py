@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from audit.clock import today, utcnow
 from audit.extensions import db
-from audit.models import Action, Audit, Case, Role, SafeguardingConcern, User
+from audit.models import Action, Audit, AuditStatus, Case, Role, SafeguardingConcern, User, UserRole
+from audit.models.people import SERVICE_WIDE_ROLES
 
 __all__ = ["today"]
 
 
+def _can_read(audit: Audit) -> ColumnElement[bool]:
+    """Users who may read the audit (as ``audits.can_view``): its team, its auditor, and
+    service-wide roles. An owner must be able to open the audit their action came from."""
+    service_wide = exists().where(
+        UserRole.user_id == User.id, UserRole.role.in_([role.value for role in SERVICE_WIDE_ROLES])
+    )
+    return or_(User.team_id == audit.team_id, User.id == audit.auditor_id, service_wide)
+
+
 def possible_owners(audit: Audit) -> Sequence[User]:
-    """Anyone active can own an action: usually the worker, their manager or the auditor."""
+    """Active people who can read the audit: usually the worker, their manager or the auditor."""
     return db.session.scalars(
-        select(User).where(User.active).options(selectinload(User.team)).order_by(User.name)
+        select(User).where(User.active, _can_read(audit)).options(selectinload(User.team)).order_by(User.name)
     ).all()
 
 
 def add_action(audit: Audit, *, description: str, owner_id: int, due_date: date, created_by: User) -> Action:
-    owner = db.session.get(User, owner_id)
-    if owner is None or not owner.active:
-        raise ValueError("The owner must be an active user")
+    owner = db.session.scalar(select(User).where(User.id == owner_id, User.active, _can_read(audit)))
+    if owner is None:
+        raise ValueError("The owner must be an active user who can read the audit")
     action = Action(
         audit_id=audit.id, description=description, owner_id=owner.id, due_date=due_date, created_by_id=created_by.id
     )
@@ -35,11 +46,17 @@ def add_action(audit: Audit, *, description: str, owner_id: int, due_date: date,
 
 
 def actions_owned_by(user: User) -> Sequence[Action]:
-    """The user's actions: open ones first, soonest due first; with the audit's case reference."""
+    """The user's actions from audits and supervision: open ones first, soonest due first; with
+    the audit's case reference or the supervision session."""
     return db.session.scalars(
         select(Action)
         .where(Action.owner_id == user.id)
-        .options(selectinload(Action.audit).selectinload(Audit.case), selectinload(Action.completed_by))
+        .options(
+            selectinload(Action.audit).selectinload(Audit.case),
+            selectinload(Action.supervision),
+            selectinload(Action.supervision_case),
+            selectinload(Action.completed_by),
+        )
         .order_by(Action.completed_at.is_not(None), Action.due_date, Action.id)
     ).all()
 
@@ -69,7 +86,9 @@ def open_concerns_for(user: User) -> Sequence[SafeguardingConcern]:
         select(SafeguardingConcern)
         .where(SafeguardingConcern.acknowledged_at.is_(None))
         .options(
-            selectinload(SafeguardingConcern.audit).selectinload(Audit.case).selectinload(Case.team),
+            # The concern's team is the audit's team (the case's when audited), not the case's now.
+            selectinload(SafeguardingConcern.audit).selectinload(Audit.case),
+            selectinload(SafeguardingConcern.audit).selectinload(Audit.team),
             selectinload(SafeguardingConcern.raised_by),
         )
         .order_by(SafeguardingConcern.raised_at)
@@ -85,3 +104,47 @@ def acknowledge_concern(concern: SafeguardingConcern, user: User, action_taken: 
     concern.acknowledged_at = utcnow()
     concern.acknowledged_by_id = user.id
     concern.action_taken = action_taken
+
+
+@dataclass(frozen=True)
+class WorkCounts:
+    """What is waiting for one user, for the home page."""
+
+    open_actions: int
+    overdue_actions: int
+    open_audits: int
+    overdue_audits: int
+    awaiting_reflection: int
+
+
+def work_counts(user: User) -> WorkCounts:
+    """The user's open and overdue actions, the open and overdue audits assigned to them, and the
+    submitted audits of their cases waiting for their reflection: counted in one SQL statement."""
+    now = today()
+    open_action = and_(Action.owner_id == user.id, Action.completed_at.is_(None))
+    open_audit = and_(
+        Audit.auditor_id == user.id,
+        Audit.status.in_((AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value)),
+    )
+
+    def count(model: type, *where: object) -> object:
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    row = db.session.execute(
+        select(
+            count(Action, open_action),
+            count(Action, open_action, Action.due_date < now),
+            count(Audit, open_audit),
+            count(Audit, open_audit, Audit.due_date.is_not(None), Audit.due_date < now),
+            select(func.count())
+            .select_from(Audit)
+            .join(Case, Case.id == Audit.case_id)
+            .where(
+                Case.worker_id == user.id,
+                Audit.status == AuditStatus.SUBMITTED.value,
+                Audit.practitioner_reflection.is_(None),
+            )
+            .scalar_subquery(),
+        )
+    ).one()
+    return WorkCounts(*(int(value or 0) for value in row))

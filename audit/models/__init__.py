@@ -15,6 +15,15 @@ from audit.models.audits import (
 from audit.models.cases import Case, PlanType
 from audit.models.logs import AccessLogEntry, PreservedForm, SignInFailure
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
+from audit.models.supervision import (
+    SupervisionAmendment,
+    SupervisionAttendee,
+    SupervisionCase,
+    SupervisionKind,
+    SupervisionRecord,
+    SupervisionStandard,
+    SupervisionStatus,
+)
 from audit.models.tools import (
     AnswerType,
     AuditTool,
@@ -48,6 +57,13 @@ __all__ = [
     "SectionJudgement",
     "ServiceArea",
     "SignInFailure",
+    "SupervisionAmendment",
+    "SupervisionAttendee",
+    "SupervisionCase",
+    "SupervisionKind",
+    "SupervisionRecord",
+    "SupervisionStandard",
+    "SupervisionStatus",
     "Team",
     "ToolQuestion",
     "ToolSection",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,9 @@ from audit.extensions import db
 from audit.models.cases import Case
 from audit.models.people import Team, User
 from audit.models.tools import AuditToolVersion, ScaleGrade, ToolQuestion, ToolSection
+
+if TYPE_CHECKING:
+    from audit.models.supervision import SupervisionRecord
 
 
 class AuditStatus(enum.StrEnum):
@@ -170,13 +174,18 @@ class SectionJudgement(db.Model):
 
 
 class Action(db.Model):
-    """An action arising from an audit (and, later, from supervision), with one owner."""
+    """An action arising from an audit or a supervision session, with one owner."""
 
     __tablename__ = "actions"
     __table_args__ = (Index("ix_actions_owner_open", "owner_id", "completed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    # Or from supervision: the record, and the child's case when the action is about one.
+    supervision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supervision_records.id", ondelete="CASCADE"), index=True
+    )
+    supervision_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     due_date: Mapped[date]
@@ -187,6 +196,8 @@ class Action(db.Model):
     completion_note: Mapped[str | None] = mapped_column(Text)
 
     audit: Mapped[Audit | None] = relationship(back_populates="actions")
+    supervision: Mapped[SupervisionRecord | None] = relationship(back_populates="actions")
+    supervision_case: Mapped[Case | None] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 

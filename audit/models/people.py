@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -110,6 +110,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime | None]
     last_signed_in_at: Mapped[datetime | None]
+    # When the worker began as a newly qualified social worker (their ASYE); empty when experienced.
+    # Sets how often they are supervised (see audit.domain.supervision_compliance).
+    newly_qualified_from: Mapped[date | None]
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(

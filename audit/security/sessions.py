@@ -63,6 +63,8 @@ def _to_sign_in(expired_user_id: int | None) -> Response:
 
 
 def before_request() -> Response | None:
+    if request.endpoint == "static":
+        return None  # public files: no session, user or CSRF work for each stylesheet and font
     expired_user_id = _end_idle_session()
     rule = rule_for(request.endpoint)
     if rule is None:

@@ -90,5 +90,5 @@ function startAutosave(form) {
   });
 }
 
-const form = document.getElementById("audit-form");
-if (form && form.dataset.autosaveUrl) startAutosave(form);
+// Any long form that names where its draft autosaves: audits, supervision records.
+for (const form of document.querySelectorAll("form[data-autosave-url]")) startAutosave(form);

@@ -74,9 +74,9 @@ def test_admin_signs_in_and_manages_teams(tab: Tab) -> None:
     expect(page.locator("main")).to_be_focused()
 
     navigation = page.get_by_role("navigation", name="Menu")
-    tab.follow(navigation.get_by_role("link", name="Teams"), "admin-teams")
+    tab.follow(navigation.get_by_role("link", name="Admin"), "admin-teams")
     expect(page.get_by_role("heading", level=1)).to_have_text("Teams")
-    expect(navigation.get_by_role("link", name="Teams")).to_have_attribute("aria-current", "page")
+    expect(navigation.get_by_role("link", name="Admin")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("cell", name="Safeguarding East", exact=True)).to_be_visible()
 
     tab.follow(page.get_by_role("button", name="Add a team"), "admin-team-add")
@@ -97,7 +97,8 @@ def test_admin_signs_in_and_manages_teams(tab: Tab) -> None:
 def test_admin_adds_a_user(tab: Tab) -> None:
     page = tab.page
     tab.sign_in(ADMIN, landing="home-admin")
-    tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Users"), "admin-users")
+    tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Admin"), "admin-teams", once=True)
+    tab.follow(page.get_by_role("navigation", name="Admin").get_by_role("link", name="Users"), "admin-users")
     expect(page.get_by_role("heading", level=1)).to_have_text("Users")
     expect(page.get_by_role("cell", name="practitioner@demo.example")).to_be_visible()
 
@@ -125,7 +126,8 @@ def test_admin_adds_a_user(tab: Tab) -> None:
 def test_admin_adds_a_case(tab: Tab) -> None:
     page = tab.page
     tab.sign_in(ADMIN, landing="home-admin")
-    tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Manage cases"), "admin-cases")
+    tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Admin"), "admin-teams", once=True)
+    tab.follow(page.get_by_role("navigation", name="Admin").get_by_role("link", name="Manage cases"), "admin-cases")
     expect(page.get_by_role("heading", level=1)).to_have_text("Manage cases")
     expect(page.get_by_role("table")).to_contain_text("DEMO-000001")
 

@@ -1,0 +1,332 @@
+"""The audit programme: each month leaders sample cases per team (or name them), assign them to
+auditors with a due date, and follow progress.
+
+Sampling is reproducible: each team's cases are drawn from its eligible case ids, in id order, by
+``random.Random`` seeded with the programme's sample number and the team, so the same number over
+the same case list picks the same cases, and adding a team to a sample leaves the other teams'
+picks alone. (SQL's RANDOM() could not be repeated.)
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import case as when
+from sqlalchemy.orm import joinedload, selectinload
+
+from audit.clock import today
+from audit.domain.audits import auditor_conflict, is_overdue_clause, start_audit
+from audit.domain.cases import normalise_reference
+from audit.extensions import db
+from audit.models import Audit, AuditProgramme, AuditStatus, AuditToolVersion, Case, Team, User
+
+MAX_PER_TEAM = 100
+MAX_CHOSEN_REFERENCES = 500
+MAX_SEED = 2_147_483_647  # the largest whole number a PostgreSQL integer column holds
+RECENTLY_AUDITED_MONTHS = 6
+# An audit counts as the case having been audited unless it was cancelled. AuditStatus has no
+# cancelled state yet; naming it here keeps the sample right when one is added.
+CANCELLED = "cancelled"
+
+
+class ProgrammeError(ValueError):
+    """A programme that cannot be created, with the reason in words for the leader and the input
+    it is about (``"auditors"``, ``"due_date"``...), so a form can show it in the right place."""
+
+    def __init__(self, message: str, about: str | None = None) -> None:
+        super().__init__(message)
+        self.about = about
+
+
+# Choosing the cases ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A team with fewer eligible cases than asked for: all it had were taken."""
+
+    team: Team
+    wanted: int
+    found: int
+
+    @property
+    def message(self) -> str:
+        if self.found == 0:
+            return f"{self.team.name} has no cases that were not audited in the last {RECENTLY_AUDITED_MONTHS} months"
+        cases = "case" if self.found == 1 else "cases"
+        return f"{self.team.name} had only {self.found} {cases} to sample, not {self.wanted}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    cases: list[Case]
+    shortfalls: list[Shortfall]
+    seed: int
+
+
+def new_seed() -> int:
+    """A sample number for a new sample, kept on the programme so it can be drawn again. Six
+    digits: plenty of different samples, and short enough to read out and type back."""
+    return random.SystemRandom().randint(100_000, 999_999)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier, or the month's last day if it is shorter."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month = month_index + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def recently_audited(as_of: date) -> Select[tuple[int]]:
+    """Ids of cases with an audit created or submitted in the six months up to ``as_of``."""
+    since = datetime.combine(months_before(as_of, RECENTLY_AUDITED_MONTHS), datetime.min.time())
+    return select(Audit.case_id).where(
+        Audit.status != CANCELLED,
+        or_(Audit.created_at >= since, Audit.submitted_at >= since),
+    )
+
+
+def sample_cases(team_ids: Iterable[int], per_team: int, seed: int, as_of: date) -> Sample:
+    """Up to ``per_team`` cases from each team, picked at random but reproducibly, leaving out
+    cases audited recently. Cases with no allocated worker may be picked. A team with too few
+    cases gives all it has, and is reported as a shortfall. Three queries at any size."""
+    team_ids = sorted(set(team_ids))
+    if not team_ids:
+        raise ProgrammeError("Select at least one team to sample from", "teams")
+    if not 1 <= per_team <= MAX_PER_TEAM:
+        raise ProgrammeError(f"Cases per team must be between 1 and {MAX_PER_TEAM}", "per_team")
+    teams = db.session.scalars(select(Team).where(Team.id.in_(team_ids)).order_by(Team.name)).all()
+    eligible: dict[int, list[int]] = defaultdict(list)
+    rows = db.session.execute(
+        select(Case.team_id, Case.id)
+        .where(Case.team_id.in_(team_ids), Case.id.not_in(recently_audited(as_of)))
+        .order_by(Case.team_id, Case.id)
+    )
+    for team_id, case_id in rows:
+        eligible[team_id].append(case_id)
+
+    picked: list[int] = []
+    shortfalls = []
+    for team in teams:
+        ids = eligible[team.id]
+        # A string seed is hashed with SHA-512, so the shuffle is the same in every process.
+        generator = random.Random(f"{seed}:{team.id}")
+        picked.extend(generator.sample(ids, min(per_team, len(ids))))
+        if len(ids) < per_team:
+            shortfalls.append(Shortfall(team=team, wanted=per_team, found=len(ids)))
+    return Sample(cases=_cases_in_order(picked), shortfalls=shortfalls, seed=seed)
+
+
+def parse_references(text: str | None) -> list[str]:
+    """The references typed or pasted, one per line or separated by commas (or semicolons or
+    tabs, as spreadsheets paste them), normalised, each once, in the order given."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[,;\t\r\n]+", text or ""):
+        reference = normalise_reference(part)
+        if reference:
+            seen.setdefault(reference, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class ChosenCases:
+    cases: list[Case]
+    unknown: list[str]  # references that match no case, as normalised
+
+
+def chosen_cases(references: Sequence[str]) -> ChosenCases:
+    """The cases with these references, and the references that match no case."""
+    references = parse_references("\n".join(references))
+    if len(references) > MAX_CHOSEN_REFERENCES:
+        raise ProgrammeError(f"Enter {MAX_CHOSEN_REFERENCES} case references or fewer", "references")
+    found = db.session.scalars(
+        select(Case).where(Case.reference.in_(references)).options(selectinload(Case.team), selectinload(Case.worker))
+    ).all()
+    by_reference = {case.reference: case for case in found}
+    return ChosenCases(
+        cases=[by_reference[reference] for reference in references if reference in by_reference],
+        unknown=[reference for reference in references if reference not in by_reference],
+    )
+
+
+def _cases_in_order(case_ids: Sequence[int]) -> list[Case]:
+    if not case_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Case)
+            .join(Team, Team.id == Case.team_id)
+            .where(Case.id.in_(case_ids))
+            .options(selectinload(Case.team), selectinload(Case.worker))
+            .order_by(Team.name, Case.reference)
+        )
+    )
+
+
+# Assigning auditors and creating the programme ---------------------------------------------------
+
+
+def assign_auditors(cases: Sequence[Case], auditors: Sequence[User]) -> dict[int, User]:
+    """An auditor for each case (by case id), shared out as evenly as the conflicts allow.
+
+    Nobody audits a case they hold or a case in a team they manage (``auditor_conflict``). The
+    cases with the fewest possible auditors are placed first; each goes to the least-loaded auditor
+    who may take it, the earlier in the list on a tie, which is round-robin when nothing conflicts.
+    """
+    if not auditors:
+        raise ProgrammeError("Select at least one auditor", "auditors")
+    able: dict[int, list[User]] = {}
+    for case in cases:
+        able[case.id] = [auditor for auditor in auditors if auditor_conflict(case, auditor) is None]
+        if not able[case.id]:
+            raise ProgrammeError(_nobody_can_audit(case, auditors), "auditors")
+    position = {auditor.id: index for index, auditor in enumerate(auditors)}
+    load = dict.fromkeys(position, 0)
+    assigned: dict[int, User] = {}
+    for case in sorted(cases, key=lambda case: len(able[case.id])):
+        auditor = min(able[case.id], key=lambda auditor: (load[auditor.id], position[auditor.id]))
+        load[auditor.id] += 1
+        assigned[case.id] = auditor
+    return assigned
+
+
+def _nobody_can_audit(case: Case, auditors: Sequence[User]) -> str:
+    message = f"None of the selected auditors can audit case {case.reference}"
+    if len(auditors) <= 3:
+        reasons = "; ".join(filter(None, (auditor_conflict(case, auditor) for auditor in auditors)))
+        return f"{message}: {reasons}. Select another auditor"
+    return f"{message}: they hold the case or manage its team. Select another auditor"
+
+
+@dataclass(frozen=True)
+class NewProgramme:
+    programme: AuditProgramme
+    audits: list[Audit]
+
+
+def create_programme(
+    *,
+    name: str,
+    month: date,
+    tool_version: AuditToolVersion,
+    due_date: date,
+    created_by: User,
+    cases: Sequence[Case],
+    auditors: Sequence[User],
+    seed: int | None = None,
+    per_team: int | None = None,
+) -> NewProgramme:
+    """A programme with one audit per case, assigned to the auditors evenly. Nothing is saved
+    if any case cannot be assigned. ``seed`` and ``per_team`` record how a sample was drawn."""
+    name = " ".join(name.split())
+    if not name:
+        raise ProgrammeError("Enter a name for the programme", "name")
+    if due_date < today():
+        raise ProgrammeError("The due date must be today or in the future", "due_date")
+    unique_cases = list({case.id: case for case in cases}.values())
+    if not unique_cases:
+        raise ProgrammeError("There are no cases to audit", "selection")
+    assigned = assign_auditors(unique_cases, auditors)
+
+    programme = AuditProgramme(
+        name=name,
+        month=month.replace(day=1),
+        tool_version_id=tool_version.id,
+        due_date=due_date,
+        sample_seed=seed,
+        per_team=per_team,
+        created_by_id=created_by.id,
+    )
+    db.session.add(programme)
+    db.session.flush()
+    audits = [
+        start_audit(
+            case=case,
+            tool_version=tool_version,
+            auditor=assigned[case.id],
+            created_by=created_by,
+            due_date=due_date,
+            programme=programme,
+        )
+        for case in unique_cases
+    ]
+    return NewProgramme(programme=programme, audits=audits)
+
+
+# Following progress ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeSummary:
+    programme: AuditProgramme
+    not_started: int
+    in_progress: int
+    submitted: int
+    moderated: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.not_started + self.in_progress + self.submitted + self.moderated
+
+
+def _summaries(programme_id: int | None = None) -> list[ProgrammeSummary]:
+    """Programmes with their audits counted by status in the database (GROUP BY): one query."""
+
+    def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(when((condition, 1), else_=0))
+
+    counted = {
+        "not_started": Audit.status == AuditStatus.ASSIGNED.value,
+        "in_progress": Audit.status == AuditStatus.IN_PROGRESS.value,
+        "submitted": Audit.status == AuditStatus.SUBMITTED.value,
+        "moderated": Audit.status == AuditStatus.MODERATED.value,
+        "overdue": is_overdue_clause(),
+    }
+    counts = (
+        select(Audit.programme_id, *(count_where(condition).label(name) for name, condition in counted.items()))
+        .where(Audit.programme_id.is_not(None))
+        .group_by(Audit.programme_id)
+        .subquery()
+    )
+    query = (
+        select(AuditProgramme, *(func.coalesce(counts.c[name], 0).label(name) for name in counted))
+        .outerjoin(counts, counts.c.programme_id == AuditProgramme.id)
+        .options(joinedload(AuditProgramme.tool_version), joinedload(AuditProgramme.created_by))
+        .order_by(AuditProgramme.month.desc(), AuditProgramme.id.desc())
+    )
+    if programme_id is not None:
+        query = query.where(AuditProgramme.id == programme_id)
+    return [
+        ProgrammeSummary(row.AuditProgramme, **{name: int(row._mapping[name]) for name in counted})
+        for row in db.session.execute(query)
+    ]
+
+
+def programme_summaries() -> list[ProgrammeSummary]:
+    """Every programme, newest month first, with its audits counted by status and overdue."""
+    return _summaries()
+
+
+def programme_summary(programme_id: int) -> ProgrammeSummary | None:
+    summaries = _summaries(programme_id)
+    return summaries[0] if summaries else None
+
+
+def programme_audits(programme_id: int) -> Sequence[Audit]:
+    """A programme's audits by team and case reference, with what the list shows: fixed queries."""
+    return db.session.scalars(
+        select(Audit)
+        .join(Case, Case.id == Audit.case_id)
+        .join(Team, Team.id == Audit.team_id)
+        .where(Audit.programme_id == programme_id)
+        .options(selectinload(Audit.case), selectinload(Audit.team), selectinload(Audit.auditor))
+        .order_by(Team.name, Case.reference)
+    ).all()

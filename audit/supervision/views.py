@@ -1,0 +1,361 @@
+"""Supervision pages: the lists, starting a record, the record form with autosave and completion,
+the read-only record, the worker's acknowledgement, amendments and actions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import insert
+from werkzeug.wrappers import Response
+
+from audit.access import requires, signed_in
+from audit.clock import utcnow
+from audit.domain import supervision as records
+from audit.domain.audit_answers import EditConflict
+from audit.extensions import db
+from audit.models import AccessLogEntry, Role, SupervisionKind, SupervisionRecord, SupervisionStatus, User
+from audit.supervision import supervision
+from forms.supervision import (
+    AcknowledgeSupervisionForm,
+    NewSupervisionForm,
+    SupervisionActionForm,
+    SupervisionFormBase,
+    amendment_form_class,
+    supervision_form_class,
+)
+
+SUPERVISORS = (Role.SUPERVISOR, Role.LEADER)
+
+
+def record_or_404(record_id: int) -> SupervisionRecord:
+    record = records.record_with_everything(record_id)
+    if record is None or not records.can_view(current_user, record):
+        abort(404)
+    return record
+
+
+def log_access(record: SupervisionRecord, action: str) -> None:
+    """One entry per child whose case the record discusses (or one for the record without cases),
+    written in one statement however many children."""
+    db.session.execute(
+        insert(AccessLogEntry),
+        [
+            {"user_id": current_user.id, "action": action, "record_type": "supervision", "record_id": record.id,
+             "case_id": case_id}
+            for case_id in [discussed.case_id for discussed in record.cases] or [None]
+        ],
+    )  # fmt: skip
+
+
+# Lists -------------------------------------------------------------------------------------------
+
+
+@supervision.route("/")
+@signed_in
+def index() -> str:
+    supervises = current_user.has_role(*SUPERVISORS)
+    return render_template(
+        "supervision/index.html",
+        supervises=supervises,
+        drafts=records.written_by(current_user, SupervisionStatus.DRAFT) if supervises else [],
+        awaiting=records.written_by(current_user, SupervisionStatus.COMPLETED) if supervises else [],
+        recent=records.written_by(current_user, SupervisionStatus.ACKNOWLEDGED, limit=10) if supervises else [],
+        to_acknowledge=records.awaiting_my_acknowledgement(current_user),
+        mine=records.my_supervision(current_user),
+        title="Supervision",
+    )
+
+
+# Starting ----------------------------------------------------------------------------------------
+
+
+@supervision.route("/new", methods=["GET", "POST"])
+@requires(*SUPERVISORS)
+def new() -> str | Response:
+    workers = records.possible_workers(current_user)
+    form = NewSupervisionForm(workers=workers)
+    if not form.showing_saved_values:
+        form.held_on.data = utcnow().date()
+    if form.validate_on_submit():
+        chosen = [db.session.get(User, int(value)) for value in form.workers.data if str(value).isdigit()]
+        try:
+            record = records.start_record(
+                kind=SupervisionKind(form.kind.data),
+                supervisor=current_user,
+                workers=[worker for worker in chosen if worker is not None],
+                held_on=form.held_on.data,
+            )
+        except records.SupervisionError as error:
+            form.workers.errors.append(str(error))
+        else:
+            log_access(record, "create")
+            db.session.commit()
+            return redirect(url_for("supervision.edit", record_id=record.id))
+    return render_template(
+        "supervision/new.html", form=form, title="Record a supervision", nav_section="supervision.index"
+    )
+
+
+# Editing a draft ---------------------------------------------------------------------------------
+
+
+def _own_draft_or_404(record_id: int) -> SupervisionRecord:
+    record = record_or_404(record_id)
+    if record.supervisor_id != current_user.id:
+        abort(403)
+    return record
+
+
+def _expected_version(form: SupervisionFormBase) -> int | None:
+    try:
+        return int(form.overwrite.data or form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+def _render_form(record: SupervisionRecord, form: SupervisionFormBase, conflict: EditConflict | None = None) -> str:
+    return render_template(
+        "supervision/edit.html",
+        record=record,
+        form=form,
+        conflict=conflict,
+        carried_forward=records.carried_forward_actions(record),
+        fields=records,
+        today=utcnow().date(),
+        title=f"{record.kind_enum.label} with {record.worker_names}",
+        nav_section="supervision.index",
+    )
+
+
+def _save(record: SupervisionRecord, form: SupervisionFormBase, *, change_cases: bool) -> str | None:
+    """Save the draft; a case that cannot be discussed is refused with its message, and
+    everything else is saved all the same. Raises EditConflict."""
+    values = form.values()
+    if not change_cases:
+        values = replace(values, case_ids=None)
+    try:
+        records.save_draft(record, values, current_user, _expected_version(form))
+    except records.SupervisionError as error:
+        records.save_draft(record, replace(values, case_ids=None), current_user, _expected_version(form))
+        return str(error)
+    return None
+
+
+@supervision.route("/<int:record_id>/edit", methods=["GET", "POST"])
+@requires(*SUPERVISORS)
+def edit(record_id: int) -> str | Response:
+    record = _own_draft_or_404(record_id)
+    if not record.is_draft:
+        flash("This record has been completed. To correct it, make an amendment.", "important")
+        return redirect(url_for("supervision.show", record_id=record.id))
+    form = supervision_form_class(record, records.allocated_cases(record))()
+    if request.method == "GET" and not form.restored:
+        form.fill_from(record)
+        return _render_form(record, form)
+
+    # A post, or what was posted before the session expired: save it as a draft first.
+    form.validate()
+    cases_before = {discussed.case_id for discussed in record.cases}
+    try:
+        case_problem = _save(record, form, change_cases=True)
+    except EditConflict as error:
+        form.overwrite.data = str(error.current_version)
+        return _render_form(record, form, error)
+    log_access(record, "update")
+    db.session.commit()
+    form.version.data = str(record.version)
+    form.overwrite.data = ""
+    if case_problem and hasattr(form, "cases"):
+        form.cases.errors = [*form.cases.errors, case_problem]
+
+    if request.method == "GET":  # restored after sign-in or an expired page: saved now, shown for checking
+        form.restored = False
+        flash("We saved what you entered before the page expired. Check it, then carry on.", "success")
+        return _render_form(record, form)
+    if form.errors:
+        return _render_form(record, form)
+    if {discussed.case_id for discussed in record.cases} != cases_before:
+        flash("Cases discussed updated. Record the discussion of each case below.", "success")
+        return redirect(url_for("supervision.edit", record_id=record.id, _anchor="cases-discussed"))
+    if request.form.get("action") == "complete":
+        problems = records.complete(record, current_user)
+        if problems:
+            form.add_problems(problems)
+            return _render_form(record, form)
+        log_access(record, "update")
+        db.session.commit()
+        flash(
+            f"Supervision record completed. {record.worker_names} can now read and acknowledge it. "
+            "Corrections from now on are recorded as amendments.",
+            "success",
+        )
+        return redirect(url_for("supervision.show", record_id=record.id))
+    flash(f"Saved at {utcnow():%H:%M}. You can come back to this draft from Supervision.", "success")
+    return redirect(url_for("supervision.index"))
+
+
+@supervision.route("/<int:record_id>/autosave", methods=["POST"])
+@requires(*SUPERVISORS)
+def autosave(record_id: int) -> Response:
+    record = records.record_with_everything(record_id)
+    if record is None or record.supervisor_id != current_user.id:
+        abort(404)
+    if not record.is_draft:
+        return _json(409, error="locked", message="This record has been completed and can no longer be changed here.")
+    form = supervision_form_class(record, records.allocated_cases(record))()
+    form.validate()
+    try:
+        # The cases discussed change only when the supervisor presses a button: never by autosave.
+        _save(record, form, change_cases=False)
+    except EditConflict as error:
+        db.session.rollback()
+        return _json(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
+    db.session.commit()
+    problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
+    return _json(200, version=record.version, saved_at=f"{utcnow():%H:%M}", problems=problems)
+
+
+def _json(status: int, **body: object) -> Response:
+    response = jsonify(**body)
+    response.status_code = status
+    return response
+
+
+@supervision.route("/<int:record_id>/actions/new", methods=["GET", "POST"])
+@requires(*SUPERVISORS)
+def add_action(record_id: int) -> str | Response:
+    record = record_or_404(record_id)
+    if not records.can_edit(current_user, record):
+        abort(403)
+    form = SupervisionActionForm(owners=records.action_owners(record), record=record)
+    if form.validate_on_submit():
+        try:
+            records.add_action(
+                record,
+                description=form.description.data,
+                owner_id=int(form.owner.data),
+                due_date=form.due_date.data,
+                case_id=int(form.case.data) if form.case.data else None,
+                created_by=current_user,
+            )
+        except records.SupervisionError as error:
+            form.owner.errors.append(str(error))
+        else:
+            log_access(record, "update")
+            db.session.commit()
+            flash("Action added. Its owner will see it in My actions.", "success")
+            return redirect(url_for("supervision.edit", record_id=record.id, _anchor="actions"))
+    return render_template(
+        "supervision/action_form.html",
+        record=record,
+        form=form,
+        title="Add an action",
+        nav_section="supervision.index",
+    )
+
+
+# Reading, acknowledging and amending --------------------------------------------------------------
+
+
+@supervision.route("/<int:record_id>")
+@signed_in
+def show(record_id: int) -> str:
+    record = record_or_404(record_id)
+    log_access(record, "view")
+    db.session.commit()
+    return render_template(
+        "supervision/show.html",
+        record=record,
+        carried_forward=records.carried_forward_actions(record),
+        can_edit=records.can_edit(current_user, record),
+        can_amend=records.can_amend(current_user, record),
+        can_acknowledge=records.can_acknowledge(current_user, record),
+        fields=records,
+        today=utcnow().date(),
+        title=f"{record.kind_enum.label} with {record.worker_names}",
+        nav_section="supervision.index",
+    )
+
+
+@supervision.route("/<int:record_id>/acknowledge", methods=["GET", "POST"])
+@signed_in
+def acknowledge(record_id: int) -> str | Response:
+    record = record_or_404(record_id)
+    if not records.can_acknowledge(current_user, record):
+        attendee = records.attendee_for(current_user, record)
+        if attendee is None:
+            message = f"Only {record.worker_names} can acknowledge this record: it is a record of their supervision."
+        elif attendee.acknowledged_at is not None:
+            message = "You have already acknowledged this record."
+        else:
+            message = "This record has not been completed by your supervisor yet."
+        flash(message, "important")
+        return redirect(url_for("supervision.show", record_id=record.id))
+    form = AcknowledgeSupervisionForm()
+    if form.validate_on_submit():
+        records.acknowledge(record, current_user, agrees=form.agrees.data == "yes", comment=form.comment.data)
+        log_access(record, "update")
+        db.session.commit()
+        flash(
+            "Record acknowledged. It is now locked"
+            if record.is_locked
+            else "Record acknowledged. It locks when every worker has acknowledged it.",
+            "success",
+        )
+        return redirect(url_for("supervision.show", record_id=record.id))
+    return render_template(
+        "supervision/acknowledge.html",
+        record=record,
+        form=form,
+        title="Acknowledge your supervision record",
+        nav_section="supervision.index",
+    )
+
+
+@supervision.route("/<int:record_id>/amend", methods=["GET", "POST"])
+@requires(*SUPERVISORS)
+def amend(record_id: int) -> str | Response:
+    record = record_or_404(record_id)
+    if not records.can_amend(current_user, record):
+        abort(403)
+    form = amendment_form_class(record, records.allocated_cases(record))()
+    conflict = None
+    if request.method == "GET" and not form.restored:
+        form.fill_from(record)
+    elif request.method == "POST" and form.validate():
+        try:
+            changes = records.amend(
+                record, form.values(), current_user, form.amendment_reason.data, _expected_version(form)
+            )
+        except EditConflict as error:
+            conflict = error
+            form.overwrite.data = str(error.current_version)
+        else:
+            problems = records.completion_problems(record)
+            if problems:
+                db.session.rollback()
+                form.add_problems(problems)
+            else:
+                log_access(record, "update")
+                db.session.commit()
+                count = len(changes)
+                flash(
+                    f"{count} change{'s' if count != 1 else ''} recorded as an amendment."
+                    if count
+                    else "Nothing was changed.",
+                    "success",
+                )
+                return redirect(url_for("supervision.show", record_id=record.id))
+    return render_template(
+        "supervision/amend.html",
+        record=record,
+        form=form,
+        conflict=conflict,
+        carried_forward=records.carried_forward_actions(record),
+        fields=records,
+        today=utcnow().date(),
+        title="Amend the supervision record",
+        nav_section="supervision.index",
+    )

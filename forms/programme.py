@@ -1,0 +1,166 @@
+"""The audit programme form: a name and month, the tool, how the cases are chosen, the auditors
+and the due date. The sample's questions are asked only when "Random sample per team" is chosen,
+and the case references only for "Chosen cases"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import Field, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from audit.clock import today
+from audit.domain.programme import MAX_CHOSEN_REFERENCES, MAX_PER_TEAM, MAX_SEED, parse_references
+from audit.models import AuditToolVersion, Team, User
+from forms.admin import _strip
+from forms.base import Form
+from forms.fields import CheckboxesField, GovDateField, GovMonthField, NestableTextArea, RadioField
+
+SAMPLE = "sample"
+CHOSEN = "chosen"
+
+
+def whole_number(text: str | None) -> int | None:
+    """The whole number typed, allowing spaces and thousands commas; None if it is not one."""
+    cleaned = (text or "").replace(",", "").replace(" ", "")
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else None
+
+
+def _not_in_past(_form: object, field: GovDateField) -> None:
+    if field.data and field.data < today():
+        raise ValidationError("The due date must be today or in the future")
+
+
+class ProgrammeForm(Form):
+    name = StringField(
+        "Programme name",
+        description="For example, May 2026: fathers' engagement",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            DataRequired(message="Enter a name for the programme"),
+            Length(max=200, message="Programme name must be 200 characters or fewer"),
+        ],
+    )
+    month = GovMonthField(
+        "Month audited",
+        description="For example, 5 2026",
+        validators=[InputRequired(message="Enter the month audited")],
+    )
+    tool = RadioField(
+        "Audit tool",
+        validators=[InputRequired(message="Select the audit tool")],
+        invalid_choice_message="Select the audit tool",
+    )
+    selection = RadioField(
+        "How to choose the cases",
+        choices=[SelectChoice(SAMPLE, "Random sample per team"), SelectChoice(CHOSEN, "Chosen cases")],
+        validators=[InputRequired(message="Select how to choose the cases")],
+        invalid_choice_message="Select how to choose the cases",
+    )
+    per_team = StringField(
+        "Cases per team",
+        description=f"From 1 to {MAX_PER_TEAM}. Cases audited in the last 6 months are left out. "
+        "A team with fewer cases gives all it has.",
+        widget=GovTextInput(),
+        filters=[_strip],
+    )
+    teams = CheckboxesField(
+        "Teams", description="Select all that apply.", invalid_choice_message="Select teams from the list"
+    )
+    seed = StringField(
+        "Sample number (optional)",
+        description="To pick the same cases as an earlier sample, enter its number from the programme page. "
+        "Leave blank for a new sample.",
+        widget=GovTextInput(),
+        filters=[_strip],
+    )
+    references = TextAreaField(
+        "Case references",
+        description="One per line, or separated by commas. For example, CS-104233.",
+        widget=NestableTextArea(),
+    )
+    auditors = CheckboxesField(
+        "Auditors",
+        description="Cases are shared out evenly. Nobody is given a case they hold or a case in a team they manage.",
+        validators=[DataRequired(message="Select at least one auditor")],
+        invalid_choice_message="Select auditors from the list",
+    )
+    due_date = GovDateField(
+        "Due date",
+        description="For example, 29 5 2026",
+        validators=[InputRequired(message="Enter the due date"), _not_in_past],
+    )
+    submit = SubmitField("Create programme", widget=GovSubmitInput())
+
+    def __init__(
+        self,
+        *args: object,
+        tools: Sequence[AuditToolVersion],
+        teams: Sequence[Team],
+        auditors: Sequence[User],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tool.choices = [SelectChoice(str(tool.id), tool.label) for tool in tools]
+        self.teams.choices = [SelectChoice(str(team.id), team.name) for team in teams]
+        self.auditors.choices = [SelectChoice(str(user.id), user.name) for user in auditors]
+        self._auditor_teams = [user.team.name if user.team else "No team" for user in auditors]
+        # The summary links to the first box of a group, as GOV.UK Frontend numbers them.
+        self.month.error_anchor = "month-month"
+        self.due_date.error_anchor = "due_date-day"
+
+    def auditor_items(self) -> list[dict[str, object]]:
+        """Each auditor's team, shown under their name (a fresh list each time: the widget
+        consumes it)."""
+        return [{"hint": {"text": team}} for team in self._auditor_teams]
+
+    @property
+    def sampling(self) -> bool:
+        return self.selection.data == SAMPLE
+
+    @property
+    def choosing(self) -> bool:
+        return self.selection.data == CHOSEN
+
+    # The sample's questions are checked only when sampling; the references only when choosing.
+
+    def validate_per_team(self, field: Field) -> None:
+        if not self.sampling:
+            return
+        if not field.data:
+            raise ValidationError("Enter how many cases to sample from each team")
+        number = whole_number(field.data)
+        if number is None:
+            raise ValidationError("Cases per team must be a whole number, like 5")
+        if not 1 <= number <= MAX_PER_TEAM:
+            raise ValidationError(f"Cases per team must be between 1 and {MAX_PER_TEAM}")
+
+    def validate_teams(self, field: Field) -> None:
+        if self.sampling and not field.data:
+            raise ValidationError("Select at least one team to sample from")
+
+    def validate_seed(self, field: Field) -> None:
+        if not self.sampling or not field.data:
+            return
+        number = whole_number(field.data)
+        if number is None or number > MAX_SEED:
+            raise ValidationError(f"Sample number must be a whole number from 0 to {MAX_SEED:,}")
+
+    def validate_references(self, field: Field) -> None:
+        if not self.choosing:
+            return
+        if not (field.data or "").strip():
+            raise ValidationError("Enter the references of the cases to audit")
+        if len(parse_references(field.data)) > MAX_CHOSEN_REFERENCES:
+            raise ValidationError(f"Enter {MAX_CHOSEN_REFERENCES} case references or fewer")
+
+    @property
+    def per_team_number(self) -> int | None:
+        return whole_number(self.per_team.data) if self.sampling else None
+
+    @property
+    def seed_number(self) -> int | None:
+        return whole_number(self.seed.data) if self.sampling and self.seed.data else None

@@ -1,0 +1,624 @@
+"""The audit programme: sampling, assigning auditors, the leader's form and the progress pages."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime, timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import select, update
+
+from audit.clock import today, utcnow
+from audit.domain import programme as programme_data
+from audit.extensions import db
+from audit.models import AccessLogEntry, Audit, AuditProgramme, AuditStatus, Case, Role, User
+from tests.conftest import page_text
+from tests.pages import assert_well_formed_page
+from tests.querycount import queries_for
+
+IN_A_MONTH = today() + timedelta(days=30)
+
+
+def _ids(cases) -> list[int]:
+    return [case.id for case in cases]
+
+
+def _backdate(app, audit, *, created: datetime | None = None, submitted: datetime | None = None) -> None:
+    with app.app_context():
+        values = {"created_at": created} if created else {}
+        if submitted:
+            values["submitted_at"] = submitted
+        db.session.execute(update(Audit).where(Audit.id == audit.id).values(**values))
+        db.session.commit()
+
+
+def _load(app, model, ids):
+    """Records by id, loaded in this context with what the domain needs."""
+    return list(db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)))
+
+
+# Sampling ----------------------------------------------------------------------------------------
+
+
+def test_sampling_is_reproducible_and_leaves_out_recently_audited_cases(app, make):
+    team = make.team()
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    cases = [make.case(team) for _ in range(14)]
+    recently_created = make.audit(cases[0], auditor)  # created now: left out
+    long_ago = make.audit(cases[1], auditor, status=AuditStatus.MODERATED)
+    _backdate(app, long_ago, created=utcnow() - timedelta(days=400), submitted=utcnow() - timedelta(days=380))
+    submitted_lately = make.audit(cases[2], auditor, status=AuditStatus.SUBMITTED)
+    _backdate(app, submitted_lately, created=utcnow() - timedelta(days=300), submitted=utcnow() - timedelta(days=60))
+    left_out = {cases[0].id, cases[2].id}
+
+    with app.app_context():
+        first = programme_data.sample_cases([team.id], 5, seed=1234, as_of=today())
+        again = programme_data.sample_cases([team.id], 5, seed=1234, as_of=today())
+        everything = programme_data.sample_cases([team.id], 100, seed=1, as_of=today())
+        others = [_ids(programme_data.sample_cases([team.id], 5, seed, today()).cases) for seed in range(1, 8)]
+
+    assert len(first.cases) == 5
+    assert _ids(first.cases) == _ids(again.cases)
+    assert first.seed == 1234
+    assert not left_out & set(_ids(first.cases))
+    # Everything else is eligible, including a case audited more than six months ago.
+    assert set(_ids(everything.cases)) == {case.id for case in cases} - left_out
+    assert cases[1].id in _ids(everything.cases)
+    # Other sample numbers pick other cases.
+    assert len({tuple(sorted(picked)) for picked in [*others, _ids(first.cases)]}) > 1
+    assert recently_created.case_id not in [case_id for picked in others for case_id in picked]
+
+
+def test_sampling_as_of_a_date_counts_six_calendar_months_back(app, make):
+    team = make.team()
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    case = make.case(team)
+    audit = make.audit(case, auditor)
+    _backdate(app, audit, created=datetime(2026, 2, 28, 9, 0))
+
+    with app.app_context():
+        # 31 August less six months is 28 February (the month is shorter): still recent.
+        assert programme_data.sample_cases([team.id], 1, 1, date(2026, 8, 31)).cases == []
+        assert _ids(programme_data.sample_cases([team.id], 1, 1, date(2026, 9, 1)).cases) == [case.id]
+    assert programme_data.months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
+    assert programme_data.months_before(date(2026, 3, 15), 6) == date(2025, 9, 15)
+
+
+def test_sample_takes_the_number_per_team_and_reports_a_shortfall(app, make):
+    big, small, empty = make.team("Big team"), make.team("Small team"), make.team("Empty team")
+    worker = make.user(Role.PRACTITIONER, team=big)
+    big_cases = [make.case(big, worker=worker if n % 2 else None) for n in range(10)]
+    small_cases = [make.case(small) for _ in range(2)]
+
+    with app.app_context():
+        sample = programme_data.sample_cases([big.id, small.id, empty.id], 4, seed=7, as_of=today())
+        by_team = Counter(case.team_id for case in sample.cases)
+        shortfalls = [(item.team.name, item.wanted, item.found, item.message) for item in sample.shortfalls]
+
+    assert by_team == {big.id: 4, small.id: 2}
+    assert set(_ids(sample.cases)) >= set(_ids(small_cases))
+    assert set(_ids(sample.cases)) - set(_ids(small_cases)) <= set(_ids(big_cases))
+    assert shortfalls == [
+        ("Empty team", 4, 0, "Empty team has no cases that were not audited in the last 6 months"),
+        ("Small team", 4, 2, "Small team had only 2 cases to sample, not 4"),
+    ]
+
+
+def test_a_teams_sample_does_not_change_when_another_team_is_added(app, make):
+    first, second = make.team(), make.team()
+    for _ in range(8):
+        make.case(first)
+        make.case(second)
+    with app.app_context():
+        alone = programme_data.sample_cases([first.id], 3, 99, today())
+        together = programme_data.sample_cases([second.id, first.id], 3, 99, today())
+    assert set(_ids(alone.cases)) < set(_ids(together.cases))
+
+
+@pytest.mark.parametrize("per_team", [0, 101])
+def test_sample_size_must_be_from_1_to_100(app, make, per_team):
+    team = make.team()
+    with app.app_context(), pytest.raises(programme_data.ProgrammeError, match="between 1 and 100"):
+        programme_data.sample_cases([team.id], per_team, 1, today())
+
+
+# Chosen cases ------------------------------------------------------------------------------------
+
+
+def test_chosen_references_are_found_and_unknown_ones_reported(app, make):
+    team = make.team()
+    make.case(team, reference="CS-100001")
+    make.case(team, reference="CS-100002")
+    text = " cs-100002, CS-100001\r\nCS-404\n\ncs - 100001 ; NOPE-1\t"
+
+    assert programme_data.parse_references(text) == ["CS-100002", "CS-100001", "CS-404", "NOPE-1"]
+    with app.app_context():
+        chosen = programme_data.chosen_cases(programme_data.parse_references(text))
+        references = [case.reference for case in chosen.cases]
+    assert references == ["CS-100002", "CS-100001"]
+    assert chosen.unknown == ["CS-404", "NOPE-1"]
+
+
+# Assigning auditors ------------------------------------------------------------------------------
+
+
+def test_auditors_are_never_the_cases_worker_or_a_manager_of_its_team(app, make):
+    east, west = make.team("East"), make.team("West")
+    # Both hold cases and audit; the manager of East also audits.
+    worker_auditor = make.user(Role.PRACTITIONER, Role.AUDITOR, team=east, name="Worker Auditor")
+    east_manager = make.user(Role.SUPERVISOR, Role.AUDITOR, team=east, name="East Manager")
+    west_auditor = make.user(Role.AUDITOR, team=west, name="West Auditor")
+    cases = [make.case(east, worker=worker_auditor) for _ in range(4)]
+    cases += [make.case(west, worker=west_auditor) for _ in range(2)]
+    cases += [make.case(west) for _ in range(3)]
+    creator = make.user(Role.LEADER)
+
+    with app.app_context():
+        created = programme_data.create_programme(
+            name="March audits",
+            month=date(2030, 3, 9),
+            tool_version=make.tool_version(),
+            due_date=IN_A_MONTH,
+            created_by=db.session.get(User, creator.id),
+            cases=_load(app, Case, _ids(cases)),
+            auditors=_load(app, User, [worker_auditor.id, east_manager.id, west_auditor.id]),
+        )
+        db.session.commit()
+        audits = [(audit.case.worker_id, audit.case.team_id, audit.auditor_id) for audit in created.audits]
+        programme = created.programme
+        assert programme.month == date(2030, 3, 1)
+        assert {audit.programme_id for audit in created.audits} == {programme.id}
+        assert {audit.due_date for audit in created.audits} == {IN_A_MONTH}
+        assert {audit.status for audit in created.audits} == {AuditStatus.ASSIGNED.value}
+
+    assert len(audits) == 9
+    for worker_id, team_id, auditor_id in audits:
+        assert auditor_id != worker_id
+        assert not (auditor_id == east_manager.id and team_id == east.id)
+    # East's cases could only go to West Auditor; West's own cases to the other two.
+    assert {auditor for _, team, auditor in audits if team == east.id} == {west_auditor.id}
+
+
+def test_cases_are_shared_out_round_robin(app, make):
+    team = make.team()
+    auditors = [make.user(Role.AUDITOR, team=make.team()) for _ in range(3)]
+    cases = [make.case(team) for _ in range(10)]
+    with app.app_context():
+        assigned = programme_data.assign_auditors(_load(app, Case, _ids(cases)), _load(app, User, _ids(auditors)))
+    loads = Counter(auditor.id for auditor in assigned.values())
+    assert sorted(loads.values()) == [3, 3, 4]
+    assert set(assigned) == set(_ids(cases))
+
+
+def test_sharing_out_stays_even_when_some_auditors_cannot_take_some_cases(app, make):
+    """Placed in list order, the three West cases would all go to the first two auditors'
+    only free one; placing the most constrained cases first keeps everyone within one case."""
+    east, west = make.team(), make.team()
+    east_manager = make.user(Role.SUPERVISOR, Role.AUDITOR, team=east)
+    west_manager = make.user(Role.SUPERVISOR, Role.AUDITOR, team=west)
+    outsider = make.user(Role.AUDITOR, team=make.team())
+    cases = [make.case(east) for _ in range(3)] + [make.case(west) for _ in range(3)]
+    with app.app_context():
+        assigned = programme_data.assign_auditors(
+            _load(app, Case, _ids(cases)), _load(app, User, [east_manager.id, west_manager.id, outsider.id])
+        )
+    loads = Counter(auditor.id for auditor in assigned.values())
+    assert sorted(loads.values()) == [2, 2, 2]
+
+
+def test_a_case_nobody_selected_can_audit_is_named_and_nothing_is_created(app, make):
+    team = make.team()
+    manager = make.user(Role.SUPERVISOR, Role.AUDITOR, team=team, name="Mo Manager")
+    worker = make.user(Role.PRACTITIONER, Role.AUDITOR, team=make.team(), name="Wren Worker")
+    fine = make.case(team, worker=make.user(team=team), reference="CS-200001")
+    held = make.case(make.team(), worker=worker, reference="CS-200002")
+    creator = make.user(Role.LEADER)
+    with app.app_context():
+        before = db.session.scalar(select(db.func.count(AuditProgramme.id)))
+        with pytest.raises(programme_data.ProgrammeError) as raised:
+            programme_data.create_programme(
+                name="Doomed",
+                month=date(2030, 3, 1),
+                tool_version=make.tool_version(),
+                due_date=IN_A_MONTH,
+                created_by=db.session.get(User, creator.id),
+                cases=_load(app, Case, [fine.id, held.id]),
+                auditors=_load(app, User, [worker.id]),
+            )
+        assert db.session.scalar(select(db.func.count(AuditProgramme.id))) == before
+    assert str(raised.value) == (
+        "None of the selected auditors can audit case CS-200002: "
+        "Wren Worker is the case's allocated worker and cannot audit it. Select another auditor"
+    )
+    assert raised.value.about == "auditors"
+    # A manager of the case's team is refused the same way.
+    with app.app_context(), pytest.raises(programme_data.ProgrammeError, match="case CS-200001: Mo Manager manages"):
+        programme_data.assign_auditors(_load(app, Case, [fine.id]), _load(app, User, [manager.id]))
+
+
+def test_the_due_date_must_not_be_in_the_past(app, make):
+    team = make.team()
+    case = make.case(team)
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    creator = make.user(Role.LEADER)
+    with app.app_context(), pytest.raises(programme_data.ProgrammeError, match="today or in the future"):
+        programme_data.create_programme(
+            name="Late",
+            month=date(2030, 3, 1),
+            tool_version=make.tool_version(),
+            due_date=today() - timedelta(days=1),
+            created_by=db.session.get(User, creator.id),
+            cases=_load(app, Case, [case.id]),
+            auditors=_load(app, User, [auditor.id]),
+        )
+
+
+# Progress ----------------------------------------------------------------------------------------
+
+
+def _programme_with_every_status(make, *, due_date: date, name: str | None = None) -> AuditProgramme:
+    team = make.team()
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    statuses = [AuditStatus.ASSIGNED] * 2 + [AuditStatus.IN_PROGRESS, AuditStatus.SUBMITTED, AuditStatus.MODERATED]
+    return make.programme(
+        make.user(Role.LEADER),
+        [(make.case(team), auditor, status) for status in statuses],
+        due_date=due_date,
+        name=name,
+    )
+
+
+def test_summaries_count_audits_by_status_and_overdue(app, make):
+    late = _programme_with_every_status(make, due_date=today() - timedelta(days=1), name="Late programme")
+    on_time = _programme_with_every_status(make, due_date=IN_A_MONTH, name="On-time programme")
+    empty = make.programme(make.user(Role.LEADER), due_date=IN_A_MONTH, name="Empty programme")
+    with app.app_context():
+        summaries = {summary.programme.id: summary for summary in programme_data.programme_summaries()}
+        one = programme_data.programme_summary(late.id)
+        assert programme_data.programme_summary(999_999) is None
+
+    counts = {
+        programme.id: (lambda s: (s.not_started, s.in_progress, s.submitted, s.moderated, s.overdue, s.total))(
+            summaries[programme.id]
+        )
+        for programme in (late, on_time, empty)
+    }
+    # Past due and not submitted: the two not started and the one in progress.
+    assert counts[late.id] == (2, 1, 1, 1, 3, 5)
+    assert counts[on_time.id] == (2, 1, 1, 1, 0, 5)
+    assert counts[empty.id] == (0, 0, 0, 0, 0, 0)
+    assert one is not None and one.overdue == 3
+
+
+def test_index_lists_programmes_with_overdue_flagged(app, client, make):
+    late = _programme_with_every_status(make, due_date=today() - timedelta(days=2), name="Late programme")
+    _programme_with_every_status(make, due_date=IN_A_MONTH, name="On-time programme")
+    client.sign_in_as(make.user(Role.LEADER))
+
+    response = client.get("/programme/")
+
+    assert response.status_code == 200
+    assert_well_formed_page(response)
+    html = response.get_data(as_text=True)
+    rows = {re.sub(r"<[^>]+>|\s+", " ", row).split()[0]: row for row in re.findall(r"<tr.*?</tr>", html, flags=re.S)}
+    late_row = next(row for row in rows.values() if "Late programme" in row)
+    on_time_row = next(row for row in rows.values() if "On-time programme" in row)
+    assert re.search(r"govuk-tag--red[^>]*>\s*3 overdue", late_row)
+    assert "overdue" not in on_time_row
+    assert f"/programme/{late.id}" in late_row
+    assert "3 audits are overdue across the service" in page_text(response)
+
+
+def test_programme_page_lists_its_audits_with_the_overdue_ones_tagged(app, client, make):
+    team = make.team("Ash team")
+    auditor = make.user(Role.AUDITOR, team=make.team(), name="Ada Auditor")
+    late = make.programme(
+        make.user(Role.LEADER),
+        [
+            (make.case(team, reference="LATE-0001"), auditor, AuditStatus.IN_PROGRESS),
+            (make.case(team, reference="LATE-0002"), auditor, AuditStatus.SUBMITTED),
+        ],
+        due_date=today() - timedelta(days=3),
+        name="Late programme",
+    )
+    client.sign_in_as(make.user(Role.LEADER))
+
+    response = client.get(f"/programme/{late.id}")
+
+    assert response.status_code == 200
+    assert_well_formed_page(response)
+    html = response.get_data(as_text=True)
+    rows = re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", html, flags=re.S)
+    open_row = next(row for row in rows if "LATE-0001" in row)
+    submitted_row = next(row for row in rows if "LATE-0002" in row)
+    assert "Ash team" in open_row and "Ada Auditor" in open_row and "In progress" in open_row
+    assert "Overdue" in open_row
+    assert "Overdue" not in submitted_row and "Submitted" in submitted_row
+    assert "1 overdue" in page_text(response)
+
+
+def test_an_unknown_programme_is_not_found(client, make):
+    client.sign_in_as(make.user(Role.LEADER))
+    assert client.get("/programme/999999").status_code == 404
+    assert client.get("/programme/99999999999").status_code == 404
+
+
+@pytest.mark.parametrize("role", [role for role in Role if role != Role.LEADER])
+def test_only_leaders_may_plan_programmes(client, make, role):
+    client.sign_in_as(make.user(role, team=make.team()))
+    assert client.get("/programme/").status_code == 403
+    assert client.get("/programme/new").status_code == 403
+    assert client.post("/programme/new", data={"name": "Sneaky"}).status_code == 403
+
+
+def test_the_list_sends_the_same_queries_for_1_programme_as_for_10(app, client, make):
+    client.sign_in_as(make.user(Role.LEADER))
+    _programme_with_every_status(make, due_date=today() - timedelta(days=1))
+    client.get("/programme/")
+    few = queries_for(app, client, "/programme/")
+    for _ in range(9):
+        _programme_with_every_status(make, due_date=IN_A_MONTH)
+    many = queries_for(app, client, "/programme/")
+    assert many.count == few.count, f"1 programme: {few}\n10 programmes: {many}"
+
+
+def test_the_programme_page_sends_the_same_queries_for_2_audits_as_for_20(app, client, make):
+    leader = make.user(Role.LEADER)
+    client.sign_in_as(leader)
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    small = make.programme(leader, [(make.case(make.team()), auditor, AuditStatus.ASSIGNED) for _ in range(2)])
+    big = make.programme(leader, [(make.case(make.team()), auditor, AuditStatus.ASSIGNED) for _ in range(20)])
+    client.get(f"/programme/{small.id}")
+    assert (
+        queries_for(app, client, f"/programme/{small.id}").count
+        == queries_for(app, client, f"/programme/{big.id}").count
+    )
+
+
+# The form ----------------------------------------------------------------------------------------
+
+
+class Council:
+    """Two teams with cases, three auditors (one manages North) and a leader."""
+
+    def __init__(self, make):
+        self.north = make.team("North team")
+        self.south = make.team("South team")
+        self.north_manager = make.user(Role.SUPERVISOR, Role.AUDITOR, team=self.north, name="Nia North")
+        self.south_auditor = make.user(Role.AUDITOR, team=self.south, name="Sol South")
+        self.outside = make.user(Role.AUDITOR, team=make.team("QA team"), name="Quinn QA")
+        self.north_cases = [make.case(self.north, reference=f"NOR-{n:04d}") for n in range(6)]
+        self.south_cases = [make.case(self.south, reference=f"SOU-{n:04d}") for n in range(2)]
+        self.tool = make.tool_version()
+        self.leader = make.user(Role.LEADER, name="Lee Leader")
+
+    def form(self, **changes):
+        data = {
+            "name": "June 2030: fathers",
+            "month": ["6", "2030"],
+            "tool": str(self.tool.id),
+            "selection": "sample",
+            "per_team": "4",
+            "teams": [str(self.north.id), str(self.south.id)],
+            "seed": "",
+            "references": "",
+            "auditors": [str(self.north_manager.id), str(self.south_auditor.id), str(self.outside.id)],
+            "due_date": [str(IN_A_MONTH.day), str(IN_A_MONTH.month), str(IN_A_MONTH.year)],
+        }
+        data.update(changes)
+        return {key: value for key, value in data.items() if value is not None}
+
+
+def _error_summary(response) -> list[str]:
+    html = response.get_data(as_text=True)
+    summary = re.search(r'<div class="govuk-error-summary.*?</ul>', html, flags=re.S)
+    assert summary, "no error summary"
+    links = re.findall(r"<a [^>]*>(.*?)</a>", summary.group(0), re.S)
+    return [unescape(re.sub(r"\s+", " ", text).strip()) for text in links]
+
+
+def _value(html: str, name: str) -> str | None:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html)
+    return match.group(1) if match else None
+
+
+def _textarea(html: str, name: str) -> str:
+    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, flags=re.S)
+    assert match, f"no textarea {name}"
+    return unescape(match.group(1)).removeprefix("\n")
+
+
+def _checked(html: str, name: str) -> set[str]:
+    return {
+        value
+        for tag in re.findall(rf'<input[^>]*name="{name}"[^>]*>', html)
+        if "checked" in tag
+        for value in re.findall(r'value="([^"]*)"', tag)
+    }
+
+
+def test_the_form_offers_the_latest_tools_the_teams_and_the_auditors(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    response = client.get("/programme/new")
+    assert response.status_code == 200
+    assert_well_formed_page(response)
+    text = page_text(response)
+    assert council.tool.label in text
+    assert "Random sample per team" in text and "Chosen cases" in text
+    assert "North team" in text and "South team" in text
+    assert "Nia North North team" in text and "Quinn QA QA team" in text  # each auditor with their team
+    assert "Lee Leader" not in text.split("Auditors", 1)[1]
+    assert "Error:" not in text
+
+
+def test_a_sample_creates_the_programme_and_reports_the_shortfall(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+
+    response = client.post("/programme/new", data=council.form(seed="31337"))
+
+    assert response.status_code == 302, _error_summary(response)
+    with app.app_context():
+        programme = db.session.scalar(select(AuditProgramme).order_by(AuditProgramme.id.desc()))
+        audits = db.session.scalars(select(Audit).where(Audit.programme_id == programme.id)).all()
+        logged = db.session.scalars(
+            select(AccessLogEntry.record_id).where(
+                AccessLogEntry.user_id == council.leader.id, AccessLogEntry.action == "create"
+            )
+        ).all()
+        assert response.headers["Location"] == f"/programme/{programme.id}"
+        assert (programme.name, programme.month, programme.sample_seed, programme.per_team) == (
+            "June 2030: fathers",
+            date(2030, 6, 1),
+            31337,
+            4,
+        )
+        assert Counter(audit.team_id for audit in audits) == {council.north.id: 4, council.south.id: 2}
+        assert all(
+            audit.auditor_id != council.north_manager.id for audit in audits if audit.team_id == council.north.id
+        )
+        assert sorted(Counter(audit.auditor_id for audit in audits).values()) == [2, 2, 2]
+        assert sorted(logged) == sorted(audit.id for audit in audits)
+
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert_well_formed_page(page)
+    text = page_text(page)
+    assert (
+        "Programme created: 6 audits assigned to 3 auditors. "
+        "Fewer cases than asked for: South team had only 2 cases to sample, not 4." in text
+    )
+    assert "sample number 31337" in text
+    assert text.count("Not started") == 6
+
+
+def test_a_sample_without_a_number_gets_one(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    response = client.post("/programme/new", data=council.form(teams=[str(council.south.id)], per_team="1"))
+    assert response.status_code == 302
+    with app.app_context():
+        programme = db.session.scalar(select(AuditProgramme).order_by(AuditProgramme.id.desc()))
+        assert 100_000 <= programme.sample_seed <= 999_999
+
+
+def test_chosen_cases_are_audited_and_unknown_references_named(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    typed = "nor-0001, SOU-0001\nMISSING-1\nMISSING-2"
+
+    response = client.post("/programme/new", data=council.form(selection="chosen", references=typed, per_team=""))
+
+    assert response.status_code == 200
+    assert _error_summary(response) == ["There are no cases with the references MISSING-1, MISSING-2"]
+    html = response.get_data(as_text=True)
+    # As a browser reads it: exactly what was typed, with no indenting added to its lines.
+    assert _textarea(html, "references") == typed
+    assert _value(html, "name") == "June 2030: fathers"
+    assert _checked(html, "selection") == {"chosen"}
+
+    response = client.post(
+        "/programme/new", data=council.form(selection="chosen", references="nor-0001, SOU-0001", per_team="")
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        programme = db.session.scalar(select(AuditProgramme).order_by(AuditProgramme.id.desc()))
+        references = db.session.scalars(
+            select(Case.reference).join(Audit, Audit.case_id == Case.id).where(Audit.programme_id == programme.id)
+        ).all()
+        assert sorted(references) == ["NOR-0001", "SOU-0001"]
+        assert programme.sample_seed is None and programme.per_team is None
+    assert "Programme created: 2 audits assigned to 2 auditors." in page_text(client.get(f"/programme/{programme.id}"))
+
+
+def test_unknown_references_are_reported_with_the_other_errors(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    data = council.form(selection="chosen", references="NOR-0001\nGONE-1", tool=None, auditors=None)
+
+    response = client.post("/programme/new", data=data)
+
+    assert _error_summary(response) == [
+        "Select the audit tool",
+        "There is no case with the reference GONE-1",
+        "Select at least one auditor",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"tool": None}, "Select the audit tool"),
+        ({"due_date": ["1", "1", "2020"]}, "The due date must be today or in the future"),
+        ({"due_date": ["31", "2", "2031"]}, "Due date must be a real date, with a day, month and year"),
+        ({"due_date": ["", "", ""]}, "Enter the due date"),
+        ({"per_team": "0"}, "Cases per team must be between 1 and 100"),
+        ({"per_team": "101"}, "Cases per team must be between 1 and 100"),
+        ({"per_team": "five"}, "Cases per team must be a whole number, like 5"),
+        ({"per_team": ""}, "Enter how many cases to sample from each team"),
+        ({"auditors": None}, "Select at least one auditor"),
+        ({"teams": None}, "Select at least one team to sample from"),
+        ({"seed": "-3"}, "Sample number must be a whole number from 0 to 2,147,483,647"),
+        ({"selection": None}, "Select how to choose the cases"),
+        ({"selection": "chosen"}, "Enter the references of the cases to audit"),
+        ({"name": "  "}, "Enter a name for the programme"),
+        ({"month": ["13", "2030"]}, "Month audited must be a real month and year"),
+        ({"month": ["", ""]}, "Enter the month audited"),
+        ({"auditors": ["999999"]}, "Select auditors from the list"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "-".join(value),
+)
+def test_bad_input_is_explained_and_everything_typed_is_kept(app, client, make, changes, error):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    data = council.form(**{"seed": "77", **changes})
+
+    response = client.post("/programme/new", data=data)
+
+    assert response.status_code == 200
+    assert_well_formed_page(response)
+    assert _error_summary(response) == [error]
+    html = response.get_data(as_text=True)
+    assert "<title>Error: Plan an audit programme" in html
+    assert 'class="govuk-error-message"' in html
+    # Everything else typed is still there.
+    if "name" not in changes:
+        assert _value(html, "name") == "June 2030: fathers"
+    if "per_team" not in changes:
+        assert _value(html, "per_team") == "4"
+    if "seed" not in changes:
+        assert _value(html, "seed") == "77"
+    if "due_date" not in changes:
+        assert re.search(rf'id="due_date-year"[^>]*value="{IN_A_MONTH.year}"', html) or re.search(
+            rf'value="{IN_A_MONTH.year}"[^>]*id="due_date-year"', html
+        )
+    if "month" not in changes:
+        assert _value(html, "month") == "6"
+    expected_checked = {key: set(value) for key, value in data.items() if key in {"teams", "auditors"}}
+    for name in ("teams", "auditors"):
+        if name in data and data[name] != ["999999"]:
+            assert _checked(html, name) == expected_checked[name]
+    if "tool" in data:
+        assert _checked(html, "tool") == {str(council.tool.id)}
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(AuditProgramme.id))) == 0
+
+
+def test_a_case_no_selected_auditor_can_take_is_named_on_the_form(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    data = council.form(teams=[str(council.north.id)], auditors=[str(council.north_manager.id)])
+
+    response = client.post("/programme/new", data=data)
+
+    assert response.status_code == 200
+    [error] = _error_summary(response)
+    assert re.fullmatch(
+        r"None of the selected auditors can audit case NOR-\d{4}: "
+        r"Nia North manages the case's team and cannot audit it\. Select another auditor",
+        error,
+    )
+    assert 'href="#auditors"' in response.get_data(as_text=True)
