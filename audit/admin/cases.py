@@ -12,7 +12,6 @@ from audit.admin import admin
 from audit.domain import case_import, people
 from audit.domain import cases as case_data
 from audit.domain.access_log import record_access
-from audit.domain.cases import ID
 from audit.extensions import db
 from audit.models import AccessLogEntry, Case, PlanType, Role, Team, User
 from forms.admin import CaseForm, CaseImportForm
@@ -81,7 +80,7 @@ def new_case() -> str | Response:
     return _edit_case(None)
 
 
-@admin.route(f"/cases/<{ID}:case_id>", methods=["GET", "POST"])
+@admin.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit_case(case_id: int) -> str | Response:
     case = db.get_or_404(Case, case_id)

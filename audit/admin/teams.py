@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 from audit.access import requires
 from audit.admin import admin
 from audit.domain import people
-from audit.domain.cases import ID
 from audit.extensions import db
 from audit.models import Role, Team
 from forms.admin import TeamForm
@@ -47,7 +46,7 @@ def new_team() -> str | Response:
     return _edit_team(None)
 
 
-@admin.route(f"/teams/<{ID}:team_id>", methods=["GET", "POST"])
+@admin.route("/teams/<int:team_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit_team(team_id: int) -> str | Response:
     return _edit_team(db.get_or_404(Team, team_id))

@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 from audit.access import requires
 from audit.admin import admin
 from audit.domain import people
-from audit.domain.cases import ID
 from audit.extensions import db
 from audit.models import Role, Team, User
 from audit.security.passwords import temporary_password
@@ -51,7 +50,7 @@ def new_user() -> str | Response:
     return render_template("admin/user_form.html", form=form, user=None, title="Add a user", nav_section="admin.users")
 
 
-@admin.route(f"/users/<{ID}:user_id>", methods=["GET", "POST"])
+@admin.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit_user(user_id: int) -> str | Response:
     user = db.get_or_404(User, user_id)
@@ -80,7 +79,7 @@ def edit_user(user_id: int) -> str | Response:
     )
 
 
-@admin.route(f"/users/<{ID}:user_id>/active", methods=["POST"])
+@admin.route("/users/<int:user_id>/active", methods=["POST"])
 @requires(Role.ADMIN)
 def set_user_active(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
@@ -96,7 +95,7 @@ def set_user_active(user_id: int) -> Response:
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
-@admin.route(f"/users/<{ID}:user_id>/reset-password", methods=["POST"])
+@admin.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @requires(Role.ADMIN)
 def reset_password(user_id: int) -> str:
     user = db.get_or_404(User, user_id)

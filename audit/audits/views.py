@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from audit import autosave as draft_saving
 from audit.access import requires, signed_in
 from audit.audits import audits
 from audit.clock import local_now, utcnow
@@ -225,23 +226,13 @@ def autosave(audit_id: int) -> Response:
     if audit is None or audit.auditor_id != current_user.id:
         abort(404)
     if audit.is_locked:
-        return _json(409, error="locked", message="This audit has been submitted and can no longer be changed here.")
+        return draft_saving.locked("This audit has been submitted and can no longer be changed here.")
     form = audit_form_class(audit.tool_version)()
-    form.validate()
-    try:
-        audit_answers.save_draft(audit, form.draft_values(), current_user, _expected_version(form))
-    except audit_answers.EditConflict as error:
-        db.session.rollback()
-        return _json(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
-    db.session.commit()
-    problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
-    return _json(200, version=audit.version, saved_at=f"{local_now():%H:%M}", problems=problems)
-
-
-def _json(status: int, **body: object) -> Response:
-    response = jsonify(**body)
-    response.status_code = status
-    return response
+    return draft_saving.save_draft(
+        form,
+        save=lambda: audit_answers.save_draft(audit, form.draft_values(), current_user, _expected_version(form)),
+        version=lambda: audit.version,
+    )
 
 
 # After submission ---------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from flask_login import current_user
 from audit.access import ensure_team_access, signed_in
 from audit.domain import cases as case_data
 from audit.domain.access_log import record_access
-from audit.domain.cases import ID
 from audit.extensions import db
 from audit.models import Case, PlanType
 
@@ -32,7 +31,7 @@ def index() -> str:
     return render_template("cases/index.html", page=page, plan_types=list(PlanType), title="Cases")
 
 
-@cases.route(f"/<{ID}:case_id>")
+@cases.route("/<int:case_id>")
 @signed_in
 def show(case_id: int) -> str:
     case = db.get_or_404(Case, case_id)

@@ -10,12 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from audit.extensions import db
 from audit.models import Case, PlanType, Team, User
+from audit.routing import MAX_ID
 
 PAGE_SIZE = 50
 # Record ids are 32-bit integers in PostgreSQL (and SQLite refuses any integer over 64 bits): a
 # larger number in an address or filter must be "not found", not a database error.
-MAX_ID = 2_147_483_647
-ID = f"int(min=1, max={MAX_ID})"  # the URL converter for a record id: <{ID}:case_id>
 
 
 class DuplicateCaseError(ValueError):

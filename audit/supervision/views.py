@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import insert
 from werkzeug.wrappers import Response
 
+from audit import autosave as draft_saving
 from audit.access import requires, signed_in
-from audit.clock import utcnow
+from audit.clock import local_now, utcnow
 from audit.domain import supervision as records
 from audit.domain.audit_answers import EditConflict
 from audit.extensions import db
@@ -192,7 +193,7 @@ def edit(record_id: int) -> str | Response:
             "success",
         )
         return redirect(url_for("supervision.show", record_id=record.id))
-    flash(f"Saved at {utcnow():%H:%M}. You can come back to this draft from Supervision.", "success")
+    flash(f"Saved at {local_now():%H:%M}. You can come back to this draft from Supervision.", "success")
     return redirect(url_for("supervision.index"))
 
 
@@ -203,24 +204,12 @@ def autosave(record_id: int) -> Response:
     if record is None or record.supervisor_id != current_user.id:
         abort(404)
     if not record.is_draft:
-        return _json(409, error="locked", message="This record has been completed and can no longer be changed here.")
+        return draft_saving.locked("This record has been completed and can no longer be changed here.")
     form = supervision_form_class(record, records.allocated_cases(record))()
-    form.validate()
-    try:
-        # The cases discussed change only when the supervisor presses a button: never by autosave.
-        _save(record, form, change_cases=False)
-    except EditConflict as error:
-        db.session.rollback()
-        return _json(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
-    db.session.commit()
-    problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
-    return _json(200, version=record.version, saved_at=f"{utcnow():%H:%M}", problems=problems)
-
-
-def _json(status: int, **body: object) -> Response:
-    response = jsonify(**body)
-    response.status_code = status
-    return response
+    # The cases discussed change only when the supervisor presses a button: never by autosave.
+    return draft_saving.save_draft(
+        form, save=lambda: _save(record, form, change_cases=False), version=lambda: record.version
+    )
 
 
 @supervision.route("/<int:record_id>/actions/new", methods=["GET", "POST"])

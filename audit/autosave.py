@@ -1,0 +1,41 @@
+"""The one autosave endpoint behaviour, shared by audits and supervision records.
+
+The page's script (static/js/autosave.mjs) posts the whole form; whatever is valid is saved as a
+draft, and the answer says the new version, when, and which fields need correcting. A save from
+an out-of-date copy is refused with 409 and saves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import jsonify
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from audit.clock import local_now
+from audit.domain.audit_answers import EditConflict
+from audit.extensions import db
+
+
+def json_response(status: int, **body: object) -> Response:
+    response = jsonify(**body)
+    response.status_code = status
+    return response
+
+
+def locked(message: str) -> Response:
+    return json_response(409, error="locked", message=message)
+
+
+def save_draft(form: FlaskForm, save: Callable[[], None], version: Callable[[], int]) -> Response:
+    """Validate the posted form, save what is valid with `save`, and answer the page's script."""
+    form.validate()
+    try:
+        save()
+    except EditConflict as error:
+        db.session.rollback()
+        return json_response(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
+    db.session.commit()
+    problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
+    return json_response(200, version=version(), saved_at=f"{local_now():%H:%M}", problems=problems)
