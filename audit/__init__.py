@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from audit.home import home
     from audit.moderation import moderation
     from audit.programme import programme
+    from audit.reports import reports
     from audit.security import headers, sessions
     from audit.supervision import supervision
 
@@ -50,6 +51,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
         configure_engine(db.engine)
 
-    for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision):
+    for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision, reports):
         app.register_blueprint(blueprint)
     return app

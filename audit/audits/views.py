@@ -115,8 +115,7 @@ def new() -> str | Response:
 def show(audit_id: int) -> str:
     audit = _audit_or_404(audit_id)
     record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "audits/show.html",
         audit=audit,
         view=AuditView(audit),
@@ -126,6 +125,8 @@ def show(audit_id: int) -> str:
         title=f"Audit of {audit.case.reference}",
         nav_section="audits.index",
     )
+    db.session.commit()  # after rendering, so that committing does not expire what the page reads
+    return page
 
 
 class AuditView:

@@ -253,8 +253,7 @@ def add_action(record_id: int) -> str | Response:
 def show(record_id: int) -> str:
     record = record_or_404(record_id)
     log_access(record, "view")
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "supervision/show.html",
         record=record,
         carried_forward=records.carried_forward_actions(record),
@@ -266,6 +265,8 @@ def show(record_id: int) -> str:
         title=f"{record.kind_enum.label} with {record.worker_names}",
         nav_section="supervision.index",
     )
+    db.session.commit()  # after rendering, so that committing does not expire what the page reads
+    return page
 
 
 @supervision.route("/<int:record_id>/acknowledge", methods=["GET", "POST"])

@@ -1,0 +1,76 @@
+"""Reports for leaders: the dashboard of audit figures and the answers export.
+
+Every figure comes from ``audit.reports.figures``; the views only read the filters and render.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from audit.access import requires
+from audit.domain import people, supervision_compliance, tools
+from audit.extensions import db
+from audit.models import Role, ToolSection
+from audit.reports import export, figures
+from forms.reports import ReportFiltersForm
+
+reports = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _themes() -> list[str]:
+    return list(db.session.scalars(select(ToolSection.theme).distinct().order_by(ToolSection.theme)))
+
+
+def _filters() -> ReportFiltersForm:
+    form = ReportFiltersForm(
+        formdata=request.args, teams=people.all_teams(), tools=tools.all_tools(), themes=_themes()
+    )
+    if request.args:
+        form.validate()
+    return form
+
+
+@reports.route("/")
+@requires(Role.LEADER)
+def dashboard() -> str:
+    form = _filters()
+    scope = None if form.errors else form.scope()
+    context: dict[str, object] = {}
+    if scope is not None:
+        context = {
+            "counts": figures.audit_counts(scope),
+            "themes": figures.theme_grades(scope),
+            "trend": figures.theme_trend(scope, by="quarter"),
+            "by_team": figures.theme_by_team(scope),
+            "overall": figures.overall_grades(scope),
+            "agreement": figures.moderation_agreement(scope),
+            "actions": figures.action_figures(scope),
+            "supervision": supervision_compliance.compliance(current_user),
+        }
+    return render_template(
+        "reports/dashboard.html",
+        form=form,
+        scope=scope,
+        csv_query=request.query_string.decode(),
+        title="Reports",
+        **context,
+    )
+
+
+@reports.route("/answers.csv")
+@requires(Role.LEADER)
+def answers_csv() -> Response | tuple[str, int]:
+    form = _filters()
+    if form.errors:
+        return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
+    scope = form.scope()
+    export.log_export(scope, current_user.id)
+    db.session.commit()
+    filename = f"audit-answers-{scope.start.isoformat()}-to-{scope.end.isoformat()}.csv"
+    return Response(
+        stream_with_context(export.answer_csv(scope)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

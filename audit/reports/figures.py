@@ -1,0 +1,460 @@
+"""The figures of the audit reports: one function per figure, each computed in SQL with GROUP BY.
+
+The dashboard, and later the PDF report, CSV and improvement plan, call these functions and
+nothing else, so each figure is worked out in one place. Every function takes a ``ReportScope``:
+the audits completed (submitted or moderated) with ``submitted_at`` in the date range, optionally
+narrowed to teams, tools and themes. A percentage with nothing to count is ``None``, never an error.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from audit.clock import today
+from audit.extensions import db
+from audit.models import (
+    Action,
+    Audit,
+    AuditStatus,
+    AuditToolVersion,
+    ModeratedSection,
+    Moderation,
+    ScaleGrade,
+    SectionJudgement,
+    Team,
+    ToolSection,
+    User,
+)
+
+COMPLETED = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
+OPEN = (AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value)
+
+
+def percent(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole`` to one decimal place; None when there is nothing."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def percent_good_or_better(good_or_better: int, graded: int) -> float | None:
+    """The headline measure: grades counted as good or better over graded answers (N/A excluded)."""
+    return percent(good_or_better, graded)
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    start: date  # inclusive
+    end: date  # inclusive
+    team_ids: tuple[int, ...] = ()
+    tool_ids: tuple[int, ...] = ()
+    themes: tuple[str, ...] = ()
+
+    def completed_audits(self) -> list[ColumnElement[bool]]:
+        """Conditions on ``Audit``: completed within the dates, in the teams and tools asked for."""
+        return [
+            Audit.status.in_(COMPLETED),
+            Audit.submitted_at >= datetime.combine(self.start, time.min),
+            Audit.submitted_at < datetime.combine(self.end + timedelta(days=1), time.min),
+            *self.teams_and_tools(),
+        ]
+
+    def teams_and_tools(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.team_ids:
+            conditions.append(Audit.team_id.in_(self.team_ids))
+        if self.tool_ids:
+            versions = select(AuditToolVersion.id).where(AuditToolVersion.tool_id.in_(self.tool_ids))
+            conditions.append(Audit.tool_version_id.in_(versions))
+        if self.themes:
+            # An audit-level figure counts audits whose tool covers one of the themes.
+            section = aliased(ToolSection)
+            conditions.append(
+                exists().where(section.tool_version_id == Audit.tool_version_id, section.theme.in_(self.themes))
+            )
+        return conditions
+
+    def sections(self) -> list[ColumnElement[bool]]:
+        """Conditions on ``ToolSection`` for the themes asked for."""
+        return [ToolSection.theme.in_(self.themes)] if self.themes else []
+
+
+# Grade distributions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    key: str
+    label: str
+    position: int  # 0 is the best grade
+    good_or_better: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class GradeDistribution:
+    """How often each grade was given, with "not applicable" (or not graded) counted apart."""
+
+    name: str  # the theme, team or "Overall"
+    grades: list[GradeCount] = field(default_factory=list)
+    not_applicable: int = 0
+
+    @property
+    def graded(self) -> int:
+        return sum(grade.count for grade in self.grades)
+
+    @property
+    def good_or_better(self) -> int:
+        return sum(grade.count for grade in self.grades if grade.good_or_better)
+
+    @property
+    def percent_good_or_better(self) -> float | None:
+        return percent_good_or_better(self.good_or_better, self.graded)
+
+
+def _good_count() -> ColumnElement[int]:
+    return func.sum(case((ScaleGrade.good_or_better, 1), else_=0))
+
+
+def _distributions(
+    rows: list[tuple[str, str | None, str | None, int | None, bool | None, int]],
+) -> list[GradeDistribution]:
+    """Fold (name, grade key, label, position, good_or_better, count) rows into distributions;
+    a row without a grade is the name's not-applicable count."""
+    grades: dict[str, list[GradeCount]] = defaultdict(list)
+    not_applicable: dict[str, int] = defaultdict(int)
+    for name, key, label, position, good, count in rows:
+        if key is None:
+            not_applicable[name] += count
+        else:
+            grades[name].append(GradeCount(key, label or key, position or 0, bool(good), count))
+    names = sorted(set(grades) | set(not_applicable))
+    return [
+        GradeDistribution(
+            name,
+            sorted(grades[name], key=lambda grade: (grade.position, grade.label)),
+            not_applicable[name],
+        )
+        for name in names
+    ]
+
+
+def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
+    """Per theme, the count of each section grade the auditors gave, and N/A apart."""
+    rows = db.session.execute(
+        select(
+            ToolSection.theme,
+            ScaleGrade.key,
+            ScaleGrade.label,
+            ScaleGrade.position,
+            ScaleGrade.good_or_better,
+            func.count(SectionJudgement.id),
+        )
+        .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+        .join(Audit, Audit.id == SectionJudgement.audit_id)
+        .outerjoin(ScaleGrade, ScaleGrade.id == SectionJudgement.grade_id)
+        .where(*scope.completed_audits(), *scope.sections())
+        .where((SectionJudgement.grade_id.is_not(None)) | SectionJudgement.not_applicable)
+        .group_by(ToolSection.theme, ScaleGrade.key, ScaleGrade.label, ScaleGrade.position, ScaleGrade.good_or_better)
+    ).all()
+    return _distributions([tuple(row) for row in rows])
+
+
+def overall_grades(scope: ReportScope) -> GradeDistribution:
+    """The audits' overall grades; audits without one (the tool does not ask) count apart."""
+    rows = db.session.execute(
+        select(
+            ScaleGrade.key,
+            ScaleGrade.label,
+            ScaleGrade.position,
+            ScaleGrade.good_or_better,
+            func.count(Audit.id),
+        )
+        .select_from(Audit)
+        .outerjoin(ScaleGrade, ScaleGrade.id == Audit.overall_grade_id)
+        .where(*scope.completed_audits())
+        .group_by(ScaleGrade.key, ScaleGrade.label, ScaleGrade.position, ScaleGrade.good_or_better)
+    ).all()
+    found = _distributions([("Overall", *row) for row in rows])
+    return found[0] if found else GradeDistribution("Overall")
+
+
+# Good or better over time and by team -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoodOrBetter:
+    theme: str
+    group: str  # the period ("2026-03", "2026 Q1") or the team's name
+    good_or_better: int
+    graded: int
+
+    @property
+    def percent_good_or_better(self) -> float | None:
+        return percent_good_or_better(self.good_or_better, self.graded)
+
+
+def _graded_sections(scope: ReportScope):  # type: ignore[no-untyped-def]
+    return (
+        select()
+        .select_from(SectionJudgement)
+        .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+        .join(Audit, Audit.id == SectionJudgement.audit_id)
+        .join(ScaleGrade, ScaleGrade.id == SectionJudgement.grade_id)
+        .where(*scope.completed_audits(), *scope.sections())
+    )
+
+
+def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -> list[GoodOrBetter]:
+    """% good or better per theme per month or quarter of submission, oldest first."""
+    year = func.extract("year", Audit.submitted_at)
+    month = func.extract("month", Audit.submitted_at)
+    rows = db.session.execute(
+        _graded_sections(scope)
+        .add_columns(ToolSection.theme, year, month, _good_count(), func.count(SectionJudgement.id))
+        .group_by(ToolSection.theme, year, month)
+    ).all()
+    # The months are grouped in SQL; folding at most twelve month totals a year into quarters here
+    # keeps the SQL the same on SQLite and PostgreSQL.
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for theme, row_year, row_month, good, graded in rows:
+        row_year, row_month = int(row_year), int(row_month)
+        period = f"{row_year}-{row_month:02d}" if by == "month" else f"{row_year} Q{(row_month - 1) // 3 + 1}"
+        totals[(theme, period)][0] += int(good or 0)
+        totals[(theme, period)][1] += int(graded)
+    return [GoodOrBetter(theme, period, good, graded) for (theme, period), (good, graded) in sorted(totals.items())]
+
+
+def theme_by_team(scope: ReportScope) -> list[GoodOrBetter]:
+    """% good or better per theme per team (the audit's team)."""
+    rows = db.session.execute(
+        _graded_sections(scope)
+        .join(Team, Team.id == Audit.team_id)
+        .add_columns(ToolSection.theme, Team.name, _good_count(), func.count(SectionJudgement.id))
+        .group_by(ToolSection.theme, Team.id, Team.name)
+        .order_by(ToolSection.theme, Team.name)
+    ).all()
+    return [GoodOrBetter(theme, team, int(good or 0), int(graded)) for theme, team, good, graded in rows]
+
+
+# Audit and action counts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditCounts:
+    completed: int
+    moderated: int
+    in_progress: int  # open now (not started or a draft), in the teams and tools asked for
+    overdue: int  # open and past its due date
+
+    @property
+    def percent_moderated(self) -> float | None:
+        return percent(self.moderated, self.completed)
+
+
+def audit_counts(scope: ReportScope) -> AuditCounts:
+    """Completed audits in the period and how many were moderated; and the audits open today.
+    An open audit has no submitted date, so open and overdue are as at today, not the period."""
+    completed, moderated = db.session.execute(
+        select(
+            func.count(Audit.id),
+            func.sum(case((Audit.status == AuditStatus.MODERATED.value, 1), else_=0)),
+        ).where(*scope.completed_audits())
+    ).one()
+    open_now, overdue = db.session.execute(
+        select(
+            func.count(Audit.id),
+            func.sum(case((and_(Audit.due_date.is_not(None), Audit.due_date < today()), 1), else_=0)),
+        ).where(Audit.status.in_(OPEN), *scope.teams_and_tools())
+    ).one()
+    return AuditCounts(int(completed), int(moderated or 0), int(open_now), int(overdue or 0))
+
+
+@dataclass(frozen=True)
+class ActionFigures:
+    total: int
+    open: int
+    overdue: int  # open and past its due date
+    completed: int
+    completed_on_time: int
+
+    @property
+    def percent_on_time(self) -> float | None:
+        return percent(self.completed_on_time, self.completed)
+
+
+def action_figures(scope: ReportScope) -> ActionFigures:
+    """Actions arising from the audits in scope: open, overdue, and completed by their due date."""
+    is_open = Action.completed_at.is_(None)
+    # date() of a timestamp is the same function on SQLite and PostgreSQL.
+    on_time = and_(Action.completed_at.is_not(None), func.date(Action.completed_at) <= Action.due_date)
+    total, open_count, overdue, on_time_count = db.session.execute(
+        select(
+            func.count(Action.id),
+            func.sum(case((is_open, 1), else_=0)),
+            func.sum(case((and_(is_open, Action.due_date < today()), 1), else_=0)),
+            func.sum(case((on_time, 1), else_=0)),
+        )
+        .join(Audit, Audit.id == Action.audit_id)
+        .where(*scope.completed_audits())
+    ).one()
+    open_count = int(open_count or 0)
+    return ActionFigures(
+        total=int(total),
+        open=open_count,
+        overdue=int(overdue or 0),
+        completed=int(total) - open_count,
+        completed_on_time=int(on_time_count or 0),
+    )
+
+
+# Moderation agreement ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Grade drift of one auditor or team: the mean of (auditor's position - moderator's position).
+
+    Position 0 is the best grade, so a NEGATIVE drift means the auditor graded more generously
+    than the moderators, and a positive drift more strictly."""
+
+    name: str
+    pairs: int
+    drift: float
+
+    @property
+    def in_words(self) -> str:
+        return drift_in_words(self.drift)
+
+
+def drift_in_words(drift: float) -> str:
+    size = abs(round(drift, 1))
+    if size == 0:
+        return "grades in line with moderators"
+    grades = "of a grade" if size < 1 else ("grade" if size == 1 else "grades")
+    direction = "more generously" if drift < 0 else "more strictly"
+    return f"grades {size:g} {grades} {direction} than moderators"
+
+
+@dataclass(frozen=True)
+class ModerationAgreement:
+    pairs: int
+    exact: int
+    within_one: int
+    kappa: float | None  # quadratic-weighted Cohen's kappa; None when it cannot be computed
+    by_auditor: list[Drift]
+    by_team: list[Drift]
+
+    @property
+    def percent_exact(self) -> float | None:
+        return percent(self.exact, self.pairs)
+
+    @property
+    def percent_within_one(self) -> float | None:
+        return percent(self.within_one, self.pairs)
+
+    drift: float | None = None  # over every pair; see Drift for the sign
+
+    @property
+    def drift_in_words(self) -> str | None:
+        return None if self.drift is None else drift_in_words(self.drift)
+
+
+def quadratic_weighted_kappa(counts: dict[tuple[int, int], int], categories: int) -> float | None:
+    """Cohen's kappa with quadratic weights over a k x k table of (rater A, rater B) counts.
+
+    kappa = 1 - sum(w * observed) / sum(w * expected), w = (i - j)^2 / (k - 1)^2 and expected from
+    the margins. None when there are no pairs or the expected disagreement is zero (both raters
+    used one grade only), where kappa is undefined."""
+    total = sum(counts.values())
+    if not total or categories < 2:
+        return None
+    rows = [sum(count for (a, _), count in counts.items() if a == i) for i in range(categories)]
+    cols = [sum(count for (_, b), count in counts.items() if b == j) for j in range(categories)]
+    observed = expected = 0.0
+    for i in range(categories):
+        for j in range(categories):
+            weight = (i - j) ** 2 / (categories - 1) ** 2
+            observed += weight * counts.get((i, j), 0)
+            expected += weight * rows[i] * cols[j] / total
+    return None if expected == 0 else 1 - observed / expected
+
+
+def moderation_agreement(scope: ReportScope) -> ModerationAgreement:
+    """Agreement between each auditor's section grade and the moderator's grade of the same
+    section, over the sections both graded on the same scale (N/A on either side is left out)."""
+    auditor_grade = aliased(ScaleGrade)
+    moderator_grade = aliased(ScaleGrade)
+    pairs = (
+        select()
+        .select_from(SectionJudgement)
+        .join(Audit, Audit.id == SectionJudgement.audit_id)
+        .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+        .join(Moderation, Moderation.audit_id == Audit.id)
+        .join(
+            ModeratedSection,
+            and_(
+                ModeratedSection.moderation_id == Moderation.id,
+                ModeratedSection.section_id == SectionJudgement.section_id,
+            ),
+        )
+        .join(auditor_grade, auditor_grade.id == SectionJudgement.grade_id)
+        .join(moderator_grade, moderator_grade.id == ModeratedSection.grade_id)
+        .where(auditor_grade.scale_id == moderator_grade.scale_id, *scope.completed_audits(), *scope.sections())
+    )
+    difference = auditor_grade.position - moderator_grade.position
+
+    matrix = db.session.execute(
+        pairs.add_columns(
+            auditor_grade.scale_id, auditor_grade.position, moderator_grade.position, func.count()
+        ).group_by(auditor_grade.scale_id, auditor_grade.position, moderator_grade.position)
+    ).all()
+    scale_sizes = (
+        dict(
+            db.session.execute(
+                select(ScaleGrade.scale_id, func.count(ScaleGrade.id))
+                .where(ScaleGrade.scale_id.in_({row[0] for row in matrix}))
+                .group_by(ScaleGrade.scale_id)
+            ).all()
+        )
+        if matrix
+        else {}
+    )
+
+    by_scale: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+    total = exact = within_one = drift_sum = 0
+    for scale_id, auditor_position, moderator_position, count in matrix:
+        by_scale[scale_id][(auditor_position, moderator_position)] = count
+        total += count
+        exact += count if auditor_position == moderator_position else 0
+        within_one += count if abs(auditor_position - moderator_position) <= 1 else 0
+        drift_sum += count * (auditor_position - moderator_position)
+    # Kappa compares like with like: with several scales in the period it is given only when one
+    # scale holds every pair (a pooled kappa across scales of different lengths would mislead).
+    kappa = None
+    if len(by_scale) == 1:
+        scale_id, counts = next(iter(by_scale.items()))
+        kappa = quadratic_weighted_kappa(counts, scale_sizes[scale_id])
+
+    def drift_by(model: type[User] | type[Team], on: ColumnElement[bool]) -> list[Drift]:
+        rows = db.session.execute(
+            pairs.join(model, on)
+            .add_columns(model.name, func.count(), func.sum(difference))
+            .group_by(model.id, model.name)
+            .order_by(model.name)
+        ).all()
+        return [Drift(name, int(count), int(total) / int(count)) for name, count, total in rows]
+
+    return ModerationAgreement(
+        pairs=total,
+        exact=exact,
+        within_one=within_one,
+        kappa=kappa,
+        by_auditor=drift_by(User, User.id == Audit.auditor_id) if total else [],
+        by_team=drift_by(Team, Team.id == Audit.team_id) if total else [],
+        drift=drift_sum / total if total else None,
+    )
