@@ -24,12 +24,21 @@ def _themes() -> list[str]:
 
 
 def _filters() -> ReportFiltersForm:
-    form = ReportFiltersForm(
-        formdata=request.args, teams=people.all_teams(), tools=tools.all_tools(), themes=_themes()
-    )
+    form = ReportFiltersForm(formdata=request.args, teams=people.all_teams(), tools=tools.all_tools(), themes=_themes())
     if request.args:
         form.validate()
     return form
+
+
+def _by_theme_and_period(
+    rows: list[figures.GoodOrBetter],
+) -> tuple[list[str], dict[str, dict[str, figures.GoodOrBetter]]]:
+    """The trend as a table: the periods (columns), and each theme's figure per period."""
+    periods = sorted({row.group for row in rows})
+    table: dict[str, dict[str, figures.GoodOrBetter]] = {}
+    for row in rows:
+        table.setdefault(row.theme, {})[row.group] = row
+    return periods, table
 
 
 @reports.route("/")
@@ -42,7 +51,7 @@ def dashboard() -> str:
         context = {
             "counts": figures.audit_counts(scope),
             "themes": figures.theme_grades(scope),
-            "trend": figures.theme_trend(scope, by="quarter"),
+            "trend": _by_theme_and_period(figures.theme_trend(scope, by="quarter")),
             "by_team": figures.theme_by_team(scope),
             "overall": figures.overall_grades(scope),
             "agreement": figures.moderation_agreement(scope),

@@ -348,6 +348,7 @@ class ModerationAgreement:
     kappa: float | None  # quadratic-weighted Cohen's kappa; None when it cannot be computed
     by_auditor: list[Drift]
     by_team: list[Drift]
+    drift: float | None = None  # over every pair; negative is more generous (see Drift)
 
     @property
     def percent_exact(self) -> float | None:
@@ -356,8 +357,6 @@ class ModerationAgreement:
     @property
     def percent_within_one(self) -> float | None:
         return percent(self.within_one, self.pairs)
-
-    drift: float | None = None  # over every pair; see Drift for the sign
 
     @property
     def drift_in_words(self) -> str | None:
@@ -447,7 +446,7 @@ def moderation_agreement(scope: ReportScope) -> ModerationAgreement:
             .group_by(model.id, model.name)
             .order_by(model.name)
         ).all()
-        return [Drift(name, int(count), int(total) / int(count)) for name, count, total in rows]
+        return [Drift(name, int(count), int(summed) / int(count)) for name, count, summed in rows]
 
     return ModerationAgreement(
         pairs=total,

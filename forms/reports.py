@@ -1,0 +1,76 @@
+"""The report filters: a date range (GOV.UK date inputs, or ISO dates in a link), team, tool and
+theme. They arrive in the query string, so the form has no CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
+from wtforms.utils import unset_value
+
+from audit.clock import today
+from audit.models import AuditTool, Team
+from audit.reports.figures import ReportScope
+from forms.base import Form
+from forms.fields import GovDateField, GovSelectField
+
+DEFAULT_DAYS = 365
+
+
+class ReportDateField(GovDateField):
+    """A GOV.UK date input that also takes one ISO date (``?from=2026-01-01``) from a link."""
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        values = formdata.getlist(self.name) if formdata is not None and self.name in formdata else None
+        if values is not None and len(values) == 1:
+            # The boxes show the date parsed (raw_data None), or stay empty beside the error.
+            self.data, self.raw_data = None, None
+            self.process_errors = []
+            try:
+                self.data = date.fromisoformat(values[0].strip()) if values[0].strip() else None
+            except ValueError:
+                self.process_errors.append(
+                    f"{self.label.text} must be a real date, with a day, month and year, like 31 3 2026"
+                )
+            return
+        super().process(formdata, data, extra_filters)
+
+
+class ReportFiltersForm(Form):
+    class Meta:
+        csrf = False
+
+    start = ReportDateField("From", name="from", description="Audits submitted on or after. For example, 1 4 2026")
+    end = ReportDateField("To", name="to", description="Audits submitted on or before. For example, 30 6 2026")
+    team = GovSelectField("Team", default="", invalid_choice_message="Select a team from the list")
+    tool = GovSelectField("Audit tool", default="", invalid_choice_message="Select an audit tool from the list")
+    theme = GovSelectField("Theme", default="", invalid_choice_message="Select a theme from the list")
+    submit = SubmitField("Show figures", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, teams: Sequence[Team], tools: Sequence[AuditTool], themes: Sequence[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team.choices = [("", "All teams"), *((str(team.id), team.name) for team in teams)]
+        self.tool.choices = [("", "All audit tools"), *((str(tool.id), tool.name) for tool in tools)]
+        self.theme.choices = [("", "All themes"), *((theme, theme) for theme in themes)]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.start.data and self.end.data and self.start.data > self.end.data:
+            self.end.errors.append("The ‘to’ date must be the same as or after the ‘from’ date")
+            valid = False
+        return valid
+
+    def scope(self) -> ReportScope:
+        """The scope asked for; without dates, the 12 months to today."""
+        end = self.end.data or today()
+        start = self.start.data or min(end, today()) - timedelta(days=DEFAULT_DAYS - 1)
+        return ReportScope(
+            start=start,
+            end=end,
+            team_ids=(int(self.team.data),) if self.team.data else (),
+            tool_ids=(int(self.tool.data),) if self.tool.data else (),
+            themes=(self.theme.data,) if self.theme.data else (),
+        )
