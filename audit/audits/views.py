@@ -16,6 +16,7 @@ from audit.clock import local_now, utcnow
 from audit.domain import audit_answers, people, tools
 from audit.domain import audits as audit_data
 from audit.domain.access_log import record_access
+from audit.domain.audit_answers import amendments_recorded
 from audit.domain.cases import case_by_reference
 from audit.extensions import db
 from audit.models import Audit, AuditStatus, Role
@@ -265,13 +266,7 @@ def amend(audit_id: int) -> str | Response:
             else:
                 record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
                 db.session.commit()
-                count = len(changes)
-                flash(
-                    f"{count} change{'s' if count != 1 else ''} recorded as an amendment."
-                    if count
-                    else "Nothing was changed.",
-                    "success",
-                )
+                flash(amendments_recorded(len(changes)), "success")
                 return redirect(url_for("audits.show", audit_id=audit.id))
     return render_template(
         "audits/amend.html",

@@ -294,3 +294,10 @@ def amend(
         audit.updated_by_id = user.id
     db.session.flush()
     return amendments
+
+
+def amendments_recorded(count: int) -> str:
+    """What to tell the user after an amendment, for audits and supervision records alike."""
+    if not count:
+        return "Nothing was changed."
+    return f"{count} change{'s' if count != 1 else ''} recorded as an amendment."

@@ -14,7 +14,7 @@ from audit import autosave as draft_saving
 from audit.access import requires, signed_in
 from audit.clock import local_now, utcnow
 from audit.domain import supervision as records
-from audit.domain.audit_answers import EditConflict
+from audit.domain.audit_answers import EditConflict, amendments_recorded
 from audit.extensions import db
 from audit.models import AccessLogEntry, Role, SupervisionKind, SupervisionRecord, SupervisionStatus, User
 from audit.supervision import supervision
@@ -330,13 +330,7 @@ def amend(record_id: int) -> str | Response:
             else:
                 log_access(record, "update")
                 db.session.commit()
-                count = len(changes)
-                flash(
-                    f"{count} change{'s' if count != 1 else ''} recorded as an amendment."
-                    if count
-                    else "Nothing was changed.",
-                    "success",
-                )
+                flash(amendments_recorded(len(changes)), "success")
                 return redirect(url_for("supervision.show", record_id=record.id))
     return render_template(
         "supervision/amend.html",
