@@ -38,6 +38,7 @@ from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import Action, Audit, AuditStatus, ModeratedSection, Moderation, Role, ScaleGrade
+from audit.reports import agreement as agreement_figures
 from audit.reports import figures
 from audit.reports.figures import ReportScope
 
@@ -212,7 +213,7 @@ def test_overall_grades(app, council):
 
 def test_moderation_agreement(app, council):
     with app.app_context():
-        agreement = figures.moderation_agreement(JAN_TO_JUNE)
+        agreement = agreement_figures.moderation_agreement(JAN_TO_JUNE)
     assert (agreement.pairs, agreement.exact, agreement.within_one) == (10, 6, 9)
     assert (agreement.percent_exact, agreement.percent_within_one) == (60.0, 90.0)
     assert agreement.kappa == pytest.approx(8 / 15)
@@ -242,7 +243,7 @@ def test_an_empty_period_gives_none_not_an_error(app, council):
         assert figures.theme_trend(empty, by="quarter") == []
         assert figures.theme_by_team(empty) == []
         assert figures.overall_grades(empty).percent_good_or_better is None
-        agreement = figures.moderation_agreement(empty)
+        agreement = agreement_figures.moderation_agreement(empty)
         counts = figures.audit_counts(empty)
         actions = figures.action_figures(empty)
     assert (agreement.pairs, agreement.kappa, agreement.percent_exact, agreement.drift) == (0, None, None, None)
@@ -262,14 +263,14 @@ def test_filters_by_team_tool_theme_and_dates(app, make, council):
 
         assert _by_theme(figures.theme_grades(team_a))["Fathers' engagement"].percent_good_or_better == 66.7
         assert figures.audit_counts(team_a).completed == 2
-        assert figures.moderation_agreement(team_a).pairs == 5
+        assert agreement_figures.moderation_agreement(team_a).pairs == 5
 
         assert [(d.name, d.graded) for d in figures.theme_grades(tool)] == [("Fathers' engagement", 2)]
         assert figures.overall_grades(tool).graded == 0
 
         assert [d.name for d in figures.theme_grades(voice)] == ["Child's voice"]
         assert figures.audit_counts(voice).completed == 2  # the tools covering the theme
-        assert figures.moderation_agreement(voice).pairs == 2
+        assert agreement_figures.moderation_agreement(voice).pairs == 2
 
         assert figures.audit_counts(first_quarter).completed == 2
         assert _by_theme(figures.theme_grades(first_quarter))["Fathers' engagement"].graded == 2
@@ -288,10 +289,10 @@ def test_filters_by_team_tool_theme_and_dates(app, make, council):
     ],
 )
 def test_drift_in_words(drift, words):
-    assert figures.drift_in_words(drift) == words
+    assert agreement_figures.drift_in_words(drift) == words
 
 
 def test_kappa_is_one_for_perfect_agreement_and_none_when_undefined():
-    assert figures.quadratic_weighted_kappa({(0, 0): 2, (1, 1): 3, (3, 3): 1}, 4) == pytest.approx(1.0)
-    assert figures.quadratic_weighted_kappa({(1, 1): 5}, 4) is None  # one grade only: undefined
-    assert figures.quadratic_weighted_kappa({}, 4) is None
+    assert agreement_figures.quadratic_weighted_kappa({(0, 0): 2, (1, 1): 3, (3, 3): 1}, 4) == pytest.approx(1.0)
+    assert agreement_figures.quadratic_weighted_kappa({(1, 1): 5}, 4) is None  # one grade only: undefined
+    assert agreement_figures.quadratic_weighted_kappa({}, 4) is None

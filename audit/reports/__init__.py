@@ -13,7 +13,7 @@ from audit.access import requires
 from audit.domain import people, supervision_compliance, tools
 from audit.extensions import db
 from audit.models import Role, ToolSection
-from audit.reports import export, figures
+from audit.reports import agreement, export, figures
 from forms.reports import ReportFiltersForm
 
 reports = Blueprint("reports", __name__, url_prefix="/reports")
@@ -54,7 +54,7 @@ def dashboard() -> str:
             "trend": _by_theme_and_period(figures.theme_trend(scope, by="quarter")),
             "by_team": figures.theme_by_team(scope),
             "overall": figures.overall_grades(scope),
-            "agreement": figures.moderation_agreement(scope),
+            "agreement": agreement.moderation_agreement(scope),
             "actions": figures.action_figures(scope),
             "supervision": supervision_compliance.compliance(current_user),
         }
