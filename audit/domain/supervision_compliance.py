@@ -193,19 +193,17 @@ def _case_cutoffs(intervals: Intervals, on: date, shift: int = 0) -> ColumnEleme
     )
 
 
-def compliance(user: User, on: date | None = None) -> ComplianceReport:
-    """Per team, how many workers and cases are supervised within timescale, and who and what is
-    overdue or due within the week. Supervisors see their own team; leaders see every team."""
+def team_compliance(
+    team_ids: Sequence[int] = (), on: date | None = None, intervals: Intervals | None = None
+) -> list[TeamCompliance]:
+    """Per team (all teams, or the ones given), how many workers and cases are supervised within
+    timescale on ``on``. The improvement plan's supervision measures call this too."""
     on = on or today()
-    intervals = Intervals.from_standards(standards())
-    team_filter = [] if user.has_role(Role.LEADER) else [Team.id == user.team_id]
+    intervals = intervals or Intervals.from_standards(standards())
+    team_filter = [Team.id.in_(team_ids)] if team_ids else []
     teams = db.session.execute(select(Team.id, Team.name).where(*team_filter).order_by(Team.name)).all()
 
     worker_last = _worker_last(on)
-    is_worker = and_(
-        User.active,
-        exists().where(UserRole.user_id == User.id, UserRole.role == Role.PRACTITIONER.value),
-    )
     worker_in_time = and_(worker_last.c.last.is_not(None), worker_last.c.last >= _worker_cutoffs(intervals, on))
     worker_counts = {
         team_id: (count, in_time)
@@ -213,7 +211,7 @@ def compliance(user: User, on: date | None = None) -> ComplianceReport:
             select(User.team_id, func.count(User.id), func.sum(case((worker_in_time, 1), else_=0)))
             .join(Team, Team.id == User.team_id)
             .outerjoin(worker_last, worker_last.c.user_id == User.id)
-            .where(is_worker, *team_filter)
+            .where(_is_worker(), *team_filter)
             .group_by(User.team_id)
         )
     }
@@ -236,7 +234,12 @@ def compliance(user: User, on: date | None = None) -> ComplianceReport:
         workers, workers_in_time = worker_counts.get(team_id, (0, 0))
         cases, cases_in_time = case_counts.get(team_id, (0, 0))
         rows.append(TeamCompliance(team_id, name, workers, int(workers_in_time or 0), cases, int(cases_in_time or 0)))
-    total = TeamCompliance(
+    return rows
+
+
+def total_compliance(rows: Sequence[TeamCompliance]) -> TeamCompliance:
+    """The teams' rows added up."""
+    return TeamCompliance(
         None,
         "All teams" if len(rows) != 1 else rows[0].team_name,
         sum(row.workers for row in rows),
@@ -245,6 +248,22 @@ def compliance(user: User, on: date | None = None) -> ComplianceReport:
         sum(row.cases_in_time for row in rows),
     )
 
+
+def _is_worker() -> ColumnElement[bool]:
+    return and_(User.active, exists().where(UserRole.user_id == User.id, UserRole.role == Role.PRACTITIONER.value))
+
+
+def compliance(user: User, on: date | None = None) -> ComplianceReport:
+    """Per team, how many workers and cases are supervised within timescale, and who and what is
+    overdue or due within the week. Supervisors see their own team; leaders see every team."""
+    on = on or today()
+    intervals = Intervals.from_standards(standards())
+    team_filter = [] if user.has_role(Role.LEADER) else [Team.id == user.team_id]
+    rows = team_compliance(() if user.has_role(Role.LEADER) else (user.team_id or 0,), on, intervals)
+    total = total_compliance(rows)
+    worker_last = _worker_last(on)
+    case_last = _case_last(on)
+    is_worker = _is_worker()
     # Who and what needs supervising: overdue (or never supervised), or due within the week.
     not_due_soon_w = and_(
         worker_last.c.last.is_not(None), worker_last.c.last > _worker_cutoffs(intervals, on, DUE_SOON_DAYS)

@@ -13,8 +13,9 @@ from audit.models.audits import (
     SectionJudgement,
 )
 from audit.models.cases import Case, PlanType
-from audit.models.logs import AccessLogEntry, PreservedForm, SignInFailure
+from audit.models.logs import AccessLogEntry, PreservedForm, ReportDownload, SignInFailure
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
+from audit.models.plan import Measure, PlanAction, PlanActionStatus, Priority, measure_teams
 from audit.models.supervision import (
     SupervisionAmendment,
     SupervisionAttendee,
@@ -47,10 +48,15 @@ __all__ = [
     "AuditToolVersion",
     "Case",
     "GradeScale",
+    "Measure",
     "ModeratedSection",
     "Moderation",
+    "PlanAction",
+    "PlanActionStatus",
     "PlanType",
     "PreservedForm",
+    "Priority",
+    "ReportDownload",
     "Role",
     "SafeguardingConcern",
     "ScaleGrade",
@@ -69,4 +75,5 @@ __all__ = [
     "ToolSection",
     "User",
     "UserRole",
+    "measure_teams",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.clock import utcnow
@@ -52,3 +52,17 @@ class PreservedForm(db.Model):
     path: Mapped[str] = mapped_column(String(500))
     data: Mapped[str]  # JSON list of [name, value] pairs, passwords and CSRF tokens removed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportDownload(db.Model):
+    """A report or export someone downloaded or a scheduled command produced: who (no one for the
+    command line), when, which report and with what filters."""
+
+    __tablename__ = "report_downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    report: Mapped[str] = mapped_column(String(40))  # e.g. "themed-pdf", "answers-csv", "plan-pdf"
+    filters: Mapped[str] = mapped_column(Text, default="{}")  # JSON of the filters applied
+    via: Mapped[str] = mapped_column(String(10), default="web")  # "web" or "command"
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
