@@ -107,6 +107,9 @@ def load_tools_command(path: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from audit.reports.cli import report
+
+    app.cli.add_command(report)
     app.cli.add_command(load_tools_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from audit.clock import utcnow
 from audit.extensions import db
-from audit.models import AccessLogEntry, Audit, AuditStatus, Role
+from audit.models import AccessLogEntry, Audit, AuditStatus, ReportDownload, Role
 from tests.conftest import page_text
 from tests.pages import assert_well_formed_page
 from tests.querycount import queries_for
@@ -170,6 +171,10 @@ def test_the_csv_applies_the_filters_and_logs_the_export(app, client, make, lead
             )
         ).all()
     assert logged == [(kept.id, kept.case_id)]
+    with app.app_context():
+        download = db.session.scalars(select(ReportDownload)).one()
+    assert (download.user_id, download.report, download.via) == (leader.id, "answers-csv", "web")
+    assert json.loads(download.filters)["team_ids"] == str(team.id)
 
 
 def test_the_csv_refuses_bad_filters(client, leader):

@@ -7,24 +7,21 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import current_user
-from sqlalchemy import select
 
 from audit.access import requires
 from audit.domain import people, supervision_compliance, tools
 from audit.extensions import db
-from audit.models import Role, ToolSection
-from audit.reports import agreement, export, figures
+from audit.models import Role
+from audit.reports import agreement, downloads, export, figures
 from forms.reports import ReportFiltersForm
 
 reports = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-def _themes() -> list[str]:
-    return list(db.session.scalars(select(ToolSection.theme).distinct().order_by(ToolSection.theme)))
-
-
 def _filters() -> ReportFiltersForm:
-    form = ReportFiltersForm(formdata=request.args, teams=people.all_teams(), tools=tools.all_tools(), themes=_themes())
+    form = ReportFiltersForm(
+        formdata=request.args, teams=people.all_teams(), tools=tools.all_tools(), themes=figures.all_themes()
+    )
     if request.args:
         form.validate()
     return form
@@ -76,6 +73,7 @@ def answers_csv() -> Response | tuple[str, int]:
         return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
     scope = form.scope()
     export.log_export(scope, current_user.id)
+    downloads.record_download("answers-csv", scope.filters(), current_user.id)
     db.session.commit()
     filename = f"audit-answers-{scope.start.isoformat()}-to-{scope.end.isoformat()}.csv"
     return Response(

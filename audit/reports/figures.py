@@ -51,6 +51,16 @@ class ReportScope:
     tool_ids: tuple[int, ...] = ()
     themes: tuple[str, ...] = ()
 
+    def filters(self) -> dict[str, object]:
+        """The scope as the filters a download records."""
+        return {
+            "from": self.start,
+            "to": self.end,
+            "team_ids": ",".join(map(str, self.team_ids)),
+            "tool_ids": ",".join(map(str, self.tool_ids)),
+            "themes": "; ".join(self.themes),
+        }
+
     def completed_audits(self) -> list[ColumnElement[bool]]:
         """Conditions on ``Audit``: completed within the dates, in the teams and tools asked for."""
         return [
@@ -78,6 +88,11 @@ class ReportScope:
     def sections(self) -> list[ColumnElement[bool]]:
         """Conditions on ``ToolSection`` for the themes asked for."""
         return [ToolSection.theme.in_(self.themes)] if self.themes else []
+
+
+def all_themes() -> list[str]:
+    """The themes the audit tools' sections cover, in alphabetical order."""
+    return list(db.session.scalars(select(ToolSection.theme).distinct().order_by(ToolSection.theme)))
 
 
 # Grade distributions ----------------------------------------------------------------------------

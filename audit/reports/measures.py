@@ -1,0 +1,254 @@
+"""The improvement plan's measures of success: which report figures a measure can be bound to,
+its current value (computed live by the same functions the dashboard and reports call) and its
+RAG status, by a rule the plan page prints in words.
+
+Every bindable figure is a percentage where higher is better. A measure names its figure by a
+stable key; a key that is no longer in ``FIGURES`` (a figure was withdrawn) or a theme no audit
+tool has any more gives the measure a clear problem instead of a value, never an error.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from audit.clock import today
+from audit.domain.supervision_compliance import team_compliance, total_compliance
+from audit.models import Measure
+from audit.reports import agreement, figures
+from audit.reports.figures import ReportScope
+
+# How far behind the straight line from baseline to target a measure may be and still be amber.
+TOLERANCE_POINTS = 5.0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A figure's value now, and what it was worked out over ("42 graded sections")."""
+
+    value: float | None
+    count: int
+    noun: str
+
+    @property
+    def basis(self) -> str:
+        return f"{self.count:,} {self.noun if self.count != 1 else self.noun.removesuffix('s')}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str  # what the figure is, for the list a leader chooses from
+    needs_theme: bool
+    audit_based: bool  # counted over audits completed in the measure's window; else as at today
+    read: Callable[[Measure, ReportScope], Reading]
+
+
+def _theme(measure: Measure, scope: ReportScope) -> Reading:
+    found = figures.theme_grades(scope)
+    distribution = found[0] if found else figures.GradeDistribution(measure.theme or "")
+    return Reading(distribution.percent_good_or_better, distribution.graded, "graded sections")
+
+
+def _overall(measure: Measure, scope: ReportScope) -> Reading:
+    overall = figures.overall_grades(scope)
+    return Reading(overall.percent_good_or_better, overall.graded, "audits with an overall grade")
+
+
+def _coverage(measure: Measure, scope: ReportScope) -> Reading:
+    counts = figures.audit_counts(scope)
+    return Reading(counts.percent_moderated, counts.completed, "completed audits")
+
+
+def _exact(measure: Measure, scope: ReportScope) -> Reading:
+    found = agreement.moderation_agreement(scope)
+    return Reading(found.percent_exact, found.pairs, "moderated sections")
+
+
+def _within_one(measure: Measure, scope: ReportScope) -> Reading:
+    found = agreement.moderation_agreement(scope)
+    return Reading(found.percent_within_one, found.pairs, "moderated sections")
+
+
+def _on_time(measure: Measure, scope: ReportScope) -> Reading:
+    actions = figures.action_figures(scope)
+    return Reading(actions.percent_on_time, actions.completed, "completed actions")
+
+
+def _workers(measure: Measure, scope: ReportScope) -> Reading:
+    total = total_compliance(team_compliance(scope.team_ids))
+    return Reading(total.percent_workers, total.workers, "workers")
+
+
+def _cases(measure: Measure, scope: ReportScope) -> Reading:
+    total = total_compliance(team_compliance(scope.team_ids))
+    return Reading(total.percent_cases, total.cases, "cases")
+
+
+FIGURES: dict[str, Figure] = {
+    figure.key: figure
+    for figure in (
+        Figure("theme_good_or_better", "% good or better for a theme", True, True, _theme),
+        Figure("overall_good_or_better", "% of audits good or better overall", False, True, _overall),
+        Figure("moderation_coverage", "% of completed audits moderated", False, True, _coverage),
+        Figure("moderation_exact", "% exact agreement between auditors and moderators", False, True, _exact),
+        Figure("moderation_within_one", "% agreement within one grade", False, True, _within_one),
+        Figure("actions_on_time", "% of audit actions completed on time", False, True, _on_time),
+        Figure("supervision_workers", "% of workers supervised within timescale", False, False, _workers),
+        Figure("supervision_cases", "% of children's cases supervised within timescale", False, False, _cases),
+    )
+}
+
+
+class Status(enum.StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NO_DATA = "no_data"
+    PROBLEM = "problem"
+
+    @property
+    def label(self) -> str:
+        return {
+            Status.GREEN: "Green",
+            Status.AMBER: "Amber",
+            Status.RED: "Red",
+            Status.NO_DATA: "No data",
+            Status.PROBLEM: "Needs attention",
+        }[self]
+
+    @property
+    def meaning(self) -> str:
+        return {
+            Status.GREEN: "target reached",
+            Status.AMBER: "on course",
+            Status.RED: "off course",
+            Status.NO_DATA: "nothing to measure yet",
+            Status.PROBLEM: "cannot be measured",
+        }[self]
+
+
+RAG_RULE = (
+    f"Green: the current value has reached the target. "
+    f"Amber: not there yet, but no more than {TOLERANCE_POINTS:g} percentage points behind a straight line "
+    f"from the baseline (on its date) to the target (on the target date). "
+    f"Red: more than {TOLERANCE_POINTS:g} points behind that line, or the target date has passed "
+    f"without the target being reached. "
+    f"No data: nothing to count yet, for example no audits in the period graded the theme."
+)
+
+
+def months_before(day: date, months: int) -> date:
+    """The day ``months`` calendar months before ``day`` (the month's last day if shorter)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    next_month = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (next_month - timedelta(days=1)).day))
+
+
+def expected_on(measure: Measure, on: date) -> float:
+    """Where a straight line from the baseline to the target says the measure should be on ``on``."""
+    span = (measure.target_on - measure.baseline_on).days
+    if span <= 0 or on >= measure.target_on:
+        return measure.target_value
+    elapsed = min(max((on - measure.baseline_on).days, 0), span)
+    return measure.baseline_value + (measure.target_value - measure.baseline_value) * elapsed / span
+
+
+def rag(value: float | None, measure: Measure, on: date) -> Status:
+    if value is None:
+        return Status.NO_DATA
+    if value >= measure.target_value:
+        return Status.GREEN
+    if on > measure.target_on:
+        return Status.RED
+    return Status.AMBER if value >= expected_on(measure, on) - TOLERANCE_POINTS else Status.RED
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    measure: Measure
+    figure: Figure | None
+    reading: Reading | None
+    status: Status
+    expected: float | None  # where the straight line says it should be today
+    problem: str | None = None
+    period: tuple[date, date] | None = None  # the audits counted, for audit-based figures
+
+    @property
+    def value(self) -> float | None:
+        return self.reading.value if self.reading else None
+
+
+def describe(measure: Measure, figure: Figure | None) -> str:
+    """What the measure counts, in words, e.g. "% good or better for "Plan co-production" in
+    Team A and Team B, audits completed in the last 3 months"."""
+    if figure is None:
+        return "A figure that is no longer available"
+    words = figure.label
+    if figure.needs_theme:
+        words = f"% good or better for ‘{measure.theme}’"
+    teams = [team.name for team in measure.teams]
+    words += f" in {_and_list(teams)}" if teams else " across all teams"
+    if figure.audit_based:
+        months = measure.window_months
+        words += f", audits completed in the last {months} month{'s' if months != 1 else ''}"
+    else:
+        words += ", as at today"
+    return words
+
+
+def _and_list(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def evaluate(measure: Measure, themes: Sequence[str], on: date | None = None) -> MeasureResult:
+    """The measure's current value and RAG status on ``on`` (today). ``themes`` are the themes
+    the audit tools have now (see ``figures.all_themes``)."""
+    on = on or today()
+    figure = FIGURES.get(measure.figure)
+    if figure is None:
+        return MeasureResult(
+            measure,
+            None,
+            None,
+            Status.PROBLEM,
+            None,
+            problem=f"This measure is bound to a figure that no longer exists (‘{measure.figure}’). "
+            "Edit the measure and choose one of the figures available now.",
+        )
+    if figure.needs_theme and measure.theme not in themes:
+        return MeasureResult(
+            measure,
+            figure,
+            None,
+            Status.PROBLEM,
+            None,
+            problem=f"No audit tool has the theme ‘{measure.theme}’ now. "
+            "Edit the measure and choose one of the themes the audit tools cover.",
+        )
+    start = months_before(on, measure.window_months) + timedelta(days=1)
+    scope = ReportScope(
+        start=start,
+        end=on,
+        team_ids=tuple(team.id for team in measure.teams),
+        themes=(measure.theme,) if figure.needs_theme and measure.theme else (),
+    )
+    reading = figure.read(measure, scope)
+    return MeasureResult(
+        measure,
+        figure,
+        reading,
+        rag(reading.value, measure, on),
+        expected_on(measure, on),
+        period=(start, on) if figure.audit_based else None,
+    )
+
+
+def evaluate_all(measures: Sequence[Measure], on: date | None = None) -> dict[int, MeasureResult]:
+    """Every measure's result by measure id, with the themes read once."""
+    themes = figures.all_themes()
+    return {measure.id: evaluate(measure, themes, on) for measure in measures}
