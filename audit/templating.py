@@ -28,6 +28,22 @@ def format_datetime(value: datetime | None) -> str:
     return f"{format_date(local)} at {local:%H:%M}"
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_percent(value: float | None) -> str:
+    """A percentage as people write it ("75%", "66.7%"); a dash when there is nothing to count."""
+    return "–" if value is None else f"{value:g}%"
+
+
+def format_period(value: str, short: bool = False) -> str:
+    """A report period key as words: "2026-03" is "Mar 2026" ("Mar 26" short), "2026 Q1" is
+    "Q1 2026" ("Q1 26")."""
+    year, _, rest = value.replace(" ", "-").partition("-")
+    label = rest if rest.startswith("Q") else MONTHS[int(rest) - 1]
+    return f"{label} {year[2:] if short else year}"
+
+
 def form_error_list(form: Any) -> list[dict[str, str]]:
     """The error summary's entries: each field's first error, linked to the field.
 
@@ -76,5 +92,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["period"] = format_period
     app.context_processor(_globals)
     WTFormsHelpers(app)

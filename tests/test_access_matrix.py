@@ -81,6 +81,8 @@ MATRIX: dict[str, Row] = {
     "programme.show": Row("GET", "/programme/{programme}", frozenset({Role.LEADER})),
     "reports.dashboard": Row("GET", "/reports/", frozenset({Role.LEADER})),
     "reports.answers_csv": Row("GET", "/reports/answers.csv", frozenset({Role.LEADER})),
+    "reports.actions_csv": Row("GET", "/reports/actions.csv", frozenset({Role.LEADER})),
+    "reports.themed_pdf": Row("GET", "/reports/themed.pdf", frozenset({Role.LEADER})),
     # Supervision: the record-level checks (the two parties and leaders only; own team; only the
     # worker acknowledges) are tested in tests/test_supervision*.py.
     "supervision.index": Row("GET", "/supervision/", SIGNED_IN),

@@ -296,3 +296,30 @@ def test_kappa_is_one_for_perfect_agreement_and_none_when_undefined():
     assert agreement_figures.quadratic_weighted_kappa({(0, 0): 2, (1, 1): 3, (3, 3): 1}, 4) == pytest.approx(1.0)
     assert agreement_figures.quadratic_weighted_kappa({(1, 1): 5}, 4) is None  # one grade only: undefined
     assert agreement_figures.quadratic_weighted_kappa({}, 4) is None
+
+
+def test_theme_actions_count_the_actions_of_audits_weak_in_the_theme(app, council):
+    # Weak (below good): audit 1 in fathers' engagement; audit 2 in assessment quality, culture
+    # and fathers' engagement. Audit 1's actions: one on time, one late; audit 2's: one open and
+    # overdue, one open and not yet due. The overdue audit's action is out of scope.
+    with app.app_context():
+        found = figures.theme_actions(JAN_TO_JUNE)
+    fathers = found["Fathers' engagement"]
+    assert (fathers.total, fathers.open, fathers.overdue, fathers.completed, fathers.percent_on_time) == (
+        4,
+        2,
+        1,
+        2,
+        50.0,
+    )
+    quality = found["Assessment quality"]
+    assert (quality.total, quality.open, quality.overdue, quality.percent_on_time) == (2, 2, 1, None)
+    assert found["Culture, religion and identity"] == quality
+    assert set(found) == {"Fathers' engagement", "Assessment quality", "Culture, religion and identity"}
+
+
+def test_scope_previous_is_the_same_length_just_before():
+    april_to_june = ReportScope(date(2026, 4, 1), date(2026, 6, 30), team_ids=(3,))
+    previous = april_to_june.previous()
+    assert (previous.start, previous.end, previous.team_ids) == (date(2025, 12, 31), date(2026, 3, 31), (3,))
+    assert previous.days == april_to_june.days == 91

@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from audit.clock import utcnow
 from audit.extensions import db
-from audit.models import AccessLogEntry, Audit, AuditStatus, ReportDownload, Role
+from audit.models import AccessLogEntry, Action, Audit, AuditStatus, ReportDownload, Role
 from tests.conftest import page_text
 from tests.pages import assert_well_formed_page
 from tests.querycount import queries_for
@@ -177,6 +177,46 @@ def test_the_csv_applies_the_filters_and_logs_the_export(app, client, make, lead
     assert json.loads(download.filters)["team_ids"] == str(team.id)
 
 
+def test_the_actions_csv_has_a_row_per_action_with_its_status(app, client, make, leader):
+    team, (audit,) = _completed_audits(app, make, 1)
+    _completed_audits(app, make, 1)  # another team's, filtered out
+    with app.app_context():
+        owner = db.session.get(Audit, audit.id).auditor_id
+        for due, completed, description in (
+            (date(2020, 1, 10), datetime(2020, 1, 9, 12), "=cmd|' /C calc'!A0"),
+            (date(2020, 1, 10), datetime(2020, 1, 11, 12), "Late but done"),
+            (date(2020, 1, 10), None, "Still open"),
+            (date(2099, 1, 10), None, "Not yet due"),
+        ):
+            db.session.add(
+                Action(
+                    audit_id=audit.id,
+                    description=description,
+                    owner_id=owner,
+                    due_date=due,
+                    created_by_id=owner,
+                    completed_at=completed,
+                )
+            )
+        db.session.commit()
+    client.sign_in_as(leader)
+
+    response = client.get(f"/reports/actions.csv?team={team.id}")
+
+    rows = _csv(response)
+    assert rows[0][:3] == ["action_id", "audit_id", "case_reference"]
+    by_action = {row[5]: (row[8], row[10]) for row in rows[1:]}
+    assert by_action == {
+        "'=cmd|' /C calc'!A0": ("completed", "yes"),
+        "Late but done": ("completed", "no"),
+        "Still open": ("overdue", ""),
+        "Not yet due": ("open", ""),
+    }
+    with app.app_context():
+        download = db.session.scalars(select(ReportDownload)).one()
+    assert download.report == "actions-csv"
+
+
 def test_the_csv_refuses_bad_filters(client, leader):
     client.sign_in_as(leader)
 
@@ -195,7 +235,7 @@ def test_an_empty_csv_is_just_the_header(app, client, leader):
 
 
 @pytest.mark.parametrize("role", [role for role in Role if role != Role.LEADER])
-@pytest.mark.parametrize("path", ["/reports/", "/reports/answers.csv"])
+@pytest.mark.parametrize("path", ["/reports/", "/reports/answers.csv", "/reports/actions.csv", "/reports/themed.pdf"])
 def test_only_leaders_see_reports(app, client, make, role, path):
     client.sign_in_as(make.user(role, team=make.team()))
 

@@ -5,6 +5,8 @@ Every figure comes from ``audit.reports.figures``; the views only read the filte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import current_user
 
@@ -12,7 +14,7 @@ from audit.access import requires
 from audit.domain import people, supervision_compliance, tools
 from audit.extensions import db
 from audit.models import Role
-from audit.reports import agreement, downloads, export, figures
+from audit.reports import agreement, downloads, export, figures, themed
 from forms.reports import ReportFiltersForm
 
 reports = Blueprint("reports", __name__, url_prefix="/reports")
@@ -65,19 +67,48 @@ def dashboard() -> str:
     )
 
 
+@reports.route("/themed.pdf")
+@requires(Role.LEADER)
+def themed_pdf() -> Response | tuple[str, int]:
+    """The themed audit report for the dashboard's filters, as a PDF to download."""
+    form = _filters()
+    if form.errors:
+        return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
+    scope = form.scope()
+    pdf = themed.themed_pdf(scope, current_user.id)
+    db.session.commit()
+    filename = f"themed-audit-report-{scope.start.isoformat()}-to-{scope.end.isoformat()}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
 @reports.route("/answers.csv")
 @requires(Role.LEADER)
 def answers_csv() -> Response | tuple[str, int]:
+    return _csv_download("answers", export.answer_csv)
+
+
+@reports.route("/actions.csv")
+@requires(Role.LEADER)
+def actions_csv() -> Response | tuple[str, int]:
+    return _csv_download("actions", export.action_csv)
+
+
+def _csv_download(kind: str, rows: Callable[[figures.ReportScope], Iterator[str]]) -> Response | tuple[str, int]:
+    """An export for the dashboard's filters, streamed; each audit in it logged as exported."""
     form = _filters()
     if form.errors:
         return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
     scope = form.scope()
     export.log_export(scope, current_user.id)
-    downloads.record_download("answers-csv", scope.filters(), current_user.id)
+    downloads.record_download(f"{kind}-csv", scope.filters(), current_user.id)
     db.session.commit()
-    filename = f"audit-answers-{scope.start.isoformat()}-to-{scope.end.isoformat()}.csv"
+    filename = f"audit-{kind}-{scope.start.isoformat()}-to-{scope.end.isoformat()}.csv"
     return Response(
-        stream_with_context(export.answer_csv(scope)),
+        stream_with_context(rows(scope)),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

@@ -9,7 +9,7 @@ narrowed to teams, tools and themes. A percentage with nothing to count is ``Non
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
@@ -50,6 +50,15 @@ class ReportScope:
     team_ids: tuple[int, ...] = ()
     tool_ids: tuple[int, ...] = ()
     themes: tuple[str, ...] = ()
+
+    def previous(self) -> ReportScope:
+        """The period of the same length just before this one, with the same filters."""
+        length = self.end - self.start + timedelta(days=1)
+        return replace(self, start=self.start - length, end=self.start - timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
 
     def filters(self) -> dict[str, object]:
         """The scope as the filters a download records."""
@@ -221,6 +230,11 @@ def _graded_sections(scope: ReportScope):  # type: ignore[no-untyped-def]
     )
 
 
+def period_key(year: int, month: int, by: Literal["month", "quarter"]) -> str:
+    """The trend's key for a month: "2026-03" by month, "2026 Q1" by quarter (sorts in time order)."""
+    return f"{year}-{month:02d}" if by == "month" else f"{year} Q{(month - 1) // 3 + 1}"
+
+
 def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -> list[GoodOrBetter]:
     """% good or better per theme per month or quarter of submission, oldest first."""
     year = func.extract("year", Audit.submitted_at)
@@ -235,7 +249,7 @@ def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for theme, row_year, row_month, good, graded in rows:
         row_year, row_month = int(row_year), int(row_month)
-        period = f"{row_year}-{row_month:02d}" if by == "month" else f"{row_year} Q{(row_month - 1) // 3 + 1}"
+        period = period_key(row_year, row_month, by)
         totals[(theme, period)][0] += int(good or 0)
         totals[(theme, period)][1] += int(graded)
     return [GoodOrBetter(theme, period, good, graded) for (theme, period), (good, graded) in sorted(totals.items())]
@@ -299,26 +313,61 @@ class ActionFigures:
         return percent(self.completed_on_time, self.completed)
 
 
-def action_figures(scope: ReportScope) -> ActionFigures:
-    """Actions arising from the audits in scope: open, overdue, and completed by their due date."""
+def _action_counts():  # type: ignore[no-untyped-def]
+    """count, open, overdue, completed on time: the columns every action figure adds up."""
     is_open = Action.completed_at.is_(None)
     # date() of a timestamp is the same function on SQLite and PostgreSQL.
     on_time = and_(Action.completed_at.is_not(None), func.date(Action.completed_at) <= Action.due_date)
-    total, open_count, overdue, on_time_count = db.session.execute(
-        select(
-            func.count(Action.id),
-            func.sum(case((is_open, 1), else_=0)),
-            func.sum(case((and_(is_open, Action.due_date < today()), 1), else_=0)),
-            func.sum(case((on_time, 1), else_=0)),
-        )
-        .join(Audit, Audit.id == Action.audit_id)
-        .where(*scope.completed_audits())
-    ).one()
+    return (
+        func.count(Action.id),
+        func.sum(case((is_open, 1), else_=0)),
+        func.sum(case((and_(is_open, Action.due_date < today()), 1), else_=0)),
+        func.sum(case((on_time, 1), else_=0)),
+    )
+
+
+def _action_figures(total: int, open_count: int | None, overdue: int | None, on_time: int | None) -> ActionFigures:
     open_count = int(open_count or 0)
     return ActionFigures(
         total=int(total),
         open=open_count,
         overdue=int(overdue or 0),
         completed=int(total) - open_count,
-        completed_on_time=int(on_time_count or 0),
+        completed_on_time=int(on_time or 0),
     )
+
+
+def action_figures(scope: ReportScope) -> ActionFigures:
+    """Actions arising from the audits in scope: open, overdue, and completed by their due date."""
+    row = db.session.execute(
+        select(*_action_counts()).join(Audit, Audit.id == Action.audit_id).where(*scope.completed_audits())
+    ).one()
+    return _action_figures(*row)
+
+
+def audits_weak_in_theme(scope: ReportScope):  # type: ignore[no-untyped-def]
+    """A subquery of (theme, audit_id): the audits in scope that graded a section of the theme
+    below good."""
+    return (
+        select(ToolSection.theme, SectionJudgement.audit_id)
+        .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+        .join(ScaleGrade, ScaleGrade.id == SectionJudgement.grade_id)
+        .join(Audit, Audit.id == SectionJudgement.audit_id)
+        .where(ScaleGrade.good_or_better.is_(False), *scope.completed_audits(), *scope.sections())
+        .distinct()
+        .subquery()
+    )
+
+
+def theme_actions(scope: ReportScope) -> dict[str, ActionFigures]:
+    """Per theme, the actions arising from the audits in scope that graded the theme below good:
+    the actions that answer the weaknesses the theme's sections found. An action belongs to its
+    audit, not to a section, so an audit weak in two themes counts its actions under both."""
+    weak = audits_weak_in_theme(scope)
+    rows = db.session.execute(
+        select(weak.c.theme, *_action_counts())
+        .select_from(weak)
+        .join(Action, Action.audit_id == weak.c.audit_id)
+        .group_by(weak.c.theme)
+    ).all()
+    return {theme: _action_figures(*counts) for theme, *counts in rows}

@@ -1,0 +1,165 @@
+"""What the themed report quotes: auditors' evidence for the strongest and weakest section grades
+of each theme, and examples of the actions arising. Each item carries the case reference, never a
+name; the audit tools ask auditors to write evidence without names.
+
+Each is one query for every theme at once: a window function numbers the candidates within their
+theme and the query keeps the first few, so the number of queries does not grow with the themes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, select
+
+from audit.extensions import db
+from audit.models import Action, Audit, Case, ScaleGrade, SectionJudgement, Team, ToolSection, User
+from audit.reports.figures import ReportScope, audits_weak_in_theme
+
+QUOTES_PER_THEME = 3
+ACTIONS_PER_THEME = 4
+
+
+@dataclass(frozen=True)
+class Quote:
+    audit_id: int
+    case_id: int
+    case_reference: str
+    team: str
+    grade: str
+    text: str
+    submitted_on: date
+
+
+@dataclass
+class ThemeEvidence:
+    strengths: list[Quote] = field(default_factory=list)
+    areas: list[Quote] = field(default_factory=list)
+
+
+def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dict[str, ThemeEvidence]:
+    """Per theme, up to ``per_theme`` strengths (good or better, the best grades first) and areas for
+    development (below good, the weakest first), the most recent first within a grade."""
+    has_text = and_(SectionJudgement.evidence.is_not(None), func.length(func.trim(SectionJudgement.evidence)) > 0)
+    # Strengths rank the best grade (lowest position) first; areas the weakest (highest) first.
+    rank_position = case((ScaleGrade.good_or_better, ScaleGrade.position), else_=-ScaleGrade.position)
+    candidates = (
+        select(
+            ToolSection.theme.label("theme"),
+            ScaleGrade.good_or_better.label("good"),
+            ScaleGrade.label.label("grade"),
+            SectionJudgement.evidence.label("text"),
+            Audit.id.label("audit_id"),
+            Audit.case_id.label("case_id"),
+            Case.reference.label("reference"),
+            Team.name.label("team"),
+            Audit.submitted_at.label("submitted_at"),
+            rank_position.label("rank_position"),
+            SectionJudgement.id.label("judgement_id"),
+            # The same words copied into several audits are quoted once, from the latest audit.
+            func.row_number()
+            .over(
+                partition_by=(ToolSection.theme, ScaleGrade.good_or_better, SectionJudgement.evidence),
+                order_by=(rank_position, Audit.submitted_at.desc(), SectionJudgement.id.desc()),
+            )
+            .label("copy"),
+        )
+        .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+        .join(ScaleGrade, ScaleGrade.id == SectionJudgement.grade_id)
+        .join(Audit, Audit.id == SectionJudgement.audit_id)
+        .join(Case, Case.id == Audit.case_id)
+        .join(Team, Team.id == Audit.team_id)
+        .where(has_text, *scope.completed_audits(), *scope.sections())
+        .subquery()
+    )
+    ranked = (
+        select(
+            candidates,
+            func.row_number()
+            .over(
+                partition_by=(candidates.c.theme, candidates.c.good),
+                order_by=(
+                    candidates.c.rank_position,
+                    candidates.c.submitted_at.desc(),
+                    candidates.c.judgement_id.desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(candidates.c.copy == 1)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked).where(ranked.c.rank <= per_theme).order_by(ranked.c.theme, ranked.c.good.desc(), ranked.c.rank)
+    ).all()
+    found: dict[str, ThemeEvidence] = defaultdict(ThemeEvidence)
+    for row in rows:
+        quote = Quote(
+            row.audit_id, row.case_id, row.reference, row.team, row.grade, row.text.strip(), _day(row.submitted_at)
+        )
+        (found[row.theme].strengths if row.good else found[row.theme].areas).append(quote)
+    return dict(found)
+
+
+@dataclass(frozen=True)
+class ActionExample:
+    audit_id: int
+    case_id: int
+    case_reference: str
+    description: str
+    owner: str
+    due_date: date
+    completed: bool
+
+
+def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME) -> dict[str, list[ActionExample]]:
+    """Per theme, a few actions from the audits that graded it below good (the set that
+    ``figures.theme_actions`` counts): open ones first, the soonest due first."""
+    weak = audits_weak_in_theme(scope)
+    ranked = (
+        select(
+            weak.c.theme,
+            Audit.id.label("audit_id"),
+            Audit.case_id,
+            Case.reference,
+            Action.description,
+            User.name.label("owner"),
+            Action.due_date,
+            Action.completed_at,
+            func.row_number()
+            .over(
+                partition_by=weak.c.theme,
+                order_by=(Action.completed_at.is_not(None), Action.due_date, Action.id),
+            )
+            .label("rank"),
+        )
+        .select_from(weak)
+        .join(Action, Action.audit_id == weak.c.audit_id)
+        .join(Audit, Audit.id == Action.audit_id)
+        .join(Case, Case.id == Audit.case_id)
+        .join(User, User.id == Action.owner_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked).where(ranked.c.rank <= per_theme).order_by(ranked.c.theme, ranked.c.rank)
+    ).all()
+    found: dict[str, list[ActionExample]] = defaultdict(list)
+    for row in rows:
+        found[row.theme].append(
+            ActionExample(
+                row.audit_id,
+                row.case_id,
+                row.reference,
+                row.description,
+                row.owner,
+                row.due_date,
+                row.completed_at is not None,
+            )
+        )
+    return dict(found)
+
+
+def _day(value: datetime | None) -> date:
+    return value.date() if value else date.min

@@ -1,0 +1,244 @@
+"""The themed audit report: every figure for a period and the same figures for the period before,
+gathered from ``figures``, ``agreement``, ``evidence`` and the improvement plan's ``measures``,
+then laid out as a PDF for the improvement board.
+
+``build_report`` only gathers (a fixed number of queries, plus one or a few per plan measure);
+``report_html`` only lays out; ``themed_pdf`` is the two through the one PDF renderer. The web
+download and ``flask report themed`` both call ``themed_pdf``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from flask import render_template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from audit.clock import local_now
+from audit.domain.access_log import record_access
+from audit.domain.supervision_compliance import TeamCompliance, team_compliance, total_compliance
+from audit.extensions import db
+from audit.models import AuditTool, Measure, Priority, Team
+from audit.pdf import render_pdf
+from audit.reports import agreement, downloads, evidence, figures, measures
+from audit.reports.figures import ReportScope
+
+# A period longer than this is charted by quarter; shorter, by month.
+MONTHLY_TREND_UP_TO_DAYS = 200
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A percentage now against the previous period, in percentage points."""
+
+    now: float | None
+    before: float | None
+
+    @property
+    def points(self) -> float | None:
+        return None if self.now is None or self.before is None else round(self.now - self.before, 1)
+
+    @property
+    def in_words(self) -> str:
+        if self.points is None:
+            return "no earlier figure" if self.now is not None else "–"
+        if self.points == 0:
+            return "no change"
+        return f"{'up' if self.points > 0 else 'down'} {abs(self.points):g} point{'s' if abs(self.points) != 1 else ''}"
+
+    @property
+    def direction(self) -> Literal["up", "down", "same", "none"]:
+        if self.points is None:
+            return "none"
+        return "up" if self.points > 0 else ("down" if self.points < 0 else "same")
+
+
+@dataclass
+class ThemeSection:
+    grades: figures.GradeDistribution
+    movement: Movement
+    trend: list[figures.GoodOrBetter]
+    by_team: list[figures.GoodOrBetter]
+    evidence: evidence.ThemeEvidence
+    actions: figures.ActionFigures | None
+    action_examples: list[evidence.ActionExample]
+    measures: list[measures.MeasureResult]
+
+    @property
+    def name(self) -> str:
+        return self.grades.name
+
+
+@dataclass
+class ThemedReport:
+    scope: ReportScope
+    previous: ReportScope
+    generated_at: datetime
+    team_names: list[str]
+    tool_names: list[str]
+    counts: figures.AuditCounts
+    previous_counts: figures.AuditCounts
+    overall: figures.GradeDistribution
+    overall_movement: Movement
+    themes: list[ThemeSection]
+    trend_by: Literal["month", "quarter"]
+    trend_periods: list[str]
+    agreement: agreement.ModerationAgreement
+    agreement_movement: Movement
+    actions: figures.ActionFigures
+    supervision: TeamCompliance
+    plan_measures: list[measures.MeasureResult] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.counts.completed == 0
+
+    @property
+    def trend_first_period(self) -> str:
+        """The key of the trend period this report's period starts in ("2026-07" or "2026 Q3")."""
+        return figures.period_key(self.scope.start.year, self.scope.start.month, self.trend_by)
+
+    @property
+    def coverage_movement(self) -> Movement:
+        return Movement(self.counts.percent_moderated, self.previous_counts.percent_moderated)
+
+    @property
+    def strongest(self) -> ThemeSection | None:
+        graded = [theme for theme in self.themes if theme.grades.graded]
+        return max(graded, key=lambda theme: theme.grades.percent_good_or_better or 0) if graded else None
+
+    @property
+    def weakest(self) -> ThemeSection | None:
+        graded = [theme for theme in self.themes if theme.grades.graded]
+        return min(graded, key=lambda theme: theme.grades.percent_good_or_better or 0) if graded else None
+
+    @property
+    def most_improved(self) -> ThemeSection | None:
+        moved = [theme for theme in self.themes if (theme.movement.points or 0) > 0]
+        return max(moved, key=lambda theme: theme.movement.points or 0) if moved else None
+
+    @property
+    def most_declined(self) -> ThemeSection | None:
+        moved = [theme for theme in self.themes if (theme.movement.points or 0) < 0]
+        return min(moved, key=lambda theme: theme.movement.points or 0) if moved else None
+
+    def audits_quoted(self) -> set[tuple[int, int]]:
+        """(audit id, case id) of every audit the report quotes or lists an action from: the
+        child-linked records a download of it exports."""
+        return {
+            (item.audit_id, item.case_id)
+            for theme in self.themes
+            for item in (*theme.evidence.strengths, *theme.evidence.areas, *theme.action_examples)
+        }
+
+    @property
+    def title(self) -> str:
+        if len(self.scope.themes) == 1:
+            return f"Themed audit report: {self.scope.themes[0]}"
+        return "Themed audit report"
+
+
+def build_report(scope: ReportScope) -> ThemedReport:
+    """Every figure the themed report shows, for ``scope`` and the period before it."""
+    previous = scope.previous()
+    trend_by: Literal["month", "quarter"] = "month" if scope.days <= MONTHLY_TREND_UP_TO_DAYS else "quarter"
+    # The trend runs over both periods, so the board sees where the figures came from.
+    trend_scope = ReportScope(previous.start, scope.end, scope.team_ids, scope.tool_ids, scope.themes)
+
+    theme_grades = figures.theme_grades(scope)
+    previous_grades = {distribution.name: distribution for distribution in figures.theme_grades(previous)}
+    trend = figures.theme_trend(trend_scope, by=trend_by)
+    by_team = figures.theme_by_team(scope)
+    quotes = evidence.theme_evidence(scope)
+    actions_by_theme = figures.theme_actions(scope)
+    action_examples = evidence.theme_action_examples(scope)
+    overall = figures.overall_grades(scope)
+    found_agreement = agreement.moderation_agreement(scope)
+
+    plan = _plan_measures()
+    results = measures.evaluate_all(plan)
+    by_theme: dict[str, list[measures.MeasureResult]] = {}
+    for measure in plan:
+        if measure.theme and measure.figure == "theme_good_or_better":
+            by_theme.setdefault(measure.theme, []).append(results[measure.id])
+
+    sections = [
+        ThemeSection(
+            grades=grades,
+            movement=Movement(
+                grades.percent_good_or_better,
+                previous_grades[grades.name].percent_good_or_better if grades.name in previous_grades else None,
+            ),
+            trend=[row for row in trend if row.theme == grades.name],
+            by_team=[row for row in by_team if row.theme == grades.name],
+            evidence=quotes.get(grades.name, evidence.ThemeEvidence()),
+            actions=actions_by_theme.get(grades.name),
+            action_examples=action_examples.get(grades.name, []),
+            measures=by_theme.get(grades.name, []),
+        )
+        for grades in theme_grades
+    ]
+    return ThemedReport(
+        scope=scope,
+        previous=previous,
+        generated_at=local_now(),
+        team_names=_names(Team, scope.team_ids),
+        tool_names=_names(AuditTool, scope.tool_ids),
+        counts=figures.audit_counts(scope),
+        previous_counts=figures.audit_counts(previous),
+        overall=overall,
+        overall_movement=Movement(
+            overall.percent_good_or_better, figures.overall_grades(previous).percent_good_or_better
+        ),
+        themes=sections,
+        trend_by=trend_by,
+        trend_periods=sorted({row.group for row in trend}),
+        agreement=found_agreement,
+        agreement_movement=Movement(
+            found_agreement.percent_exact, agreement.moderation_agreement(previous).percent_exact
+        ),
+        actions=figures.action_figures(scope),
+        supervision=total_compliance(team_compliance(scope.team_ids)),
+        plan_measures=[results[measure.id] for measure in plan],
+    )
+
+
+def _plan_measures() -> Sequence[Measure]:
+    return db.session.scalars(
+        select(Measure)
+        .join(Priority, Priority.id == Measure.priority_id)
+        .options(selectinload(Measure.teams), selectinload(Measure.priority))
+        .order_by(Priority.position, Priority.id, Measure.id)
+    ).all()
+
+
+def _names(model: type[Team] | type[AuditTool], ids: Sequence[int]) -> list[str]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(model.name).where(model.id.in_(ids)).order_by(model.name)))
+
+
+def report_html(report: ThemedReport) -> str:
+    return render_template(
+        "pdf/themed.html",
+        report=report,
+        document_title=report.title,
+        rag_rule=measures.RAG_RULE,
+        describe=measures.describe,
+    )
+
+
+def themed_pdf(scope: ReportScope, user_id: int | None, via: downloads.Via = "web") -> bytes:
+    """The report as a PDF, its download recorded, and (for a signed-in user) each audit it quotes
+    logged as exported. The caller commits."""
+    report = build_report(scope)
+    pdf = render_pdf(report_html(report))
+    downloads.record_download("themed-pdf", scope.filters(), user_id, via)
+    if user_id is not None:
+        for audit_id, case_id in sorted(report.audits_quoted()):
+            record_access(user_id, "export", "audit", audit_id, case_id)
+    return pdf
