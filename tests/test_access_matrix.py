@@ -56,6 +56,7 @@ MATRIX: dict[str, Row] = {
     "admin.import_cases": Row("GET", "/admin/cases/import", ADMIN_ONLY),
     "admin.tools_index": Row("GET", "/admin/tools", ADMIN_ONLY),
     "admin.tool_version": Row("GET", "/admin/tools/versions/1", ADMIN_ONLY),
+    "admin.downloads": Row("GET", "/admin/downloads", ADMIN_ONLY),
     # Audits: the record-level checks (own audit, own case, team) are tested in tests/test_audits*.py.
     "audits.mine": Row("GET", "/audits/mine", SIGNED_IN),
     "audits.index": Row("GET", "/audits/", SIGNED_IN),

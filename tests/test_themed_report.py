@@ -223,3 +223,21 @@ def test_the_command_refuses_bad_input_clearly(app, tmp_path, arguments, message
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
     assert not out.exists()
+
+
+def test_an_admin_sees_who_downloaded_which_report(app, client, make, council, leader, tmp_path):  # noqa: F811
+    client.sign_in_as(leader)
+    client.get(f"/reports/answers.csv?from=2026-01-01&to=2026-06-30&team={council['team_a'].id}")
+    app.test_cli_runner().invoke(
+        args=["report", "themed", "--from", "2026-01-01", "--to", "2026-03-31", "--out", str(tmp_path / "r.pdf")]
+    )
+    client.sign_in_as(make.user(Role.ADMIN))
+
+    response = client.get("/admin/downloads")
+
+    assert response.status_code == 200
+    rows = [" ".join(row.split()) for row in response.get_data(as_text=True).split("<tr")[2:]]
+    assert "Command line (scheduled run)" in rows[0] and "Themed audit report (PDF)" in rows[0]
+    assert "2026-01-01 to 2026-03-31" in rows[0]
+    assert "Lena Leader" in rows[1] and "Answers export (CSV)" in rows[1]
+    assert "teams: Team A" in rows[1]

@@ -9,6 +9,7 @@ download and ``flask report themed`` both call ``themed_pdf``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,6 +126,13 @@ class ThemedReport:
     def most_declined(self) -> ThemeSection | None:
         moved = [theme for theme in self.themes if (theme.movement.points or 0) < 0]
         return min(moved, key=lambda theme: theme.movement.points or 0) if moved else None
+
+    def plan_statuses(self) -> list[tuple[measures.Status, int]]:
+        """How many of the plan's measures have each status, in the order Red, Amber, Green, the rest."""
+        order = [measures.Status.RED, measures.Status.AMBER, measures.Status.GREEN, measures.Status.NO_DATA,
+                 measures.Status.PROBLEM]  # fmt: skip
+        counts = Counter(result.status for result in self.plan_measures)
+        return [(status, counts[status]) for status in order if counts[status]]
 
     def audits_quoted(self) -> set[tuple[int, int]]:
         """(audit id, case id) of every audit the report quotes or lists an action from: the

@@ -17,6 +17,13 @@ def test_leader_reads_the_reports_dashboard(tab: Tab) -> None:
     expect(page.get_by_role("img").first).to_be_visible()
     expect(page.get_by_role("heading", name="Moderation agreement")).to_be_visible()
 
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Themed audit report for these filters (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("themed-audit-report-")
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
     page.locator("input[name=from]").nth(0).fill("1")
     page.locator("input[name=from]").nth(1).fill("6")
     page.locator("input[name=from]").nth(2).fill("2026")
