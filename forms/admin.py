@@ -11,12 +11,13 @@ from wtforms import StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
 
+from audit.clock import today
 from audit.domain.cases import NOT_A_NAME
 from audit.models import PlanType, Role, ServiceArea, Team, User
 from audit.models.cases import AGE_BANDS, DISABILITY, ETHNICITIES, GENDERS, RELIGIONS
 from audit.models.people import SERVICE_WIDE_ROLES
 from forms.base import Form
-from forms.fields import CheckboxesField, GovSelectField, RadioField
+from forms.fields import CheckboxesField, GovDateField, GovSelectField, RadioField
 
 NO_TEAM = ""
 
@@ -92,6 +93,11 @@ class UserForm(Form):
         validators=[DataRequired(message="Select at least one role")],
         invalid_choice_message="Select roles from the list",
     )
+    newly_qualified_from = GovDateField(
+        "Qualified as a social worker on (optional)",
+        description="For a newly qualified social worker: supervision is expected weekly for the first 6 weeks, "
+        "then fortnightly up to 6 months. Leave empty for an experienced worker. For example, 1 9 2026",
+    )
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
     def __init__(self, *args: object, teams: Sequence[Team], **kwargs: object) -> None:
@@ -100,6 +106,10 @@ class UserForm(Form):
             SelectChoice(str(team.id), team.name) for team in teams
         ]
         self.roles.error_anchor = "roles"  # the first checkbox
+
+    def validate_newly_qualified_from(self, field: GovDateField) -> None:
+        if field.data and field.data > today():
+            raise ValidationError("The date they qualified must be today or in the past")
 
     def validate_team(self, field: GovSelectField) -> None:
         roles = {Role(value) for value in (self.roles.data or []) if value in Role._value2member_map_}

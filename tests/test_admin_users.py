@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -391,3 +392,21 @@ def test_user_admin_is_for_admins_only(client, make, team):
     assert client.get("/admin/users").status_code == 403
     assert client.post(f"/admin/users/{target.id}/reset-password").status_code == 403
     assert client.post(f"/admin/users/{target.id}/active", data={"active": "0"}).status_code == 403
+
+
+def test_an_admin_records_when_a_worker_qualified_and_it_sets_their_supervision_stage(app, admin_client, make, team):
+    user = make.user(Role.PRACTITIONER, team=team, email="nq@test.example", name="Nia Newly")
+    details = {"name": "Nia Newly", "email": "nq@test.example", "team": str(team.id), "roles": ["practitioner"]}
+
+    refused = admin_client.post(f"/admin/users/{user.id}", data={**details, "newly_qualified_from": ["1", "1", "2999"]})
+    assert refused.status_code == 200
+    assert error_summary(refused) == ["The date they qualified must be today or in the past"]
+
+    saved = admin_client.post(f"/admin/users/{user.id}", data={**details, "newly_qualified_from": ["1", "9", "2026"]})
+    assert saved.status_code == 302
+    assert _user(app, "nq@test.example").newly_qualified_from == date(2026, 9, 1)
+    form = admin_client.get(f"/admin/users/{user.id}")
+    assert 'value="2026"' in form.get_data(as_text=True)
+
+    admin_client.post(f"/admin/users/{user.id}", data={**details, "newly_qualified_from": ["", "", ""]})
+    assert _user(app, "nq@test.example").newly_qualified_from is None

@@ -39,6 +39,7 @@ def new_user() -> str | Response:
                 password=password,
                 team=_team_from(form),
             )
+            user.newly_qualified_from = form.newly_qualified_from.data
         except people.DuplicateError as error:
             form.email.errors.append(str(error))
         else:
@@ -60,6 +61,7 @@ def edit_user(user_id: int) -> str | Response:
         form.email.data = user.email
         form.team.data = str(user.team_id) if user.team_id else NO_TEAM
         form.roles.data = [role.value for role in user.roles]
+        form.newly_qualified_from.data = user.newly_qualified_from
     if form.validate_on_submit():
         if user.id == current_user.id and Role.ADMIN.value not in form.roles.data:
             form.roles.errors.append("You cannot remove your own admin role")
@@ -68,6 +70,7 @@ def edit_user(user_id: int) -> str | Response:
                 people.update_user(
                     user, email=form.email.data, name=form.name.data, team=_team_from(form), roles=form.roles.data
                 )
+                user.newly_qualified_from = form.newly_qualified_from.data
             except people.DuplicateError as error:
                 form.email.errors.append(str(error))
             else:
