@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from audit.extensions import csrf, db, migrate
     from audit.home import home
     from audit.moderation import moderation
+    from audit.plan import plan
     from audit.programme import programme
     from audit.reports import reports
     from audit.security import headers, sessions
@@ -51,6 +52,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
         configure_engine(db.engine)
 
-    for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision, reports):
+    for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision, reports, plan):
         app.register_blueprint(blueprint)
     return app

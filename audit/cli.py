@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from audit.domain import demo, people
 from audit.domain.demo_audits import seed_audits
+from audit.domain.demo_plan import seed_plan
 from audit.domain.demo_supervision import seed_supervision
 from audit.domain.tools import DEFINITIONS_DIR, ToolDefinitionError, load_definitions
 from audit.extensions import db
@@ -70,7 +71,8 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], team: str
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for a reproducible council.")
 @with_appcontext
 def seed_demo_command(cases: int, audits: int, seed: int) -> None:
-    """Create a synthetic council: teams, a user for every role, and cases. Safe to run again."""
+    """Create a synthetic council: teams, a user for every role, cases, audits, supervision and an
+    improvement plan. Safe to run again."""
     if current_app.config["APP_ENV"] == "production":
         raise click.ClickException(
             "seed-demo creates accounts with a published password; it will not run in production."
@@ -79,11 +81,14 @@ def seed_demo_command(cases: int, audits: int, seed: int) -> None:
     load_definitions()
     added = seed_audits(audits, seed=seed)
     supervised = seed_supervision(seed=seed)
+    priorities = seed_plan()
     db.session.commit()
     if added:
         click.echo(f"Added {added:,} synthetic audits.")
     if supervised:
         click.echo(f"Added {supervised:,} synthetic supervision records.")
+    if priorities:
+        click.echo(f"Added an improvement plan with {priorities} priorities.")
     click.echo("\nDemo accounts (synthetic data only). Password for every account: " + demo.DEMO_PASSWORD + "\n")
     width = max(len(account.email) for account in accounts)
     for account in accounts:

@@ -266,3 +266,54 @@ class Factory:
                 **fields,
             )
             return self._save(record)
+
+    # The improvement plan -------------------------------------------------------------------------
+
+    def priority(self, owner: User, **fields: Any) -> Any:
+        """A priority owned by ``owner``, last in the plan unless ``position`` is given, due in a
+        year."""
+        from datetime import date
+
+        from sqlalchemy import func
+
+        from audit.models import Priority
+
+        with self.app.app_context():
+            last = db.session.scalar(select(func.max(Priority.position))) or 0
+            fields.setdefault("position", last + 1)
+            fields.setdefault("title", f"Priority {next(_numbers)}")
+            fields.setdefault("target_date", date(2030, 3, 31))
+            fields.setdefault("created_by_id", owner.id)
+            return self._save(Priority(owner_id=owner.id, **fields))
+
+    def measure(self, priority: Any, *, teams: Any = (), **fields: Any) -> Any:
+        """A measure of the priority: by default % good or better for "Fathers' engagement", over
+        the last 3 months, from 40% on 1 January 2026 to 80% on 31 December 2026."""
+        from datetime import date
+
+        from audit.models import Measure
+
+        fields.setdefault("title", f"Measure {next(_numbers)}")
+        fields.setdefault("figure", "theme_good_or_better")
+        fields.setdefault("theme", "Fathers' engagement" if fields["figure"] == "theme_good_or_better" else None)
+        fields.setdefault("window_months", 3)
+        fields.setdefault("baseline_value", 40.0)
+        fields.setdefault("baseline_on", date(2026, 1, 1))
+        fields.setdefault("target_value", 80.0)
+        fields.setdefault("target_on", date(2026, 12, 31))
+        with self.app.app_context():
+            measure = Measure(priority_id=priority.id, **fields)
+            measure.teams = [db.session.get(Team, team.id) for team in teams]
+            saved = self._save(measure)
+            return saved
+
+    def plan_action(self, priority: Any, owner: User, **fields: Any) -> Any:
+        """An action of the priority, not started, due on 31 March 2030 unless told."""
+        from datetime import date
+
+        from audit.models import PlanAction
+
+        fields.setdefault("description", f"Plan action {next(_numbers)}")
+        fields.setdefault("due_date", date(2030, 3, 31))
+        with self.app.app_context():
+            return self._save(PlanAction(priority_id=priority.id, owner_id=owner.id, **fields))

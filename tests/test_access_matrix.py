@@ -31,6 +31,7 @@ class Row:
 
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
+PLAN_READERS = frozenset({Role.LEADER, Role.SUPERVISOR, Role.MODERATOR})
 
 MATRIX: dict[str, Row] = {
     "static": Row("GET", "/static/dist/application.css", PUBLIC),
@@ -84,6 +85,18 @@ MATRIX: dict[str, Row] = {
     "reports.answers_csv": Row("GET", "/reports/answers.csv", frozenset({Role.LEADER})),
     "reports.actions_csv": Row("GET", "/reports/actions.csv", frozenset({Role.LEADER})),
     "reports.themed_pdf": Row("GET", "/reports/themed.pdf", frozenset({Role.LEADER})),
+    # The improvement plan: leaders change it; supervisors and moderators read it (tests/test_plan*.py).
+    "plan.index": Row("GET", "/plan/", PLAN_READERS),
+    "plan.pdf": Row("GET", "/plan/plan.pdf", PLAN_READERS),
+    "plan.new_priority": Row("GET", "/plan/priorities/new", frozenset({Role.LEADER})),
+    "plan.edit_priority": Row("GET", "/plan/priorities/{plan_priority}", frozenset({Role.LEADER})),
+    "plan.remove_priority": Row("GET", "/plan/priorities/{plan_priority}/remove", frozenset({Role.LEADER})),
+    "plan.new_measure": Row("GET", "/plan/priorities/{plan_priority}/measures/new", frozenset({Role.LEADER})),
+    "plan.edit_measure": Row("GET", "/plan/measures/{plan_measure}", frozenset({Role.LEADER})),
+    "plan.remove_measure": Row("GET", "/plan/measures/{plan_measure}/remove", frozenset({Role.LEADER})),
+    "plan.new_action": Row("GET", "/plan/priorities/{plan_priority}/actions/new", frozenset({Role.LEADER})),
+    "plan.edit_action": Row("GET", "/plan/actions/{plan_action}", frozenset({Role.LEADER})),
+    "plan.remove_action": Row("GET", "/plan/actions/{plan_action}/remove", frozenset({Role.LEADER})),
     # Supervision: the record-level checks (the two parties and leaders only; own team; only the
     # worker acknowledges) are tested in tests/test_supervision*.py.
     "supervision.index": Row("GET", "/supervision/", SIGNED_IN),
@@ -174,6 +187,10 @@ def _records(app, make, team, user, other_user, case) -> dict[str, int]:
     ids["own_supervision"] = make.supervision(acting, other_user).id
     ids["own_completed_supervision"] = make.supervision(acting, other_user, status="completed").id
     ids["my_supervision"] = make.supervision(auditor, acting, status="completed", cases=[case], team=team).id
+    plan_priority = make.priority(other_user)
+    ids["plan_priority"] = plan_priority.id
+    ids["plan_measure"] = make.measure(plan_priority).id
+    ids["plan_action"] = make.plan_action(plan_priority, other_user).id
     return {
         "team": team.id,
         "user": other_user.id,
