@@ -33,7 +33,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def format_percent(value: float | None) -> str:
     """A percentage as people write it ("75%", "66.7%"); a dash when there is nothing to count."""
-    return "–" if value is None else f"{value:g}%"
+    return "–" if value is None else f"{round(value, 1):g}%"
 
 
 def format_period(value: str, short: bool = False) -> str:
