@@ -45,16 +45,14 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
     has_text = and_(SectionJudgement.evidence.is_not(None), func.length(func.trim(SectionJudgement.evidence)) > 0)
     # Strengths rank the best grade (lowest position) first; areas the weakest (highest) first.
     rank_position = case((ScaleGrade.good_or_better, ScaleGrade.position), else_=-ScaleGrade.position)
+    # Ranked on the judgements alone; the case and team are looked up for the few quoted.
     candidates = (
         select(
             ToolSection.theme.label("theme"),
             ScaleGrade.good_or_better.label("good"),
-            ScaleGrade.label.label("grade"),
+            SectionJudgement.grade_id.label("grade_id"),
             SectionJudgement.evidence.label("text"),
-            Audit.id.label("audit_id"),
-            Audit.case_id.label("case_id"),
-            Case.reference.label("reference"),
-            Team.name.label("team"),
+            SectionJudgement.audit_id.label("audit_id"),
             Audit.submitted_at.label("submitted_at"),
             rank_position.label("rank_position"),
             SectionJudgement.id.label("judgement_id"),
@@ -69,8 +67,6 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
         .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
         .join(ScaleGrade, ScaleGrade.id == SectionJudgement.grade_id)
         .join(Audit, Audit.id == SectionJudgement.audit_id)
-        .join(Case, Case.id == Audit.case_id)
-        .join(Team, Team.id == Audit.team_id)
         .where(has_text, *scope.completed_audits(), *scope.sections())
         .subquery()
     )
@@ -92,7 +88,13 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
         .subquery()
     )
     rows = db.session.execute(
-        select(ranked).where(ranked.c.rank <= per_theme).order_by(ranked.c.theme, ranked.c.good.desc(), ranked.c.rank)
+        select(ranked, ScaleGrade.label.label("grade"), Audit.case_id, Case.reference, Team.name.label("team"))
+        .join(ScaleGrade, ScaleGrade.id == ranked.c.grade_id)
+        .join(Audit, Audit.id == ranked.c.audit_id)
+        .join(Case, Case.id == Audit.case_id)
+        .join(Team, Team.id == Audit.team_id)
+        .where(ranked.c.rank <= per_theme)
+        .order_by(ranked.c.theme, ranked.c.good.desc(), ranked.c.rank)
     ).all()
     found: dict[str, ThemeEvidence] = defaultdict(ThemeEvidence)
     for row in rows:
@@ -118,16 +120,12 @@ def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME
     """Per theme, a few actions from the audits that graded it below good (the set that
     ``figures.theme_actions`` counts): open ones first, the soonest due first."""
     weak = audits_weak_in_theme(scope)
+    # Ranked on the actions alone (no description carried through the sort); the few kept are
+    # then looked up with their case and owner.
     ranked = (
         select(
             weak.c.theme,
-            Audit.id.label("audit_id"),
-            Audit.case_id,
-            Case.reference,
-            Action.description,
-            User.name.label("owner"),
-            Action.due_date,
-            Action.completed_at,
+            Action.id.label("action_id"),
             func.row_number()
             .over(
                 partition_by=weak.c.theme,
@@ -137,13 +135,26 @@ def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME
         )
         .select_from(weak)
         .join(Action, Action.audit_id == weak.c.audit_id)
-        .join(Audit, Audit.id == Action.audit_id)
-        .join(Case, Case.id == Audit.case_id)
-        .join(User, User.id == Action.owner_id)
         .subquery()
     )
     rows = db.session.execute(
-        select(ranked).where(ranked.c.rank <= per_theme).order_by(ranked.c.theme, ranked.c.rank)
+        select(
+            ranked.c.theme,
+            Audit.id.label("audit_id"),
+            Audit.case_id,
+            Case.reference,
+            Action.description,
+            User.name.label("owner"),
+            Action.due_date,
+            Action.completed_at,
+        )
+        .select_from(ranked)
+        .join(Action, Action.id == ranked.c.action_id)
+        .join(Audit, Audit.id == Action.audit_id)
+        .join(Case, Case.id == Audit.case_id)
+        .join(User, User.id == Action.owner_id)
+        .where(ranked.c.rank <= per_theme)
+        .order_by(ranked.c.theme, ranked.c.rank)
     ).all()
     found: dict[str, list[ActionExample]] = defaultdict(list)
     for row in rows:
