@@ -38,6 +38,8 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Large sorts (the report figures' GROUP BYs) may use a second thread (bench/reports.py).
+        cursor.execute("PRAGMA threads=2")
         cursor.close()
 
     @event.listens_for(engine, "begin")
