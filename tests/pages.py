@@ -1,9 +1,10 @@
-"""Page-level checks shared by tests: ``assert_well_formed_page``, run on every page the access
-matrix opens."""
+"""Checks shared by tests: ``assert_well_formed_page``, run on every page the access matrix opens,
+and the text and fonts of a PDF (poppler's ``pdftotext`` and ``pdffonts``)."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -68,3 +69,16 @@ def assert_well_formed_page(response: TestResponse) -> None:
     nonce = re.search(r"'nonce-([^']+)'", policy)
     for script in re.findall(r"<script\b[^>]*>", page, flags=re.I):
         assert nonce and f'nonce="{nonce.group(1)}"' in script, f"script without the CSP nonce: {script}"
+
+
+def pdf_text(data: bytes, layout: bool = False) -> str:
+    """The PDF's text, white space folded: in reading order, or (``layout``) row by row as laid
+    out, which keeps a table's cells on their row."""
+    command = ["pdftotext", *(["-layout"] if layout else []), "-", "-"]
+    result = subprocess.run(command, input=data, capture_output=True, check=True)
+    return " ".join(result.stdout.decode().split())
+
+
+def pdf_fonts(data: bytes) -> str:
+    result = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True)
+    return result.stdout.decode()

@@ -4,7 +4,6 @@ PDF renderer fetches nothing but the service's own static files."""
 from __future__ import annotations
 
 import socket
-import subprocess
 from datetime import date, datetime
 
 import pytest
@@ -23,21 +22,11 @@ from audit.models import (
     SafeguardingConcern,
 )
 from audit.pdf import BASE_URL, STATIC_DIR, ResourceRefused, StaticFileFetcher, render_pdf
+from tests.pages import pdf_fonts, pdf_text
 from tests.querycount import queries_for
 
 FONT = "/static/dist/fonts/source-sans-3-latin-400-normal.woff2"
 TYPED_HTML = '<b>bold</b><img src="file:///etc/passwd">'
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text in reading order, white space folded."""
-    result = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
-    return " ".join(result.stdout.decode().split())
-
-
-def pdf_fonts(data: bytes) -> str:
-    result = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True)
-    return result.stdout.decode()
 
 
 def build_full_audit(app, make, *, case, auditor, moderator, leader, evidence: str = TYPED_HTML) -> Audit:

@@ -13,7 +13,7 @@ from audit.models import AuditStatus, Measure, Role
 from audit.reports import measures
 from audit.reports.measures import Status, expected_on, months_before, rag
 from tests.conftest import page_text
-from tests.test_audit_pdf import pdf_text
+from tests.pages import pdf_text
 
 # 40% on 1 January 2026 to 80% on 31 December 2026 (364 days): halfway, on 2 July 2026, the line is at 60%.
 BASELINE_ON = date(2026, 1, 1)

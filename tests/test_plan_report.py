@@ -16,9 +16,8 @@ from audit.models import AuditStatus, Measure, PlanAction, Priority, ReportDownl
 from audit.reports import figures
 from audit.reports.measures import FIGURES
 from tests.conftest import page_text
-from tests.pages import assert_well_formed_page
+from tests.pages import assert_well_formed_page, pdf_fonts, pdf_text
 from tests.querycount import queries_for
-from tests.test_audit_pdf import pdf_fonts, pdf_text
 
 
 @pytest.fixture

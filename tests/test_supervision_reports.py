@@ -3,7 +3,6 @@ standards page and the query counts."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -11,14 +10,10 @@ import pytest
 from audit.extensions import db
 from audit.models import PlanType, Role, User
 from tests.conftest import page_text
+from tests.pages import pdf_text
 from tests.querycount import queries_for
 
 ON = date(2026, 6, 30)
-
-
-def pdf_text(data: bytes) -> str:
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
-    return " ".join(result.stdout.decode().split())
 
 
 @pytest.fixture
@@ -180,7 +175,7 @@ def test_the_childs_file_pdf_holds_only_that_childs_case(app, client, group_reco
     response = client.get(f"/supervision/{g['record'].id}/cases/{g['child'].id}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "PDF-CHILD-A" in response.headers["Content-Disposition"]
-    text = pdf_text(response.data)
+    text = pdf_text(response.data, layout=True)
     assert "SUPERVISION RECORD: CASE DISCUSSION" in text
     assert "PDF-CHILD-A" in text and "Decision for PDF-CHILD-A." in text and "Rationale for PDF-CHILD-A." in text
     assert "PDF-CHILD-B" not in text  # nothing about another child
@@ -192,7 +187,7 @@ def test_the_whole_record_pdf_holds_everything_for_the_parties(app, client, grou
     client.sign_in_as(g["supervisor"])
     response = client.get(f"/supervision/{g['record'].id}/pdf")
     assert response.status_code == 200
-    text = pdf_text(response.data)
+    text = pdf_text(response.data, layout=True)
     assert "PDF-CHILD-A" in text and "PDF-CHILD-B" in text and "We talked about a hostile visit." in text
     assert "Sign-off" in text and "Pat Worker" in text and "Cory Colleague" in text
 

@@ -5,7 +5,6 @@ the bad input each refuses clearly."""
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import date
 
 import pytest
@@ -15,15 +14,11 @@ from audit.extensions import db
 from audit.models import AccessLogEntry, Audit, Measure, Priority, ReportDownload, Role
 from audit.reports import evidence, themed
 from audit.reports.figures import ReportScope
+from tests.pages import pdf_text
 from tests.querycount import count_queries
 from tests.test_report_figures import council  # noqa: F401  (the hand-worked fixture)
 
 APRIL_TO_JUNE = ReportScope(date(2026, 4, 1), date(2026, 6, 30))
-
-
-def pdf_text(data: bytes) -> str:
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
-    return " ".join(result.stdout.decode().split())
 
 
 @pytest.fixture
@@ -96,7 +91,7 @@ def test_a_leader_downloads_the_themed_report(app, client, council, leader):  # 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert 'filename="themed-audit-report-2026-01-01-to-2026-06-30.pdf"' in response.headers["Content-Disposition"]
-    text = pdf_text(response.data)
+    text = pdf_text(response.data, layout=True)
     for expected in (
         app.config["COUNCIL_NAME"],
         "Themed audit report",
@@ -129,7 +124,7 @@ def test_an_empty_period_says_there_is_no_data(client, leader):
     response = client.get("/reports/themed.pdf?from=2030-01-01&to=2030-03-31")
 
     assert response.status_code == 200
-    text = pdf_text(response.data)
+    text = pdf_text(response.data, layout=True)
     assert "There is no data for this period" in text
     assert "Findings by theme" not in text
 
@@ -196,7 +191,7 @@ def test_the_command_writes_the_report_for_a_scheduled_run(app, council, tmp_pat
     )
 
     assert result.exit_code == 0, result.output
-    text = pdf_text(out.read_bytes())
+    text = pdf_text(out.read_bytes(), layout=True)
     assert "Themed audit report: Fathers' engagement" in text
     assert "Team A" in text and "Team B" not in text.split("Moderation findings")[0]
     with app.app_context():
