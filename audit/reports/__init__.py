@@ -40,6 +40,11 @@ def _by_theme_and_period(
     return periods, table
 
 
+def _refused(form: ReportFiltersForm) -> tuple[str, int]:
+    """A download asked for with bad filters: the dashboard with the errors, not a file."""
+    return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
+
+
 @reports.route("/")
 @requires(Role.LEADER)
 def dashboard() -> str:
@@ -73,7 +78,7 @@ def themed_pdf() -> Response | tuple[str, int]:
     """The themed audit report for the dashboard's filters, as a PDF to download."""
     form = _filters()
     if form.errors:
-        return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
+        return _refused(form)
     scope = form.scope()
     pdf = themed.themed_pdf(scope, current_user.id)
     db.session.commit()
@@ -101,7 +106,7 @@ def _csv_download(kind: str, rows: Callable[[figures.ReportScope], Iterator[str]
     """An export for the dashboard's filters, streamed; each audit in it logged as exported."""
     form = _filters()
     if form.errors:
-        return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
+        return _refused(form)
     scope = form.scope()
     export.log_export(scope, current_user.id)
     downloads.record_download(f"{kind}-csv", scope.filters(), current_user.id)

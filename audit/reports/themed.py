@@ -87,7 +87,6 @@ class ThemedReport:
     overall_movement: Movement
     themes: list[ThemeSection]
     trend_by: Literal["month", "quarter"]
-    trend_periods: list[str]
     agreement: agreement.ModerationAgreement
     agreement_movement: Movement
     actions: figures.ActionFigures
@@ -171,8 +170,9 @@ def build_report(scope: ReportScope) -> ThemedReport:
     results = measures.evaluate_all(plan)
     by_theme: dict[str, list[measures.MeasureResult]] = {}
     for measure in plan:
-        if measure.theme and measure.figure == "theme_good_or_better":
-            by_theme.setdefault(measure.theme, []).append(results[measure.id])
+        result = results[measure.id]
+        if measure.theme and result.figure is not None and result.figure.needs_theme:
+            by_theme.setdefault(measure.theme, []).append(result)
 
     sections = [
         ThemeSection(
@@ -204,7 +204,6 @@ def build_report(scope: ReportScope) -> ThemedReport:
         ),
         themes=sections,
         trend_by=trend_by,
-        trend_periods=sorted({row.group for row in trend}),
         agreement=found_agreement,
         agreement_movement=Movement(
             found_agreement.percent_exact, agreement.moderation_agreement(previous).percent_exact
