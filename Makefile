@@ -1,22 +1,28 @@
 # The two commands a newcomer needs:
 #   make start   install everything, migrate, seed synthetic demo data, run the app
-#   make test    lint, format check and the whole test suite
+#   make test    lint, format check, import contracts, type check and the whole test suite
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip --quiet --disable-pip-version-check
+# Hashed locks made by `make lock` from pyproject.toml: runtime only, and runtime + dev tools.
+LOCKS := requirements/main.txt requirements/dev.txt
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: start install assets migrate seed run test lint format browser-deps clean
+.PHONY: start install assets migrate seed run test lint imports types format lock browser-deps clean
 
 start: install migrate seed run
 
 install: $(VENV)/.installed node_modules/.installed assets
 
-$(VENV)/.installed: requirements.txt
+# One venv for start and test: the dev lock holds the runtime pins plus the test tools. The lock
+# also pins setuptools, so the project itself installs without fetching an unpinned build backend.
+$(VENV)/.installed: pyproject.toml $(LOCKS)
 	test -d $(VENV) || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) install --require-hashes -r requirements/dev.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -49,8 +55,32 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint
+imports: install
+	$(VENV)/bin/lint-imports
+
+types: install
+	$(VENV)/bin/mypy audit forms
+
+test: lint imports types
 	$(VENV)/bin/pytest
 
+# Re-lock after editing the dependencies in pyproject.toml; upgrade one package with
+# `make lock LOCK_ARGS="--upgrade-package flask"` (or --upgrade for all). pip-tools runs from its
+# own venv, so neither `make start` nor CI needs it. No index URL or local path goes into the locks.
+LOCK_VENV := .venv-lock
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --all-build-deps --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+
+# The dev lock is resolved first, app and tools together; the runtime lock then takes its versions
+# as constraints, so the two always agree. (LOCK_ARGS go to the first only: pip-compile would write
+# an upgraded dev tool into the runtime lock.)
+lock: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra dev --output-file requirements/dev.txt pyproject.toml
+	$(PIP_COMPILE) --constraint requirements/dev.txt --output-file requirements/main.txt pyproject.toml
+
+$(LOCK_VENV)/bin/pip-compile:
+	python3 -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+
 clean:
-	rm -rf static/dist .pytest_cache .ruff_cache
+	rm -rf static/dist .pytest_cache .ruff_cache .mypy_cache build *.egg-info
