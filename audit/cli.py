@@ -9,10 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from audit.domain import demo, people
-from audit.domain.demo_audits import seed_audits
-from audit.domain.demo_plan import seed_plan
-from audit.domain.demo_supervision import seed_supervision
+from audit.demo import council
+from audit.demo.audits import seed_audits
+from audit.demo.plan import seed_plan
+from audit.demo.supervision import seed_supervision
+from audit.domain import people
 from audit.domain.tools import DEFINITIONS_DIR, ToolDefinitionError, load_definitions
 from audit.extensions import db
 from audit.models import Role
@@ -77,7 +78,7 @@ def seed_demo_command(cases: int, audits: int, seed: int) -> None:
         raise click.ClickException(
             "seed-demo creates accounts with a published password; it will not run in production."
         )
-    accounts = demo.seed(cases=cases, seed=seed)
+    accounts = council.seed(cases=cases, seed=seed)
     load_definitions()
     added = seed_audits(audits, seed=seed)
     supervised = seed_supervision(seed=seed)
@@ -89,7 +90,7 @@ def seed_demo_command(cases: int, audits: int, seed: int) -> None:
         click.echo(f"Added {supervised:,} synthetic supervision records.")
     if priorities:
         click.echo(f"Added an improvement plan with {priorities} priorities.")
-    click.echo("\nDemo accounts (synthetic data only). Password for every account: " + demo.DEMO_PASSWORD + "\n")
+    click.echo("\nDemo accounts (synthetic data only). Password for every account: " + council.DEMO_PASSWORD + "\n")
     width = max(len(account.email) for account in accounts)
     for account in accounts:
         click.echo(f"  {account.email.ljust(width)}  {account.roles:<22} {account.team}")

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
 from audit import create_app
-from audit.domain import demo
-from audit.domain.demo_audits import seed_audits
+from audit.demo import council
+from audit.demo.audits import seed_audits
 from audit.domain.tools import load_definitions
 from audit.extensions import db
 from audit.models import Audit, AuditStatus, User
@@ -69,7 +69,7 @@ def run(size: int, directory: Path) -> list[tuple[str, int, float]]:
     with app.app_context():
         flask_migrate.upgrade()
         load_definitions()
-        demo.seed(cases=max(200, size // 5))
+        council.seed(cases=max(200, size // 5))
         seed_audits(size)
         db.session.commit()
         users = {

@@ -19,7 +19,7 @@ from audit.domain import people
 from audit.domain import plan as plan_data
 from audit.extensions import db
 from audit.models import Measure, PlanAction, PlanActionStatus, Priority, Team, User
-from audit.reports.measures import months_before
+from audit.reporting.measures import months_before
 
 DEMO_DOMAIN = "demo.example"
 LEADER = f"leader@{DEMO_DOMAIN}"

@@ -151,7 +151,8 @@ def seed(*, cases: int = 200, seed: int = 2026) -> list[DemoAccount]:
             )
         workers[team_name] = team_workers
     practitioner = people.user_by_email(f"practitioner@{DEMO_DOMAIN}")
-    workers["Safeguarding East"].append(practitioner)
+    if practitioner is not None:  # made above
+        workers["Safeguarding East"].append(practitioner)
 
     have = db.session.scalar(select(func.count()).select_from(Case).where(Case.reference.startswith(CASE_PREFIX))) or 0
     for number in range(have + 1, cases + 1):

@@ -1,0 +1,418 @@
+"""Synthetic audits for the demo council: a year of audits across teams, tools, grades and states.
+
+Teams differ in the quality of their practice and auditors in their generosity, so dashboards and
+moderation figures have something true to find. Rows are written with bulk inserts, so that
+benchmarks can seed 100,000 audits. Everything is invented; evidence text never names anyone.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import selectinload
+
+from audit.answers import answer_kind
+from audit.clock import utcnow
+from audit.domain.audits import auditor_conflict
+from audit.extensions import db
+from audit.models import (
+    Action,
+    Answer,
+    Audit,
+    AuditStatus,
+    AuditToolVersion,
+    Case,
+    ModeratedSection,
+    Moderation,
+    Role,
+    SafeguardingConcern,
+    SectionJudgement,
+    Team,
+    ToolSection,
+    User,
+    UserRole,
+)
+
+DEMO_PREFIX = "DEMO-"
+BATCH = 1000
+
+_EVIDENCE = {
+    0: (
+        "The record shows the child was seen alone on every visit and their words are quoted; the plan changed "
+        "because of what they said.",
+        "Analysis is clear and draws on the chronology and partner information; the difference for the child is "
+        "evident in school attendance and stability at home.",
+    ),
+    1: (
+        "The child was seen and their views are recorded; the plan reflects them in part.",
+        "The assessment draws on history and partner checks, and the conclusion follows from the analysis.",
+    ),
+    2: (
+        "Visits happened but the child's views are summarised by adults; it is unclear how they shaped the plan.",
+        "The assessment lists risks and strengths without weighing them; the plan is a list of services.",
+    ),
+    3: (
+        "There is no evidence the child was seen alone and drift is visible over several months.",
+        "Key information from partners is missing and the risks identified are not carried into the plan.",
+    ),
+}
+
+
+def _team_quality(team_id: int) -> float:
+    """A stable 'true quality' per team (0 best .. 3 worst), so teams differ believably."""
+    return 0.8 + (team_id * 37 % 11) / 7.0
+
+
+def _grade_position(rng: random.Random, quality: float, generosity: float) -> int:
+    value = rng.gauss(quality - generosity, 0.7)
+    return max(0, min(3, round(value)))
+
+
+@dataclass(frozen=True)
+class _Council:
+    """What every synthetic audit is drawn from."""
+
+    today: date
+    cases: Sequence[Case]
+    auditors: Sequence[User]
+    moderators: Sequence[User]
+    leader: User
+    by_slug: dict[str, AuditToolVersion]
+    generosity: dict[int, float]  # auditor id -> how far above the truth they grade
+    demo_auditor: User | None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One audit before it is inserted, and what its answers and moderation are made from."""
+
+    row: dict[str, object]
+    version: AuditToolVersion
+    positions: list[int]  # a grade position per section
+    status: AuditStatus
+    auditor: User
+    case: Case
+    submitted: datetime | None
+
+
+@dataclass
+class _Rows:
+    """The rows that hang off a batch of inserted audits, collected for bulk inserts."""
+
+    answers: list[dict[str, object]] = field(default_factory=list)
+    judgements: list[dict[str, object]] = field(default_factory=list)
+    actions: list[dict[str, object]] = field(default_factory=list)
+    moderations: list[dict[str, object]] = field(default_factory=list)
+    moderated_sections: list[tuple[int, list[dict[str, object]]]] = field(default_factory=list)
+    concerns: list[dict[str, object]] = field(default_factory=list)
+
+
+def seed_audits(count: int, *, seed: int = 2026, today: date | None = None) -> int:
+    """Add synthetic audits until the demo council has `count`; returns how many were added."""
+    rng = random.Random(seed)
+    today = today or utcnow().date()
+    have = db.session.scalar(select(func.count()).select_from(Audit)) or 0
+    wanted = count - have
+    if wanted <= 0:
+        return 0
+    council = _load_council(rng, today)
+    if council is None:
+        return 0
+    added = 0
+    while added < wanted:
+        batch = min(BATCH, wanted - added)
+        _seed_batch(rng, council, batch, first=added == 0)
+        added += batch
+    return added
+
+
+def _load_council(rng: random.Random, today: date) -> _Council | None:
+    """The demo council's tools, cases and people; None when there is no demo council to audit."""
+    versions: Sequence[AuditToolVersion] = db.session.scalars(
+        select(AuditToolVersion).options(
+            selectinload(AuditToolVersion.scale),
+            selectinload(AuditToolVersion.sections).selectinload(ToolSection.questions),
+            selectinload(AuditToolVersion.tool),
+        )
+    ).all()
+    if not versions:
+        return None
+    cases = db.session.scalars(
+        select(Case)
+        .where(Case.reference.startswith(DEMO_PREFIX))
+        .options(selectinload(Case.team).selectinload(Team.service_area))
+    ).all()
+    auditors = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.AUDITOR.value, User.active)
+        .options(selectinload(User.role_rows))
+    ).all()
+    moderators = db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.MODERATOR.value)
+    ).all()
+    leader = db.session.scalar(
+        select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.LEADER.value)
+    )
+    if not cases or not auditors or leader is None:
+        return None
+    return _Council(
+        today=today,
+        cases=cases,
+        auditors=auditors,
+        moderators=moderators,
+        leader=leader,
+        by_slug={version.tool.slug: version for version in versions},
+        generosity={auditor.id: rng.choice((0.0, 0.2, 0.5, 0.9)) for auditor in auditors},
+        demo_auditor=next((user for user in auditors if user.email == "auditor@demo.example"), None),
+    )
+
+
+def _pick_tool(rng: random.Random, case: Case, by_slug: dict[str, AuditToolVersion]) -> AuditToolVersion:
+    if "front-door-mash" in by_slug and case.team.service_area.name.startswith("Front door"):
+        return by_slug["front-door-mash"]
+    if "fathers-engagement-themed" in by_slug and rng.random() < 0.15:
+        return by_slug["fathers-engagement-themed"]
+    return by_slug.get("assessment-and-planning") or next(iter(by_slug.values()))
+
+
+def _seed_batch(rng: random.Random, council: _Council, batch: int, *, first: bool) -> None:
+    """Insert up to `batch` audits, then their answers, judgements, actions, moderation and concerns.
+    The random draws happen in a fixed order, so a seed always gives the same council."""
+    planned = [audit for index in range(batch) if (audit := _plan_audit(rng, council, index, first=first))]
+    if not planned:
+        return
+    ids = (
+        db.session.execute(
+            insert(Audit).returning(Audit.id, sort_by_parameter_order=True), [audit.row for audit in planned]
+        )
+        .scalars()
+        .all()
+    )
+    rows = _Rows()
+    for audit_id, audit in zip(ids, planned, strict=True):
+        if audit.status != AuditStatus.ASSIGNED:
+            _add_records(rng, council, rows, audit_id, audit)
+    _insert_records(rows)
+
+
+def _plan_audit(rng: random.Random, council: _Council, index: int, *, first: bool) -> _Planned | None:
+    """One audit of a random demo case by an auditor free of conflict, or None if there is none."""
+    case = rng.choice(council.cases)
+    candidates = [auditor for auditor in council.auditors if auditor_conflict(case, auditor) is None]
+    demo_auditor = council.demo_auditor
+    if first and demo_auditor is not None and index < 6 and auditor_conflict(case, demo_auditor) is None:
+        candidates = [demo_auditor]
+    if not candidates:
+        return None
+    auditor = rng.choice(candidates)
+    version = _pick_tool(rng, case, council.by_slug)
+    created = datetime.combine(council.today - timedelta(days=rng.randint(0, 364)), datetime.min.time()) + timedelta(
+        hours=rng.randint(8, 17)
+    )
+    # The demo auditor's first audits are open, some overdue.
+    status = _pick_status(rng, forced_roll=0.9 + index * 0.015 if first and index < 6 else None)
+    due = (created + timedelta(days=28)).date()
+    if status in (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS):
+        created = datetime.combine(council.today - timedelta(days=rng.randint(3, 45)), datetime.min.time())
+        due = (created + timedelta(days=28)).date()
+    submitted = created + timedelta(days=rng.randint(2, 30)) if status.is_locked else None
+    if submitted and submitted.date() > council.today:
+        submitted = datetime.combine(council.today, datetime.min.time()) + timedelta(hours=9)
+    quality = _team_quality(case.team_id)
+    positions = [_grade_position(rng, quality, council.generosity[auditor.id]) for _ in version.sections]
+    overall = round(sum(positions) / len(positions)) if version.asks_overall_grade and status.is_locked else None
+    row = _audit_row(case, version, auditor, council.leader, status, created, due, submitted, overall)
+    return _Planned(row, version, positions, status, auditor, case, submitted)
+
+
+def _pick_status(rng: random.Random, *, forced_roll: float | None) -> AuditStatus:
+    """Mostly submitted (about a quarter moderated), a few in progress or just assigned."""
+    roll = rng.random()
+    if forced_roll is not None:
+        roll = forced_roll
+    if roll < 0.55:
+        return AuditStatus.MODERATED if rng.random() < 0.45 else AuditStatus.SUBMITTED
+    if roll < 0.9:
+        return AuditStatus.SUBMITTED
+    if roll < 0.95:
+        return AuditStatus.IN_PROGRESS
+    return AuditStatus.ASSIGNED
+
+
+def _audit_row(
+    case: Case,
+    version: AuditToolVersion,
+    auditor: User,
+    leader: User,
+    status: AuditStatus,
+    created: datetime,
+    due: date,
+    submitted: datetime | None,
+    overall: int | None,
+) -> dict[str, object]:
+    return {
+        "case_id": case.id,
+        "tool_version_id": version.id,
+        "team_id": case.team_id,
+        "auditor_id": auditor.id,
+        "status": status.value,
+        "due_date": due,
+        "created_by_id": leader.id,
+        "created_at": created,
+        "started_at": created if status != AuditStatus.ASSIGNED else None,
+        "submitted_at": submitted,
+        "moderated_at": submitted + timedelta(days=7) if submitted and status == AuditStatus.MODERATED else None,
+        "updated_at": submitted or created,
+        "overall_grade_id": version.scale.grades[overall].id if overall is not None else None,
+        "overall_rationale": "Overall judgement reflects the section findings and the impact for the child."
+        if overall is not None
+        else None,
+        "strengths": "Relationships with the child are warm and consistent." if status.is_locked else None,
+        "areas_for_development": "Plans need clearer outcomes and timescales." if status.is_locked else None,
+        "practitioner_reflection": "I agree with the findings and will update the plan with the family."
+        if status == AuditStatus.MODERATED
+        else None,
+        "version": 1,
+    }
+
+
+def _add_records(rng: random.Random, council: _Council, rows: _Rows, audit_id: int, audit: _Planned) -> None:
+    """An inserted audit's answers and judgements, and perhaps an action, moderation and a concern."""
+    complete = audit.status.is_locked
+    rows.answers += _answer_rows(rng, audit_id, audit, complete=complete)
+    if complete:
+        rows.judgements += _judgement_rows(audit_id, audit)
+    if complete and rng.random() < 0.8:
+        rows.actions.append(_action_row(rng, audit_id, audit))
+    if audit.status == AuditStatus.MODERATED and council.moderators:
+        moderation, sections = _moderation(rng, council, audit_id, audit)
+        rows.moderations.append(moderation)
+        rows.moderated_sections.append((audit_id, sections))
+    if complete and rng.random() < 0.01:
+        rows.concerns.append(
+            {
+                "audit_id": audit_id,
+                "team_id": audit.case.team_id,
+                "details": "No visit to the child for nine weeks despite a child protection plan.",
+                "raised_by_id": audit.auditor.id,
+                "raised_at": audit.submitted,
+            }
+        )
+
+
+def _answer_rows(rng: random.Random, audit_id: int, audit: _Planned, *, complete: bool) -> list[dict[str, object]]:
+    """Every question answered when the audit is complete; the first two of each section otherwise."""
+    grades = audit.version.scale.grades
+    on = (audit.submitted or utcnow()).date()
+    rows: list[dict[str, object]] = []
+    for section, position in zip(audit.version.sections, audit.positions, strict=True):
+        for number, question in enumerate(section.questions):
+            if not complete and number > 1:
+                break
+            value = answer_kind(question.answer_type).demo_value(
+                rng, position=position, number=number, grades=grades, evidence=_EVIDENCE, on=on
+            )
+            rows.append({"audit_id": audit_id, "question_id": question.id, "not_applicable": False, **value})
+    return rows
+
+
+def _judgement_rows(audit_id: int, audit: _Planned) -> list[dict[str, object]]:
+    grades = audit.version.scale.grades
+    return [
+        {
+            "audit_id": audit_id,
+            "section_id": section.id,
+            "grade_id": grades[position].id,
+            "not_applicable": False,
+            "evidence": _EVIDENCE[position][0],
+        }
+        for section, position in zip(audit.version.sections, audit.positions, strict=True)
+    ]
+
+
+def _action_row(rng: random.Random, audit_id: int, audit: _Planned) -> dict[str, object]:
+    """An action arising, owned by the case's worker; most of those now past their due date are done."""
+    owner_id = audit.case.worker_id or audit.auditor.id
+    due = (audit.submitted or utcnow()).date() + timedelta(days=rng.choice((14, 28, 42)))
+    done = due < utcnow().date() and rng.random() < 0.7
+    return {
+        "audit_id": audit_id,
+        "description": "Update the child's plan with specific outcomes and review dates.",
+        "owner_id": owner_id,
+        "due_date": due,
+        "created_by_id": audit.auditor.id,
+        "created_at": audit.submitted,
+        "completed_at": datetime.combine(due, datetime.min.time()) - timedelta(days=rng.randint(-5, 10))
+        if done
+        else None,
+        "completed_by_id": owner_id if done else None,
+    }
+
+
+def _moderation(
+    rng: random.Random, council: _Council, audit_id: int, audit: _Planned
+) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """A moderation by someone other than the auditor, lower than generous auditors' grades."""
+    grades = audit.version.scale.grades
+    positions = audit.positions
+    generosity = council.generosity[audit.auditor.id]
+    moderator = rng.choice([user for user in council.moderators if user.id != audit.auditor.id] or council.moderators)
+    sections: list[dict[str, object]] = []
+    for section, position in zip(audit.version.sections, positions, strict=True):
+        drift = 1 if rng.random() < generosity * 0.6 else 0
+        moderated = min(3, position + drift)
+        sections.append(
+            {
+                "section_id": section.id,
+                "grade_id": grades[moderated].id,
+                "not_applicable": False,
+                "agrees": moderated == position,
+                "reason": None if moderated == position else "The evidence supports a lower grade.",
+            }
+        )
+    overall_position = None
+    if audit.version.asks_overall_grade:
+        auditor_overall = round(sum(positions) / len(positions))
+        overall_position = min(3, auditor_overall + (1 if rng.random() < generosity * 0.6 else 0))
+    moderation: dict[str, object] = {
+        "audit_id": audit_id,
+        "moderator_id": moderator.id,
+        "overall_grade_id": grades[overall_position].id if overall_position is not None else None,
+        "overall_agrees": (overall_position == round(sum(positions) / len(positions)))
+        if overall_position is not None
+        else None,
+        "overall_reason": None,
+        "created_at": (audit.submitted or utcnow()) + timedelta(days=7),
+    }
+    return moderation, sections
+
+
+def _insert_records(rows: _Rows) -> None:
+    for table, table_rows in (
+        (Answer, rows.answers),
+        (SectionJudgement, rows.judgements),
+        (Action, rows.actions),
+        (SafeguardingConcern, rows.concerns),
+    ):
+        if table_rows:
+            db.session.execute(insert(table), table_rows)
+    if rows.moderations:
+        moderation_ids = db.session.execute(
+            insert(Moderation).returning(Moderation.audit_id, Moderation.id, sort_by_parameter_order=True),
+            rows.moderations,
+        ).all()
+        by_audit = dict(moderation_ids)
+        db.session.execute(
+            insert(ModeratedSection),
+            [
+                {"moderation_id": by_audit[audit_id], **section}
+                for audit_id, sections in rows.moderated_sections
+                for section in sections
+            ],
+        )
+    db.session.flush()
