@@ -6,56 +6,28 @@ answer questions of the audit's own tool version: a tampered id is simply not a 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount
-from wtforms import DateField, Field, HiddenField, TextAreaField
+from wtforms import Field, HiddenField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length
 
+from audit.answers import ANSWER_KINDS, answer_kind
+from audit.answers.fields import ScaleRadioField
 from audit.domain.audit_answers import (
-    EVIDENCE_MAX,
     NOT_APPLICABLE,
     AnswerValues,
     DraftValues,
     OverallValues,
     SectionValues,
 )
-from audit.models import AnswerType, Audit, AuditToolVersion
+from audit.models import Audit, AuditToolVersion
 from forms.base import Form
-from forms.fields import GovDateField, RadioField
+from forms.validators import long_text
 
-CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("na", "Not applicable")]
-
-
-class ScaleRadioField(RadioField):
-    """A grade on the tool's scale; a value not on the scale is refused in words a user can act on."""
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data and self.data not in {choice.value for choice in self.choices}:
-            raise ValidationError("Select a grade from the tool's scale")
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = valuelist[0] if valuelist and valuelist[0] else None
-
-
-def _not_in_future(_form: Any, field: Field) -> None:
-    if field.data and field.data > date.today():
-        raise ValidationError(f"{field.label.text.rstrip('?')} must be today or in the past")
-
-
-def _date_field(label: str, description: str) -> DateField:
-    return GovDateField(label, description=description, validators=[Optional(), _not_in_future])
-
-
-def _long_text(label: str, description: str = "", limit: int = EVIDENCE_MAX) -> TextAreaField:
-    return TextAreaField(
-        label,
-        description=description,
-        widget=GovCharacterCount(),
-        validators=[Length(max=limit, message=f"{label} must be {limit:,} characters or fewer")],
-    )
+# Every part a question's fields can have ("grade", "evidence", "choice"...), over all kinds of answer.
+ANSWER_PARTS = tuple(dict.fromkeys(part for kind in ANSWER_KINDS.values() for part in kind.parts))
 
 
 class AuditFormBase(Form):
@@ -68,7 +40,7 @@ class AuditFormBase(Form):
     def question_fields(self, question_id: int) -> dict[str, Field]:
         return {
             kind: getattr(self, f"q{question_id}_{kind}")
-            for kind in ("grade", "choice", "date", "text", "evidence")
+            for kind in ANSWER_PARTS
             if hasattr(self, f"q{question_id}_{kind}")
         }
 
@@ -185,29 +157,13 @@ def audit_form_class(tool_version: AuditToolVersion) -> type[AuditFormBase]:
     attributes: dict[str, Any] = {"tool_version": tool_version}
     for section in tool_version.sections:
         for question in section.questions:
-            prefix = f"q{question.id}"
-            answer_type = AnswerType(question.answer_type)
-            if answer_type is AnswerType.GRADE:
-                attributes[f"{prefix}_grade"] = ScaleRadioField(
-                    question.text, description=question.guidance, choices=grade_choices
-                )
-                attributes[f"{prefix}_evidence"] = _long_text(
-                    "Evidence", "What did you find in the record, and what difference did it make for the child?"
-                )
-            elif answer_type is AnswerType.YES_NO_NA:
-                attributes[f"{prefix}_choice"] = ScaleRadioField(
-                    question.text, description=question.guidance, choices=CHOICES
-                )
-                attributes[f"{prefix}_evidence"] = _long_text("Evidence (optional)")
-            elif answer_type is AnswerType.DATE:
-                attributes[f"{prefix}_date"] = _date_field(question.text, question.guidance)
-            else:
-                attributes[f"{prefix}_text"] = _long_text(question.text, question.guidance)
+            fields = answer_kind(question.answer_type).form_fields(question, grade_choices)
+            attributes.update({f"q{question.id}_{part}": field for part, field in fields.items()})
         attributes[f"s{section.id}_grade"] = ScaleRadioField(
             f"Your judgement: {section.title}",
             choices=grade_choices,
         )
-        attributes[f"s{section.id}_evidence"] = _long_text(
+        attributes[f"s{section.id}_evidence"] = long_text(
             "Evidence for this judgement", "Summarise what you found across this section and its impact on the child."
         )
     if tool_version.asks_overall_grade:
@@ -216,16 +172,16 @@ def audit_form_class(tool_version: AuditToolVersion) -> type[AuditFormBase]:
             description="Your judgement of the whole case: not an average of the sections.",
             choices=[SelectChoice(grade.key, grade.label) for grade in scale.grades],
         )
-        attributes["overall_rationale"] = _long_text("Why you gave this overall grade")
-        attributes["overall_above_inadequate_reason"] = _long_text(
+        attributes["overall_rationale"] = long_text("Why you gave this overall grade")
+        attributes["overall_above_inadequate_reason"] = long_text(
             "Reason the overall grade is above a section judged inadequate",
             "Needed only when a section is judged inadequate and the overall grade is higher.",
         )
-    attributes["strengths"] = _long_text("Strengths", "What is working well for this child, with examples.")
-    attributes["areas_for_development"] = _long_text(
+    attributes["strengths"] = long_text("Strengths", "What is working well for this child, with examples.")
+    attributes["areas_for_development"] = long_text(
         "Areas for development", "What needs to improve for this child, specifically."
     )
-    attributes["child_family_feedback"] = _long_text(
+    attributes["child_family_feedback"] = long_text(
         "The child's and family's feedback (optional)",
         "What the child and family said about the help they get. If you could not gather it, say why.",
     )

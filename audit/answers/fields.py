@@ -1,0 +1,109 @@
+"""The form fields answers are typed into: GOV.UK radios and date inputs, with the fixes the
+upstream widgets need. They sit here, below the domain, so that an answer type can name its own
+field; ``forms.fields`` imports them for every other form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput
+from wtforms import DateField, Field, SelectField, TextAreaField
+from wtforms.utils import unset_value
+from wtforms.validators import Length, ValidationError
+
+from audit.clock import today
+
+
+class NoEmptyHint:
+    """govuk-frontend-wtf always passes a hint to iterable widgets; an empty one renders an
+    empty hint element (and a dangling aria-describedby). Drop it when there is no text."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)  # type: ignore[misc]
+        if not (params.get("hint") or {}).get("text") and not (params.get("hint") or {}).get("html"):
+            params.pop("hint", None)
+        return params
+
+
+class RadioWidget(NoEmptyHint, GovRadioInput):
+    pass
+
+
+class RadioField(SelectField):
+    widget = RadioWidget()
+
+
+class ScaleRadioField(RadioField):
+    """A grade on the tool's scale (or one of a fixed set of choices); a value not offered is
+    refused in words a user can act on."""
+
+    def pre_validate(self, form: Any) -> None:
+        choices: list[Any] = list(self.choices or [])
+        if self.data and self.data not in {choice.value for choice in choices}:
+            raise ValidationError("Select a grade from the tool's scale")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist and valuelist[0] else None
+
+
+class GovDateField(DateField):
+    """A GOV.UK date input (day, month, year posted under one name) that copes with a form
+    posted without it, and says "Enter a real date" in words a user can act on."""
+
+    widget = GovDateInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(*args, **kwargs)
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            self.raw_data = None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        valuelist = [value.strip() for value in valuelist]
+        if len(valuelist) == 3 and not any(valuelist):
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(
+                f"{self.label.text.rstrip('?')} must be a real date, with a day, month and year"
+            ) from error
+
+
+# The date and length rules are written once, here at the bottom, because answers need them too;
+# forms.validators re-exports them beside the rules only forms use.
+
+
+def field_label(field: Field) -> str:
+    return str(field.label.text).rstrip("?")
+
+
+class NotInFuture:
+    """A date that is today or earlier, on the service's clock (the Europe/London date). The
+    message names the field unless one is given."""
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message
+
+    def __call__(self, _form: Any, field: Field) -> None:
+        if field.data and field.data > today():
+            raise ValidationError(self.message or f"{field_label(field)} must be today or in the past")
+
+
+not_in_future = NotInFuture()
+
+
+def too_long(label: str, limit: int) -> Length:
+    """At most ``limit`` characters, said in words with the field's label."""
+    return Length(max=limit, message=f"{label} must be {limit:,} characters or fewer")
+
+
+def answer_text(label: str, description: str, limit: int) -> TextAreaField:
+    """A typed answer or its evidence: a text area with a character count and a length limit."""
+    return TextAreaField(
+        label, description=description, widget=GovCharacterCount(), validators=[too_long(label, limit)]
+    )
