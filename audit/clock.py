@@ -1,4 +1,5 @@
-"""The one source of "now": naive UTC datetimes, stored the same way on SQLite and PostgreSQL."""
+"""The one source of "now": naive UTC datetimes, stored the same way on SQLite and PostgreSQL,
+and the one source of "today": the UK date."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
-    return utcnow().date()
+    """Today where the service's users are: the Europe/London date, never the UTC date (from
+    23:00 UTC in British Summer Time it is already tomorrow in England)."""
+    return local_now().date()
 
 
 LOCAL_TIME = ZoneInfo("Europe/London")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,6 +26,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass Model, not db.Model: Flask-SQLAlchemy builds db.Model at run time, which a type
+# checker cannot use as a base class. To the checker it is what db.Model is made of: Base and
+# Flask-SQLAlchemy's model mixin (the query property).
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _ModelMixin
+
+    class Model(_ModelMixin, Base):
+        pass
+
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

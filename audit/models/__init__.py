@@ -1,7 +1,8 @@
 """The database models. Import from here so that every table is registered with the metadata."""
 
+from audit.models.actions import Action
+from audit.models.amendments import AmendmentColumns
 from audit.models.audits import (
-    Action,
     Answer,
     Audit,
     AuditAmendment,
@@ -38,6 +39,7 @@ from audit.models.tools import (
 __all__ = [
     "AccessLogEntry",
     "Action",
+    "AmendmentColumns",
     "Answer",
     "AnswerType",
     "Audit",

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
-from audit.extensions import db
+from audit.extensions import Model
+from audit.models.actions import Action
+from audit.models.amendments import AmendmentColumns
 from audit.models.cases import Case
 from audit.models.people import Team, User
 from audit.models.tools import AuditToolVersion, ScaleGrade, ToolQuestion, ToolSection
-
-if TYPE_CHECKING:
-    from audit.models.supervision import SupervisionRecord
+from audit.models.types import stored_enum
 
 
 class AuditStatus(enum.StrEnum):
@@ -40,10 +39,7 @@ class AuditStatus(enum.StrEnum):
         return self in {AuditStatus.SUBMITTED, AuditStatus.MODERATED}
 
 
-_statuses = ", ".join(f"'{status.value}'" for status in AuditStatus)
-
-
-class AuditProgramme(db.Model):
+class AuditProgramme(Model):
     """A month's sample of cases to audit with one tool, assigned to auditors with a due date."""
 
     __tablename__ = "audit_programmes"
@@ -62,10 +58,9 @@ class AuditProgramme(db.Model):
     created_by: Mapped[User] = relationship()
 
 
-class Audit(db.Model):
+class Audit(Model):
     __tablename__ = "audits"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_statuses})", name="known_status"),
         CheckConstraint("status IN ('assigned', 'in_progress') OR submitted_at IS NOT NULL", name="submitted_has_date"),
         Index("ix_audits_team_status", "team_id", "status"),
         Index("ix_audits_auditor_status", "auditor_id", "status"),
@@ -89,7 +84,7 @@ class Audit(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     auditor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("audit_programmes.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=AuditStatus.ASSIGNED.value)
+    status: Mapped[AuditStatus] = mapped_column(stored_enum(AuditStatus, "known_status"), default=AuditStatus.ASSIGNED)
     due_date: Mapped[date | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -138,7 +133,7 @@ class Audit(db.Model):
         return self.status_enum.is_locked
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One question's answer. A grade of "not applicable" is ``not_applicable`` with no grade."""
 
     __tablename__ = "answers"
@@ -163,7 +158,7 @@ class Answer(db.Model):
     grade: Mapped[ScaleGrade | None] = relationship()
 
 
-class SectionJudgement(db.Model):
+class SectionJudgement(Model):
     """The auditor's grade and evidence for a whole section (theme)."""
 
     __tablename__ = "section_judgements"
@@ -188,40 +183,7 @@ class SectionJudgement(db.Model):
     grade: Mapped[ScaleGrade | None] = relationship()
 
 
-class Action(db.Model):
-    """An action arising from an audit or a supervision session, with one owner."""
-
-    __tablename__ = "actions"
-    __table_args__ = (
-        Index("ix_actions_owner_open", "owner_id", "completed_at"),
-        # Reports count an audit's actions by state from the index alone.
-        Index("ix_actions_audit_state", "audit_id", "completed_at", "due_date"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
-    # Or from supervision: the record, and the child's case when the action is about one.
-    supervision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("supervision_records.id", ondelete="CASCADE"), index=True
-    )
-    supervision_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    description: Mapped[str] = mapped_column(Text)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    due_date: Mapped[date]
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    completed_at: Mapped[datetime | None]
-    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    completion_note: Mapped[str | None] = mapped_column(Text)
-
-    audit: Mapped[Audit | None] = relationship(back_populates="actions")
-    supervision: Mapped[SupervisionRecord | None] = relationship(back_populates="actions")
-    supervision_case: Mapped[Case | None] = relationship()
-    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
-
-
-class SafeguardingConcern(db.Model):
+class SafeguardingConcern(Model):
     """An immediate safeguarding concern found during an audit: visible until acknowledged."""
 
     __tablename__ = "safeguarding_concerns"
@@ -242,7 +204,7 @@ class SafeguardingConcern(db.Model):
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
 
 
-class Moderation(db.Model):
+class Moderation(Model):
     """A moderator's re-grading of a submitted audit; the auditor's grades are kept beside it."""
 
     __tablename__ = "moderations"
@@ -263,7 +225,7 @@ class Moderation(db.Model):
     )
 
 
-class ModeratedSection(db.Model):
+class ModeratedSection(Model):
     __tablename__ = "moderated_sections"
     __table_args__ = (
         UniqueConstraint("moderation_id", "section_id", name="uq_moderated_sections_moderation_section"),
@@ -283,19 +245,12 @@ class ModeratedSection(db.Model):
     grade: Mapped[ScaleGrade | None] = relationship()
 
 
-class AuditAmendment(db.Model):
+class AuditAmendment(AmendmentColumns, Model):
     """A change to a submitted audit: who, when, what, from what, to what, and why."""
 
     __tablename__ = "audit_amendments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    field: Mapped[str] = mapped_column(String(300))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
 
     audit: Mapped[Audit] = relationship(back_populates="amendments")
-    user: Mapped[User] = relationship()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
-from audit.extensions import db
+from audit.extensions import Model
 from audit.models.people import Team, User
+from audit.models.types import stored_enum
 
 
 class PlanType(enum.StrEnum):
@@ -66,18 +67,14 @@ RELIGIONS = (
 )
 DISABILITY = ("Yes", "No", "Not recorded")
 
-_plan_values = ", ".join(f"'{plan_type.value}'" for plan_type in PlanType)
 
-
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
-    __table_args__ = (CheckConstraint(f"plan_type IN ({_plan_values})", name="known_plan_type"),)
-
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    plan_type: Mapped[str] = mapped_column(String(20))
+    plan_type: Mapped[PlanType] = mapped_column(stored_enum(PlanType, "known_plan_type"))
     age_band: Mapped[str | None] = mapped_column(String(20))
     gender: Mapped[str | None] = mapped_column(String(20))
     ethnicity: Mapped[str | None] = mapped_column(String(60))

@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.clock import utcnow
-from audit.extensions import db
+from audit.extensions import Model
 
 
-class SignInFailure(db.Model):
+class SignInFailure(Model):
     """One failed sign-in, counted per email address whether or not an account has it."""
 
     __tablename__ = "sign_in_failures"
@@ -22,7 +22,7 @@ class SignInFailure(db.Model):
     failed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AccessLogEntry(db.Model):
+class AccessLogEntry(Model):
     """Who viewed, changed or exported a child-linked record, and when."""
 
     __tablename__ = "access_log"
@@ -37,7 +37,7 @@ class AccessLogEntry(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PreservedForm(db.Model):
+class PreservedForm(Model):
     """What a user posted when their session or CSRF token had expired, kept until they return.
 
     The data may contain evidence about a child, so it is held like any record (not in a cookie),
@@ -54,7 +54,7 @@ class PreservedForm(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ReportDownload(db.Model):
+class ReportDownload(Model):
     """A report or export someone downloaded or a scheduled command produced: who (no one for the
     command line), when, which report and with what filters."""
 

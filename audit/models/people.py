@@ -11,7 +11,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
-from audit.extensions import db
+from audit.extensions import Model
+from audit.models.types import stored_enum
 
 
 class Role(enum.StrEnum):
@@ -53,7 +54,7 @@ ROLE_DESCRIPTIONS = {
 SERVICE_WIDE_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.MODERATOR})
 
 
-class ServiceArea(db.Model):
+class ServiceArea(Model):
     __tablename__ = "service_areas"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +64,7 @@ class ServiceArea(db.Model):
     teams: Mapped[list[Team]] = relationship(back_populates="service_area", order_by="Team.name")
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,26 +76,20 @@ class Team(db.Model):
     members: Mapped[list[User]] = relationship(back_populates="team", order_by="User.name")
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
-    __table_args__ = (
-        UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),
-        CheckConstraint(
-            "role IN ('admin', 'leader', 'auditor', 'moderator', 'supervisor', 'practitioner')",
-            name="known_role",
-        ),
-    )
+    __table_args__ = (UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, "known_role"))
 
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
@@ -138,7 +133,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property

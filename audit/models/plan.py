@@ -1,18 +1,19 @@
 """The improvement plan: priorities (often an inspection's recommendations), the actions that
 deliver them, and the measures of success whose current values come from audit and supervision
-figures (see ``audit.reports.measures``)."""
+figures (see ``audit.reporting.measures``)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
-from audit.extensions import db
+from audit.extensions import Model, db
 from audit.models.people import Team, User
+from audit.models.types import stored_enum
 
 
 class PlanActionStatus(enum.StrEnum):
@@ -29,7 +30,7 @@ class PlanActionStatus(enum.StrEnum):
         }[self]
 
 
-class Priority(db.Model):
+class Priority(Model):
     """One priority of the plan, numbered in the order the board reads them."""
 
     __tablename__ = "plan_priorities"
@@ -56,16 +57,17 @@ class Priority(db.Model):
     )
 
 
-class PlanAction(db.Model):
+class PlanAction(Model):
     __tablename__ = "plan_actions"
-    __table_args__ = (CheckConstraint("status IN ('not_started', 'in_progress', 'done')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     priority_id: Mapped[int] = mapped_column(ForeignKey("plan_priorities.id", ondelete="CASCADE"), index=True)
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     due_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(20), default=PlanActionStatus.NOT_STARTED.value)
+    status: Mapped[PlanActionStatus] = mapped_column(
+        stored_enum(PlanActionStatus, "status"), default=PlanActionStatus.NOT_STARTED
+    )
     completed_on: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -86,9 +88,9 @@ measure_teams = Table(
 )
 
 
-class Measure(db.Model):
+class Measure(Model):
     """A measure of success bound to one of the report figures, optionally narrowed to a theme and
-    to teams. ``figure`` is a key of ``audit.reports.measures.FIGURES``; a key that is no longer
+    to teams. ``figure`` is a key of ``audit.reporting.measures.FIGURES``; a key that is no longer
     there is shown as such, never guessed at."""
 
     __tablename__ = "plan_measures"

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
-from audit.extensions import db
+from audit.extensions import Model
+from audit.models.actions import Action
+from audit.models.amendments import AmendmentColumns
 from audit.models.cases import Case
 from audit.models.people import Team, User
-
-if TYPE_CHECKING:
-    from audit.models.audits import Action
+from audit.models.types import stored_enum
 
 
 class SupervisionKind(enum.StrEnum):
@@ -51,15 +50,9 @@ class SupervisionStatus(enum.StrEnum):
         }[self]
 
 
-def _values(enum_class: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum_class)
-
-
-class SupervisionRecord(db.Model):
+class SupervisionRecord(Model):
     __tablename__ = "supervision_records"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_values(SupervisionKind)})", name="known_kind"),
-        CheckConstraint(f"status IN ({_values(SupervisionStatus)})", name="known_status"),
         CheckConstraint(
             "duration_minutes IS NULL OR (duration_minutes > 0 AND duration_minutes <= 1440)", name="duration_in_a_day"
         ),
@@ -69,11 +62,13 @@ class SupervisionRecord(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[SupervisionKind] = mapped_column(stored_enum(SupervisionKind, "known_kind"))
     # The workers' team when the record was started: access and compliance follow it.
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(20), default=SupervisionStatus.DRAFT.value)
+    status: Mapped[SupervisionStatus] = mapped_column(
+        stored_enum(SupervisionStatus, "known_status"), default=SupervisionStatus.DRAFT
+    )
     held_on: Mapped[date] = mapped_column(index=True)
     start_time: Mapped[time | None]
     duration_minutes: Mapped[int | None]
@@ -126,11 +121,11 @@ class SupervisionRecord(db.Model):
 
     @property
     def is_draft(self) -> bool:
-        return self.status == SupervisionStatus.DRAFT.value
+        return self.status == SupervisionStatus.DRAFT
 
     @property
     def is_locked(self) -> bool:
-        return self.status == SupervisionStatus.ACKNOWLEDGED.value
+        return self.status == SupervisionStatus.ACKNOWLEDGED
 
     @property
     def workers(self) -> list[User]:
@@ -141,7 +136,7 @@ class SupervisionRecord(db.Model):
         return ", ".join(attendee.user.name for attendee in self.attendees)
 
 
-class SupervisionAttendee(db.Model):
+class SupervisionAttendee(Model):
     """A worker supervised in the session, with their acknowledgement and comment."""
 
     __tablename__ = "supervision_attendees"
@@ -158,7 +153,7 @@ class SupervisionAttendee(db.Model):
     user: Mapped[User] = relationship()
 
 
-class SupervisionCase(db.Model):
+class SupervisionCase(Model):
     """One child's case discussed in the session: the part that goes on the child's file."""
 
     __tablename__ = "supervision_cases"
@@ -187,25 +182,18 @@ class SupervisionCase(db.Model):
     case: Mapped[Case] = relationship()
 
 
-class SupervisionAmendment(db.Model):
+class SupervisionAmendment(AmendmentColumns, Model):
     """A change to a completed supervision record: who, when, what, from what, to what, and why."""
 
     __tablename__ = "supervision_amendments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("supervision_records.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    field: Mapped[str] = mapped_column(String(300))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
 
     record: Mapped[SupervisionRecord] = relationship(back_populates="amendments")
-    user: Mapped[User] = relationship()
 
 
-class SupervisionStandard(db.Model):
+class SupervisionStandard(Model):
     """How often supervision is expected, in days: per worker stage, or per case plan type.
 
     ``applies_to`` is 'worker' (key: a WorkerStage) or 'plan_type' (key: a PlanType value).

@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
-from audit.extensions import db
+from audit.extensions import Model
 
 
 class AnswerType(enum.StrEnum):
@@ -23,7 +23,7 @@ class AnswerType(enum.StrEnum):
     TEXT = "text"
 
 
-class GradeScale(db.Model):
+class GradeScale(Model):
     """A scale lists its grades in order (best first) and says which count as good or better."""
 
     __tablename__ = "grade_scales"
@@ -40,7 +40,7 @@ class GradeScale(db.Model):
     )
 
 
-class ScaleGrade(db.Model):
+class ScaleGrade(Model):
     __tablename__ = "scale_grades"
     __table_args__ = (UniqueConstraint("scale_id", "key", name="uq_scale_grades_scale_key"),)
 
@@ -54,7 +54,7 @@ class ScaleGrade(db.Model):
     scale: Mapped[GradeScale] = relationship(back_populates="grades")
 
 
-class AuditTool(db.Model):
+class AuditTool(Model):
     __tablename__ = "audit_tools"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +64,7 @@ class AuditTool(db.Model):
     versions: Mapped[list[AuditToolVersion]] = relationship(back_populates="tool", order_by="AuditToolVersion.version")
 
 
-class AuditToolVersion(db.Model):
+class AuditToolVersion(Model):
     __tablename__ = "audit_tool_versions"
     __table_args__ = (UniqueConstraint("tool_id", "version", name="uq_audit_tool_versions_tool_version"),)
 
@@ -87,7 +87,7 @@ class AuditToolVersion(db.Model):
         return f"{self.name} (version {self.version})"
 
 
-class ToolSection(db.Model):
+class ToolSection(Model):
     __tablename__ = "tool_sections"
     __table_args__ = (UniqueConstraint("tool_version_id", "key", name="uq_tool_sections_version_key"),)
 
@@ -106,7 +106,7 @@ class ToolSection(db.Model):
 _answer_types = ", ".join(f"'{answer.value}'" for answer in AnswerType)
 
 
-class ToolQuestion(db.Model):
+class ToolQuestion(Model):
     __tablename__ = "tool_questions"
     __table_args__ = (
         UniqueConstraint("section_id", "key", name="uq_tool_questions_section_key"),

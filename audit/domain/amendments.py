@@ -1,0 +1,90 @@
+"""What audits and supervision records share once they are locked: a change made from an older
+copy is refused (``EditConflict``), and a change to a locked record is an amendment, recorded item
+by item with who, when, from what, to what and why (``amend``).
+
+Each kind of record says what its amendable items are, in words (a ``describe`` function), and how
+to apply the new values; everything else is done here, the same way for both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from audit.clock import to_local, utcnow
+from audit.extensions import db
+from audit.models import AmendmentColumns, User
+
+# Every amendable item of a record as (label, value in words), keyed by field name.
+Items = dict[str, tuple[str, str | None]]
+
+AmendmentT = TypeVar("AmendmentT", bound=AmendmentColumns)
+
+
+class Versioned(Protocol):
+    """A record with optimistic locking and a note of who saved it last."""
+
+    version: int
+    updated_at: datetime
+    updated_by_id: int | None
+
+    @property
+    def updated_by(self) -> User | None: ...
+
+
+class EditConflict(Exception):
+    """The record (an audit or a supervision record) was saved by someone else since this copy
+    was opened."""
+
+    def __init__(self, record: Versioned, noun: str = "audit") -> None:
+        self.saved_by = record.updated_by.name if record.updated_by else "Someone"
+        self.saved_at = record.updated_at
+        self.current_version = record.version
+        super().__init__(
+            f"{self.saved_by} saved this {noun} at {to_local(self.saved_at):%H:%M on %d %B %Y} since you opened it"
+        )
+
+
+def check_version(record: Versioned, expected_version: int | None, noun: str = "audit") -> None:
+    """Refuse a change made from a copy older than the saved record."""
+    if expected_version is not None and expected_version != record.version:
+        raise EditConflict(record, noun)
+
+
+def amend(
+    record: Versioned,
+    *,
+    describe: Callable[[], Items],
+    apply: Callable[[], None],
+    amendment: Callable[..., AmendmentT],
+    recorded: list[AmendmentT],
+    user: User,
+    reason: str,
+    expected_version: int | None,
+    noun: str,
+) -> list[AmendmentT]:
+    """Apply a change to a locked record and record each item it changed as an ``amendment``
+    (the record's amendment model), appended to ``recorded`` (the record's amendments). Returns the
+    new amendments: none if nothing changed, and then the record is not marked as saved."""
+    check_version(record, expected_version, noun)
+    before = describe()
+    apply()
+    after = describe()
+    amendments = [
+        amendment(user_id=user.id, field=label, old_value=old, new_value=after[name][1], reason=reason)
+        for name, (label, old) in before.items()
+        if (old or None) != (after[name][1] or None)
+    ]
+    recorded.extend(amendments)
+    if amendments:
+        record.updated_at = utcnow()
+        record.updated_by_id = user.id
+    db.session.flush()
+    return amendments
+
+
+def amendments_recorded(count: int) -> str:
+    """What to tell the user after an amendment, for audits and supervision records alike."""
+    if not count:
+        return "Nothing was changed."
+    return f"{count} change{'s' if count != 1 else ''} recorded as an amendment."
