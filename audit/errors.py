@@ -1,11 +1,20 @@
-"""Error pages in the service's style; no stack trace ever reaches a user."""
+"""Error pages in the service's style; no stack trace ever reaches a user.
+
+An unexpected error is logged with the request's id, and the page gives the person that id to
+quote, so whoever they tell can find the error in the log.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from audit.extensions import db
+from audit.request_log import request_id
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     400: "Sorry, there is a problem with the request",
@@ -16,13 +25,16 @@ TITLES = {
 }
 
 
-def _render(status: int, title: str | None = None, detail: str | None = None) -> tuple[str, int]:
+def _render(
+    status: int, title: str | None = None, detail: str | None = None, reference: str | None = None
+) -> tuple[str, int]:
     return (
         render_template(
             "errors/error.html",
             status=status,
             title=title or TITLES.get(status, "Sorry, there is a problem"),
             detail=detail,
+            reference=reference,
         ),
         status,
     )
@@ -31,6 +43,7 @@ def _render(status: int, title: str | None = None, detail: str | None = None) ->
 def init_app(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+        db.session.rollback()
         megabytes = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
         return _render(
             413,
@@ -39,14 +52,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
+        db.session.rollback()  # a refused or failed request keeps none of its changes
         return _render(error.code or 500)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:
         db.session.rollback()
-        app.logger.exception("Unhandled error")
+        # The record carries the request id (request_log's filter); the page shows the same id.
+        log.exception("Unhandled error")
         return _render(
             500,
             title="Sorry, there is a problem with the service",
             detail="Try again later. What you last saved is safe.",
+            reference=request_id(),
         )

@@ -1,18 +1,30 @@
-"""Jinja set-up: GOV.UK Frontend macros, the service's globals, and small display filters."""
+"""Jinja set-up: GOV.UK Frontend macros, the service's globals, and small display filters.
+
+Rules about what to show live in Python and reach templates from here: the menus
+(``audit.navigation``), the colour of each status's tag, whether an audit or action is overdue
+(the domain's rules), the longest text a box takes (the domain's limits) and the RAG rule's words (the plan's).
+"""
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app
-from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from audit.access import rule_for
+from audit.answers import answer_kind
 from audit.clock import to_local
-from audit.models import Role
+from audit.domain.audit_answers import EVIDENCE_MAX
+from audit.domain.audits import is_overdue as audit_is_overdue
+from audit.domain.follow_up import action_is_overdue
+from audit.domain.moderation import REASON_MAX
+from audit.domain.supervision import TEXT_MAX as SUPERVISION_TEXT_MAX
+from audit.models import AuditStatus, PlanActionStatus, Role, SupervisionStatus
+from audit.navigation import admin_navigation, can_use, service_navigation
+from audit.reporting.measures import Status as MeasureStatus
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -55,14 +67,55 @@ def form_error_list(form: Any) -> list[dict[str, str]]:
             anchor = getattr(field, "error_anchor", None) or field.id
             items.append({"text": field.errors[0], "href": f"#{anchor}"})
     items.extend({"text": error, "href": "#main-content"} for error in form.form_errors)
-    seen: set[str] = set()
-    return [item for item in items if not (item["text"] in seen or seen.add(item["text"]))]
+    unique: dict[str, dict[str, str]] = {}
+    for item in items:
+        unique.setdefault(item["text"], item)
+    return list(unique.values())
 
 
-def can_use(endpoint: str) -> bool:
-    """Whether the signed-in user may open an endpoint: navigation shows only what works."""
-    rule = rule_for(endpoint)
-    return rule is not None and rule.allows(current_user)
+# Each stored status's GOV.UK tag colour, wherever it is shown; the word is always written too.
+# By enum, because their values overlap ("in_progress" is an audit's and a plan action's).
+STATUS_TAG_CLASSES: dict[type[enum.Enum], dict[Any, str]] = {
+    AuditStatus: {
+        AuditStatus.ASSIGNED: "govuk-tag--grey",
+        AuditStatus.IN_PROGRESS: "govuk-tag--blue",
+        AuditStatus.SUBMITTED: "govuk-tag--yellow",
+        AuditStatus.MODERATED: "govuk-tag--green",
+    },
+    SupervisionStatus: {
+        SupervisionStatus.DRAFT: "govuk-tag--grey",
+        SupervisionStatus.COMPLETED: "govuk-tag--yellow",
+        SupervisionStatus.ACKNOWLEDGED: "govuk-tag--green",
+    },
+    PlanActionStatus: {
+        PlanActionStatus.NOT_STARTED: "govuk-tag--grey",
+        PlanActionStatus.IN_PROGRESS: "",  # the default tag colour
+        PlanActionStatus.DONE: "govuk-tag--green",
+    },
+    MeasureStatus: {
+        MeasureStatus.GREEN: "govuk-tag--green",
+        MeasureStatus.AMBER: "govuk-tag--orange",
+        MeasureStatus.RED: "govuk-tag--red",
+        MeasureStatus.NO_DATA: "govuk-tag--grey",
+        MeasureStatus.PROBLEM: "govuk-tag--purple",
+    },
+}
+# States worked out on the day, not stored: shown beside a status or instead of one.
+STATE_TAG_CLASSES = {
+    "overdue": "govuk-tag--red",
+    "due_soon": "govuk-tag--yellow",
+    "open": "govuk-tag--blue",
+    "done": "govuk-tag--green",
+    "active": "govuk-tag--green",
+    "deactivated": "govuk-tag--grey",
+}
+
+
+def tag_class(status: enum.Enum | str) -> str:
+    """The GOV.UK tag class for a stored status (an enum member) or a worked-out state ("overdue")."""
+    if isinstance(status, enum.Enum):
+        return STATUS_TAG_CLASSES[type(status)][status]
+    return STATE_TAG_CLASSES[status]
 
 
 def _globals() -> dict[str, object]:
@@ -73,6 +126,8 @@ def _globals() -> dict[str, object]:
         "Role": Role,
         "can_use": can_use,
         "form_error_list": form_error_list,
+        "service_navigation": service_navigation,
+        "admin_navigation": admin_navigation,
     }
 
 
@@ -94,5 +149,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["period"] = format_period
+    app.jinja_env.filters["tag_class"] = tag_class
+    # Globals of the environment, not the context: macros imported without context see them too.
+    app.jinja_env.globals.update(
+        audit_is_overdue=audit_is_overdue,
+        action_is_overdue=action_is_overdue,
+        PlanActionStatus=PlanActionStatus,
+        EVIDENCE_MAX=EVIDENCE_MAX,
+        REASON_MAX=REASON_MAX,
+        SUPERVISION_TEXT_MAX=SUPERVISION_TEXT_MAX,
+        # A question's kind of answer renders it: `{% import answer_kind(t).template as render %}`.
+        answer_kind=answer_kind,
+    )
     app.context_processor(_globals)
     WTFormsHelpers(app)

@@ -1,0 +1,43 @@
+"""Presentation rules kept in Python: each status's tag colour and the overdue rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from audit.domain.audits import OPEN_STATUSES, is_overdue
+from audit.domain.follow_up import action_is_overdue
+from audit.models import Action, Audit, AuditStatus
+from audit.templating import STATE_TAG_CLASSES, STATUS_TAG_CLASSES, tag_class
+
+
+@pytest.mark.parametrize("statuses", list(STATUS_TAG_CLASSES), ids=lambda statuses: statuses.__name__)
+def test_every_status_has_a_tag_colour(statuses):
+    for status in statuses:
+        assert tag_class(status) == STATUS_TAG_CLASSES[statuses][status]
+        assert tag_class(status) in {"", *STATE_TAG_CLASSES.values(), "govuk-tag--orange", "govuk-tag--purple"}
+
+
+def test_equal_values_of_different_statuses_keep_their_own_colours():
+    from audit.models import PlanActionStatus
+
+    assert AuditStatus.IN_PROGRESS == PlanActionStatus.IN_PROGRESS  # both are "in_progress"
+    assert tag_class(AuditStatus.IN_PROGRESS) == "govuk-tag--blue"
+    assert tag_class(PlanActionStatus.IN_PROGRESS) == ""
+
+
+def test_an_open_audit_past_its_due_date_is_overdue_and_a_closed_one_never():
+    today = date(2026, 11, 28)
+    for status in AuditStatus:
+        audit = Audit(status=status.value, due_date=today - timedelta(days=1))
+        assert is_overdue(audit, today) == (status.value in OPEN_STATUSES)
+    assert not is_overdue(Audit(status=AuditStatus.ASSIGNED.value, due_date=today), today)
+    assert not is_overdue(Audit(status=AuditStatus.ASSIGNED.value, due_date=None), today)
+
+
+def test_an_action_past_its_due_date_is_overdue_until_it_is_done():
+    today = date(2026, 11, 28)
+    assert action_is_overdue(Action(due_date=today - timedelta(days=1)), today)
+    assert not action_is_overdue(Action(due_date=today), today)
+    assert not action_is_overdue(Action(due_date=today - timedelta(days=1), completed_at=datetime(2026, 11, 27)), today)
