@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config.update(config or {})
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from audit import cli, errors, routing, templating
+    from audit import cli, database, errors, request_log, routing, templating
     from audit.admin import admin
     from audit.audits import audits
     from audit.auth import auth, login
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from audit.security import headers, sessions
     from audit.supervision import supervision
 
+    request_log.init_app(app)  # first: its hook must run before any hook that answers early
     routing.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -48,9 +49,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     cli.init_app(app)
 
     with app.app_context():
-        from audit.database import configure_engine
-
-        configure_engine(db.engine)
+        database.init_app(app)
 
     for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision, reports, plan):
         app.register_blueprint(blueprint)

@@ -1,8 +1,9 @@
 """The one access-control mechanism: every view declares who may use it.
 
 A view is decorated with exactly one of ``public``, ``signed_in`` or ``requires(*roles)``.
-``enforce_access`` runs before every request and refuses any endpoint that declares nothing, so a
-forgotten decorator fails closed (and the access-matrix test fails too). Team scope is checked on
+The hook that runs before every request (``before_request`` in ``audit/security/sessions.py``)
+applies the endpoint's rule and refuses (403) any endpoint that declares nothing, so a forgotten
+decorator fails closed (and the access-matrix test fails too). Team scope is checked on
 the records themselves with ``ensure_team_access``: other teams' records are 404, not 403, so
 their existence is not revealed.
 """
@@ -19,6 +20,7 @@ from flask_login import current_user
 from audit.models import Role
 
 View = TypeVar("View", bound=Callable[..., object])
+Record = TypeVar("Record")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class AccessRule:
             return True
         if not getattr(user, "is_authenticated", False):
             return False
+        # Signed in, so a User (typed object: anonymous users and test doubles come here too).
         return self.roles is None or user.has_role(*self.roles)  # type: ignore[attr-defined]
 
     def describe(self) -> str:
@@ -51,7 +54,7 @@ def _declare(rule: AccessRule) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         if hasattr(view, "access_rule"):
             raise TypeError(f"{view.__name__} declares its access twice")
-        view.access_rule = rule  # type: ignore[attr-defined]
+        view.access_rule = rule  # type: ignore[attr-defined]  # a function's own attribute, read by the access check
         return view
 
     return decorator
@@ -80,3 +83,10 @@ def ensure_team_access(team_id: int | None) -> None:
     """404 unless the signed-in user may see records of this team."""
     if not current_user.can_see_team(team_id):
         abort(404)
+
+
+def found(record: Record | None) -> Record:
+    """The record a view was asked for, or 404."""
+    if record is None:
+        abort(404)
+    return record

@@ -15,7 +15,6 @@ from werkzeug.wrappers import Response
 
 from audit.clock import local_now
 from audit.domain.audit_answers import EditConflict
-from audit.extensions import db
 
 
 def json_response(status: int, **body: object) -> Response:
@@ -28,14 +27,13 @@ def locked(message: str) -> Response:
     return json_response(409, error="locked", message=message)
 
 
-def save_draft(form: FlaskForm, save: Callable[[], None], version: Callable[[], int]) -> Response:
-    """Validate the posted form, save what is valid with `save`, and answer the page's script."""
+def save_draft(form: FlaskForm, save: Callable[[], object], version: Callable[[], int]) -> Response:
+    """Validate the posted form, save what is valid with `save` (what it returns is not used), and
+    answer the page's script."""
     form.validate()
     try:
         save()
-    except EditConflict as error:
-        db.session.rollback()
+    except EditConflict as error:  # refused before anything was changed
         return json_response(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
-    db.session.commit()
     problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
     return json_response(200, version=version(), saved_at=f"{local_now():%H:%M}", problems=problems)

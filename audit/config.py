@@ -7,11 +7,35 @@ Production (``APP_ENV=production``) refuses to start without a real ``SECRET_KEY
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _is_app_root(folder: Path) -> bool:
+    # The checkout has both; site-packages, where a plain `pip install .` puts the code, has neither.
+    return (folder / "migrations" / "env.py").is_file() and (folder / "templates").is_dir()
+
+
+def find_project_root(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The folder the app runs from, holding templates/, static/, migrations/ and instance/.
+
+    ``APP_ROOT`` names it outright. Otherwise it is the checkout this package sits in (running from
+    the source tree, or an editable install); failing that, the working directory: after a plain
+    ``pip install .`` the code is in site-packages, while ``flask --app wsgi`` and
+    ``gunicorn wsgi:app`` still run from the checkout that holds wsgi.py.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("APP_ROOT"):
+        return Path(environ["APP_ROOT"]).resolve()
+    source = Path(__file__).resolve().parent.parent
+    if _is_app_root(source):
+        return source
+    return (Path.cwd() if cwd is None else cwd).resolve()
+
+
+PROJECT_ROOT = find_project_root()
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 DEVELOPMENT_SECRET = "development-only-secret-key-not-for-production"
@@ -37,6 +61,18 @@ class Settings:
     council_name: str
     idle_timeout_minutes: int
     secure_cookies: bool
+    log_level: str
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(environ: dict[str, str], env: str) -> str:
+    # Tests keep quiet unless a test asks; a running service logs each request (INFO).
+    level = environ.get("LOG_LEVEL", "WARNING" if env == "testing" else "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigurationError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    return level
 
 
 def _sqlite_url(filename: str) -> str:
@@ -64,6 +100,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         # Browsers accept Secure cookies on http://127.0.0.1 and localhost, so this stays on in
         # development too; switch it off only to reach a development server by another host name.
         secure_cookies=environ.get("SECURE_COOKIES", "1") != "0",
+        log_level=_log_level(environ, env),
     )
 
 
@@ -76,6 +113,7 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SERVICE_NAME": settings.service_name,
         "COUNCIL_NAME": settings.council_name,
+        "LOG_LEVEL": settings.log_level,
         "IDLE_TIMEOUT": timedelta(minutes=settings.idle_timeout_minutes),
         # The session cookie dies with the browser; the idle timeout ends it sooner.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
@@ -94,7 +132,11 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "MAX_FORM_MEMORY_SIZE": MAX_FORM_BYTES,
         "MAX_FORM_PARTS": MAX_FORM_PARTS,
         "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database error's message would otherwise carry the statement's values (free text about
+        # a child) into the error log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Stylesheet, scripts and fonts: browsers may reuse them for an hour.
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        # argon2id at its default cost; only a test app may ask for "test" (audit/security/passwords.py).
+        "PASSWORD_HASH_COST": "standard",
     }

@@ -1,4 +1,4 @@
-"""Engine behaviour that must hold on every connection.
+"""Engine behaviour that must hold on every connection, and the one commit of each request.
 
 SQLite is the embedded default and is made safe for several app workers: write-ahead logging
 so readers never block the writer, a busy timeout, foreign keys enforced, and write transactions
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from audit.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -45,3 +47,18 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+
+def commit_after_request(response: Response) -> Response:
+    """One commit per request, after the view has returned: a view never commits, and a page is
+    rendered before its changes are committed (so committing cannot expire what it reads). A view
+    that raised was answered by an error handler, which rolled the request's changes back first,
+    so what is committed here is only ever a view's finished work. A failed commit raises, and
+    the error handler answers with the service's error page."""
+    db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    configure_engine(db.engine)
+    app.after_request(commit_after_request)

@@ -98,4 +98,5 @@ def render_pdf(html: str) -> bytes:
     """A PDF of a complete HTML document (a template extending ``pdf/base.html``), tagged for
     screen readers."""
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFileFetcher())
-    return document.write_pdf(font_config=_font_config(), pdf_tags=True)
+    pdf: bytes = document.write_pdf(font_config=_font_config(), pdf_tags=True)
+    return pdf

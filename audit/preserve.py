@@ -2,7 +2,8 @@
 
 When such a post arrives, its fields (less passwords and the CSRF token) are kept in the database
 for the same user, and the user is sent to sign in or back to the page. The page's view then calls
-``restored_formdata()`` and shows the form filled in as it was posted.
+``restored_formdata()`` and shows the form filled in as it was posted. Both are committed with the
+rest of the request (``audit.database``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ def keep_posted_form(user_id: int | None) -> bool:
     token = secrets.token_urlsafe(32)
     db.session.execute(delete(PreservedForm).where(PreservedForm.created_at < utcnow() - KEEP_FOR))
     db.session.add(PreservedForm(token=token, user_id=user_id, path=request.path, data=json.dumps(pairs)))
-    db.session.commit()
     session[SESSION_KEY] = token
     return True
 
@@ -63,7 +63,5 @@ def restored_formdata(user_id: int) -> MultiDict[str, str] | None:
     session.pop(SESSION_KEY, None)
     db.session.delete(kept)
     if kept.user_id not in (None, user_id) or kept.created_at < utcnow() - KEEP_FOR:
-        db.session.commit()
         return None
-    db.session.commit()
     return MultiDict([tuple(pair) for pair in json.loads(kept.data)])

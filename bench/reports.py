@@ -51,15 +51,15 @@ from sqlalchemy.engine import make_url
 from audit import create_app
 from audit.clock import today
 from audit.config import PROJECT_ROOT
-from audit.domain import demo
-from audit.domain.demo_audits import seed_audits
-from audit.domain.demo_plan import seed_plan
-from audit.domain.demo_supervision import seed_supervision
+from audit.demo import council
+from audit.demo.audits import seed_audits
+from audit.demo.plan import seed_plan
+from audit.demo.supervision import seed_supervision
 from audit.domain.tools import load_definitions
 from audit.extensions import db
 from audit.models import Audit, User
-from audit.reports import agreement, evidence, figures, themed
-from audit.reports.figures import ReportScope
+from audit.reporting import agreement, evidence, figures, themed
+from audit.reporting.figures import ReportScope
 
 SIZES = [1000, 10000, 100000]
 REPEATS = 5
@@ -250,7 +250,7 @@ def measure(size: int, url: str, keep: bool, pdf: bool = True) -> dict[str, Any]
         started = time.perf_counter()
         if have != size:
             # As `flask seed-demo --cases size/5 --audits size` does.
-            demo.seed(cases=max(200, size // 5))
+            council.seed(cases=max(200, size // 5))
             load_definitions()
             audits_started = time.perf_counter()
             seed_audits(size)

@@ -2,43 +2,37 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
+from typing import TypedDict
 
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
 
-from audit.clock import today
 from audit.domain.cases import NOT_A_NAME
 from audit.models import PlanType, Role, ServiceArea, Team, User
 from audit.models.cases import AGE_BANDS, DISABILITY, ETHNICITIES, GENDERS, RELIGIONS
 from audit.models.people import SERVICE_WIDE_ROLES
 from forms.base import Form
 from forms.fields import CheckboxesField, GovDateField, GovSelectField, RadioField
+from forms.validators import NotInFuture, strip
 
 NO_TEAM = ""
-
-
-def _strip(value: str | None) -> str | None:
-    """Spaces pasted around a value are not part of it, and control characters are never wanted
-    (PostgreSQL refuses NUL in text, so one would otherwise fail the save)."""
-    if not isinstance(value, str):
-        return value
-    return "".join(
-        " " if character.isspace() else character
-        for character in value
-        if character.isspace() or unicodedata.category(character) != "Cc"
-    ).strip()
 
 
 def _optional_choices(values: Sequence[str]) -> list[SelectChoice]:
     return [SelectChoice("", "Not recorded"), *(SelectChoice(value) for value in values if value != "Not recorded")]
 
 
-def _optional(values: Sequence[str], message: str) -> dict[str, object]:
+class _OptionalChoice(TypedDict):
+    choices: list[SelectChoice]
+    invalid_choice_message: str
+    default: str
+
+
+def _optional(values: Sequence[str], message: str) -> _OptionalChoice:
     """An optional aggregate field: "" means not recorded; a value not in the list gets the message."""
     return {"choices": _optional_choices(values), "invalid_choice_message": message, "default": ""}
 
@@ -47,7 +41,7 @@ class TeamForm(Form):
     name = StringField(
         "Team name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the team's name"),
             Length(max=100, message="Team name must be 100 characters or fewer"),
@@ -69,7 +63,7 @@ class UserForm(Form):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the user's full name"),
             Length(max=100, message="Name must be 100 characters or fewer"),
@@ -78,7 +72,7 @@ class UserForm(Form):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the user's email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -97,6 +91,7 @@ class UserForm(Form):
         "Qualified as a social worker on (optional)",
         description="For a newly qualified social worker: supervision is expected weekly for the first 6 weeks, "
         "then fortnightly up to 6 months. Leave empty for an experienced worker. For example, 1 9 2026",
+        validators=[NotInFuture("The date they qualified must be today or in the past")],
     )
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
@@ -106,10 +101,6 @@ class UserForm(Form):
             SelectChoice(str(team.id), team.name) for team in teams
         ]
         self.roles.error_anchor = "roles"  # the first checkbox
-
-    def validate_newly_qualified_from(self, field: GovDateField) -> None:
-        if field.data and field.data > today():
-            raise ValidationError("The date they qualified must be today or in the past")
 
     def validate_team(self, field: GovSelectField) -> None:
         roles = {Role(value) for value in (self.roles.data or []) if value in Role._value2member_map_}
@@ -122,7 +113,7 @@ class CaseForm(Form):
         "Case reference",
         description="The child's reference in the case-management system, for example CS-104233. Never a name.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter the case reference"),
             Length(max=40, message="Case reference must be 40 characters or fewer"),

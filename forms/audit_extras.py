@@ -6,35 +6,17 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
-from wtforms import DateField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from audit.clock import today
-from audit.domain.audit_answers import EVIDENCE_MAX
 from audit.models import AuditToolVersion, User
 from forms.base import Form
 from forms.fields import GovDateField, GovSelectField, RadioField
+from forms.validators import due_not_in_past, long_text
 
 DESCRIPTION_MAX = 2000
-
-
-def _text(label: str, required_message: str, limit: int = EVIDENCE_MAX, description: str = "") -> TextAreaField:
-    return TextAreaField(
-        label,
-        description=description,
-        widget=GovCharacterCount(),
-        validators=[
-            DataRequired(message=required_message),
-            Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"),
-        ],
-    )
-
-
-def _not_in_past(_form: object, field: DateField) -> None:
-    # The service's "today" (UTC, as every stored date), not the server's local date.
-    if field.data and field.data < today():
-        raise ValidationError("The due date must be today or in the future")
 
 
 class NewAuditForm(Form):
@@ -53,11 +35,11 @@ class NewAuditForm(Form):
 
 
 class ActionForm(Form):
-    description = _text("What needs to happen", "Enter what needs to happen", limit=DESCRIPTION_MAX)
+    description = long_text("What needs to happen", required="Enter what needs to happen", limit=DESCRIPTION_MAX)
     owner = GovSelectField("Who owns it", validators=[DataRequired(message="Select who owns the action")])
     due_date = GovDateField(
         "Due date",
-        validators=[InputRequired(message="Enter the due date"), _not_in_past],
+        validators=[InputRequired(message="Enter the due date"), due_not_in_past],
     )
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
@@ -72,9 +54,9 @@ class ActionForm(Form):
 
 
 class ConcernForm(Form):
-    details = _text(
+    details = long_text(
         "What is the concern",
-        "Describe the safeguarding concern",
+        required="Describe the safeguarding concern",
         description="What you found, why it means the child may be at risk now, and anything already done.",
     )
     submit = SubmitField(
@@ -83,14 +65,14 @@ class ConcernForm(Form):
 
 
 class AcknowledgeForm(Form):
-    action_taken = _text("Action taken", "Enter the action taken to keep the child safe")
+    action_taken = long_text("Action taken", required="Enter the action taken to keep the child safe")
     submit = SubmitField("Acknowledge concern", widget=GovSubmitInput())
 
 
 class ReflectionForm(Form):
-    reflection = _text(
+    reflection = long_text(
         "Your reflection",
-        "Enter your reflection",
+        required="Enter your reflection",
         description="What you think of the audit's findings, what you have learned, and what you will do differently.",
     )
     submit = SubmitField("Save reflection", widget=GovSubmitInput())

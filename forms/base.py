@@ -3,11 +3,13 @@ or CSRF token expired (see audit.preserve), so no view has to remember to."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, overload
 
 from flask import request
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import DateField, Field, SelectMultipleField, StringField
 
 from audit.preserve import restored_formdata
 
@@ -24,7 +26,7 @@ class Form(FlaskForm):
         super().__init__(*args, **kwargs)
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         if self.restored and "csrf_token" in self._fields:
             # Restored data was not posted with this page's token; the original post's was checked.
             self.csrf_token.errors = []
@@ -35,3 +37,24 @@ class Form(FlaskForm):
     def showing_saved_values(self) -> bool:
         """True when the fields hold what was posted (a failed submit or restored data)."""
         return self.is_submitted() or self.restored
+
+
+def add_error(field: Field, message: str) -> None:
+    """Show a problem found after the form validated (by the domain, say) as the field's own error."""
+    field.errors = [*field.errors, message]
+
+
+@overload
+def required(field: StringField) -> str: ...
+@overload
+def required(field: DateField) -> date: ...
+@overload
+def required(field: SelectMultipleField) -> list[Any]: ...
+def required(field: Field) -> Any:
+    """The value of a field that cannot be None once the form has validated: one that a required
+    validator (DataRequired, InputRequired) has checked, or a multiple choice (a list, perhaps
+    empty, once posted). WTForms types every field's value as possibly None; None here means the
+    value was read before the form validated, which is a bug."""
+    if field.data is None:
+        raise ValueError(f"The {field.name} field has no value: read it after the form validates")
+    return field.data

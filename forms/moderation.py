@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import Field, HiddenField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 
 from audit.domain.moderation import REASON_MAX, OverallGrade, SectionGrade
 from audit.models import AuditToolVersion
 from forms.base import Form
 from forms.fields import RadioField
+from forms.validators import long_text
 
 NOT_APPLICABLE = "na"
 AGREE, DISAGREE = "yes", "no"
@@ -38,12 +38,7 @@ class OptionalRadioField(RadioField):
 
 
 def _reason(label: str, description: str) -> TextAreaField:
-    return TextAreaField(
-        label,
-        description=description,
-        widget=GovCharacterCount(),
-        validators=[Length(max=REASON_MAX, message=f"{label} must be {REASON_MAX:,} characters or fewer")],
-    )
+    return long_text(label, description, limit=REASON_MAX)
 
 
 class ModerationFormBase(Form):
@@ -102,7 +97,7 @@ class ModerationFormBase(Form):
 def _agreement(field: Field) -> bool | None:
     if field.errors or field.data not in (AGREE, DISAGREE):
         return None
-    return field.data == AGREE
+    return bool(field.data == AGREE)
 
 
 def moderation_form_class(tool_version: AuditToolVersion) -> type[ModerationFormBase]:

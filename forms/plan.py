@@ -14,7 +14,7 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
 from wtforms import Field, HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from audit.clock import today
@@ -30,10 +30,10 @@ from audit.domain.plan import (
     Problem,
 )
 from audit.models import Measure, PlanAction, PlanActionStatus, Priority, Team, User
-from audit.reports.measures import FIGURES
-from forms.admin import _strip
-from forms.base import Form
+from audit.reporting.measures import FIGURES
+from forms.base import Form, required
 from forms.fields import CheckboxesField, GovDateField, GovSelectField, RadioField
+from forms.validators import strip, strip_lines
 
 
 def _validators(label: str, required: str | None, limit: int) -> list[object]:
@@ -46,13 +46,9 @@ def _text(label: str, required: str | None, limit: int, description: str = "") -
         label,
         description=description,
         widget=GovCharacterCount(),
-        filters=[_strip_lines],
+        filters=[strip_lines],
         validators=_validators(label, required, limit),
     )
-
-
-def _strip_lines(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _line(label: str, required: str | None, limit: int, description: str = "") -> StringField:
@@ -60,7 +56,7 @@ def _line(label: str, required: str | None, limit: int, description: str = "") -
         label,
         description=description,
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=_validators(label, required, limit),
     )
 
@@ -103,9 +99,11 @@ class PlanForm(Form):
 
     @property
     def shown_version(self) -> int | None:
+        if self.version.data is None:
+            return None
         try:
             return int(self.version.data)
-        except (TypeError, ValueError):
+        except ValueError:
             return None
 
     def add_problems(self, problems: Sequence[Problem]) -> None:
@@ -158,8 +156,9 @@ class PriorityForm(PlanForm):
         if not field.data:
             raise ValidationError("Select the owner")
 
-    def validate_number(self, field: Field) -> None:
-        if field.data and field.data not in {choice.value for choice in field.choices}:
+    def validate_number(self, field: GovSelectField) -> None:
+        offered: list[Any] = list(field.choices or [])  # SelectChoices, which types-WTForms 3.2 does not know
+        if field.data and field.data not in {choice.value for choice in offered}:
             raise ValidationError("Select the priority's number in the plan")
 
     def fill_from(self, priority: Priority) -> None:
@@ -174,11 +173,11 @@ class PriorityForm(PlanForm):
     def values(self) -> PriorityValues:
         number = self._fields.get("number")
         return PriorityValues(
-            title=self.title.data,
+            title=required(self.title),
             source=self.source.data or None,
             description=self.description.data or None,
             owner_id=int(self.owner.data),
-            target_date=self.target_date.data,
+            target_date=required(self.target_date),
             number=int(number.data) if number is not None and number.data else None,
         )
 
@@ -187,7 +186,7 @@ def _percentage(label: str) -> StringField:
     return StringField(
         label,
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(message=f"Enter the {label.lower().removesuffix(' (%)')} as a percentage")],
     )
 
@@ -265,9 +264,9 @@ class MeasureForm(PlanForm):
     def rule_problems(self) -> list[Problem]:
         problems = []
         if self.figure.data and not self.figure.errors and not self.theme.errors:
-            problems += rules.theme_problems(self.figure.data, self.theme.data or None, self.themes)
+            problems += rules.theme_problems(FIGURES, self.figure.data, self.theme.data or None, self.themes)
         baseline, target = parse_percentage(self.baseline_value.data), parse_percentage(self.target_value.data)
-        if baseline is not None and target is not None and not self.baseline_value.errors + self.target_value.errors:
+        if baseline is not None and target is not None and not (self.baseline_value.errors or self.target_value.errors):
             problems += rules.value_problems(baseline, target)
         if self.baseline_on.data and self.target_on.data:
             problems += rules.date_problems(self.baseline_on.data, self.target_on.data)
@@ -288,14 +287,14 @@ class MeasureForm(PlanForm):
     def values(self) -> MeasureValues:
         """Call only when the form is valid."""
         return MeasureValues(
-            title=self.title.data,
+            title=required(self.title),
             figure=self.figure.data,
             theme=self.theme.data or None,
             window_months=int(self.window_months.data),
             baseline_value=round(parse_percentage(self.baseline_value.data) or 0.0, 1),
-            baseline_on=self.baseline_on.data,
+            baseline_on=required(self.baseline_on),
             target_value=round(parse_percentage(self.target_value.data) or 0.0, 1),
-            target_on=self.target_on.data,
+            target_on=required(self.target_on),
             team_ids=tuple(int(team_id) for team_id in self.teams.data or ()),
         )
 
@@ -342,9 +341,9 @@ class ActionForm(PlanForm):
 
     def values(self) -> ActionValues:
         return ActionValues(
-            description=self.description.data,
+            description=required(self.description),
             owner_id=int(self.owner.data),
-            due_date=self.due_date.data,
+            due_date=required(self.due_date),
             status=PlanActionStatus(self.status.data),
             completed_on=self.completed_on.data,
         )

@@ -8,15 +8,14 @@ from collections.abc import Sequence
 
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import Field, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from audit.clock import today
 from audit.domain.programme import MAX_CHOSEN_REFERENCES, MAX_PER_TEAM, MAX_SEED, parse_references
 from audit.models import AuditToolVersion, Team, User
-from forms.admin import _strip
 from forms.base import Form
 from forms.fields import CheckboxesField, GovDateField, GovMonthField, NestableTextArea, RadioField
+from forms.validators import due_not_in_past, strip
 
 SAMPLE = "sample"
 CHOSEN = "chosen"
@@ -28,17 +27,12 @@ def whole_number(text: str | None) -> int | None:
     return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else None
 
 
-def _not_in_past(_form: object, field: GovDateField) -> None:
-    if field.data and field.data < today():
-        raise ValidationError("The due date must be today or in the future")
-
-
 class ProgrammeForm(Form):
     name = StringField(
         "Programme name",
         description="For example, May 2026: fathers' engagement",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter a name for the programme"),
             Length(max=200, message="Programme name must be 200 characters or fewer"),
@@ -65,7 +59,7 @@ class ProgrammeForm(Form):
         description=f"From 1 to {MAX_PER_TEAM}. Cases audited in the last 6 months are left out. "
         "A team with fewer cases gives all it has.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
     )
     teams = CheckboxesField(
         "Teams", description="Select all that apply.", invalid_choice_message="Select teams from the list"
@@ -75,7 +69,7 @@ class ProgrammeForm(Form):
         description="To pick the same cases as an earlier sample, enter its number from the programme page. "
         "Leave blank for a new sample.",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[strip],
     )
     references = TextAreaField(
         "Case references",
@@ -91,7 +85,10 @@ class ProgrammeForm(Form):
     due_date = GovDateField(
         "Due date",
         description="For example, 29 5 2026",
-        validators=[InputRequired(message="Enter the due date"), _not_in_past],
+        validators=[
+            InputRequired(message="Enter the due date"),
+            due_not_in_past,
+        ],
     )
     submit = SubmitField("Create programme", widget=GovSubmitInput())
 
@@ -119,11 +116,11 @@ class ProgrammeForm(Form):
 
     @property
     def sampling(self) -> bool:
-        return self.selection.data == SAMPLE
+        return bool(self.selection.data == SAMPLE)
 
     @property
     def choosing(self) -> bool:
-        return self.selection.data == CHOSEN
+        return bool(self.selection.data == CHOSEN)
 
     # The sample's questions are checked only when sampling; the references only when choosing.
 

@@ -13,8 +13,8 @@ from wtforms.utils import unset_value
 
 from audit.clock import today
 from audit.models import AuditTool, Team
-from audit.reports.figures import ReportScope
-from forms.base import Form
+from audit.reporting.figures import ReportScope
+from forms.base import Form, add_error
 from forms.fields import GovDateField, GovSelectField
 
 DEFAULT_DAYS = 365
@@ -50,7 +50,9 @@ class ReportFiltersForm(Form):
     theme = GovSelectField("Theme", default="", invalid_choice_message="Select a theme from the list")
     submit = SubmitField("Show figures", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, teams: Sequence[Team], tools: Sequence[AuditTool], themes: Sequence[str], **kwargs):
+    def __init__(
+        self, *args: Any, teams: Sequence[Team], tools: Sequence[AuditTool], themes: Sequence[str], **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.team.choices = [("", "All teams"), *((str(team.id), team.name) for team in teams)]
         self.tool.choices = [("", "All audit tools"), *((str(tool.id), tool.name) for tool in tools)]
@@ -59,7 +61,7 @@ class ReportFiltersForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if valid and self.start.data and self.end.data and self.start.data > self.end.data:
-            self.end.errors.append("The ‘to’ date must be the same as or after the ‘from’ date")
+            add_error(self.end, "The ‘to’ date must be the same as or after the ‘from’ date")
             valid = False
         return valid
 

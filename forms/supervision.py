@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
 from wtforms import Field, HiddenField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from audit.domain.supervision import (
@@ -20,7 +20,6 @@ from audit.domain.supervision import (
     CYCLE_FIELDS,
     FUNCTION_FIELDS,
     MAX_DURATION_MINUTES,
-    TEXT_MAX,
     WELLBEING_FIELDS,
     CaseValues,
     RecordValues,
@@ -28,27 +27,9 @@ from audit.domain.supervision import (
 from audit.models import Case, SupervisionKind, SupervisionRecord, SupervisionStandard, User
 from forms.base import Form
 from forms.fields import CheckboxesField, GovDateField, GovSelectField, RadioField
+from forms.validators import long_text, not_in_future, not_in_past
 
 SAFETY_SCALE = range(0, 11)
-
-
-def _not_in_future(_form: Any, field: Field) -> None:
-    if field.data and field.data > date.today():
-        raise ValidationError(f"{field.label.text.rstrip('?')} must be today or in the past")
-
-
-def _not_in_past(_form: Any, field: Field) -> None:
-    if field.data and field.data < date.today():
-        raise ValidationError(f"{field.label.text.rstrip('?')} must be today or in the future")
-
-
-def _long_text(label: str, description: str = "") -> TextAreaField:
-    return TextAreaField(
-        label,
-        description=description,
-        widget=GovCharacterCount(),
-        validators=[Length(max=TEXT_MAX, message=f"{label} must be {TEXT_MAX:,} characters or fewer")],
-    )
 
 
 class WholeNumberField(IntegerField):
@@ -72,6 +53,7 @@ class TimeOfDayField(StringField):
     """A time on the 24-hour clock, like 14:30 (also 14.30 or 9:05)."""
 
     widget = GovTextInput()
+    data: time | None  # type: ignore[assignment]  # the time typed, parsed; StringField's is text
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = (valuelist[0] if valuelist else "").strip()
@@ -132,7 +114,7 @@ class NewSupervisionForm(Form):
     held_on = GovDateField(
         "Date of the supervision",
         description="For example, 27 3 2026",
-        validators=[InputRequired(message="Enter the date of the supervision"), _not_in_future],
+        validators=[InputRequired(message="Enter the date of the supervision"), not_in_future],
     )
     submit = SubmitField("Start the record", widget=GovSubmitInput())
 
@@ -153,7 +135,7 @@ class SupervisionFormBase(Form):
     overwrite = HiddenField()  # set when the user saw a conflict and chose to save over it
 
     held_on = GovDateField(
-        "Date", description="For example, 27 3 2026", validators=[InputRequired("Enter the date"), _not_in_future]
+        "Date", description="For example, 27 3 2026", validators=[InputRequired("Enter the date"), not_in_future]
     )
     start_time = TimeOfDayField(
         "Start time", description="On the 24-hour clock, for example 14:30", validators=[Optional()]
@@ -170,7 +152,7 @@ class SupervisionFormBase(Form):
             ),
         ],
     )
-    previous_actions_review = _long_text(
+    previous_actions_review = long_text(
         "Review of actions from last time", "What was done, what was not and why, and what carries on."
     )
     next_supervision_date = GovDateField(
@@ -218,9 +200,10 @@ class SupervisionFormBase(Form):
         cases = {}
         for case_id in self.case_ids:
             fields = self.case_fields(case_id)
+            scale: SafetyScaleField = getattr(self, f"c{case_id}_safety_scale")
             cases[case_id] = CaseValues(
                 texts={name: text(fields[name]) for name, _l, _h in CASE_TEXT_FIELDS + CASE_JUDGEMENT_FIELDS},
-                safety_scale=fields["safety_scale"].number,
+                safety_scale=scale.number,
                 next_review_date=ok(fields["next_review_date"]),
             )
         texts = {name: text(getattr(self, name)) for name, _label, _hint in self.text_fields}
@@ -259,7 +242,7 @@ def supervision_form_class(record: SupervisionRecord, allocated: Sequence[Case])
     case_ids = [discussed.case_id for discussed in record.cases]
     attributes: dict[str, Any] = {"record": record, "case_ids": case_ids, "text_fields": text_fields_for(kind)}
     for name, label, hint in text_fields_for(kind):
-        attributes[name] = _long_text(label, hint)
+        attributes[name] = long_text(label, hint)
     if kind.discusses_cases:
         attributes["cases"] = CheckboxesField(
             "Cases discussed",
@@ -277,7 +260,7 @@ def supervision_form_class(record: SupervisionRecord, allocated: Sequence[Case])
     for case_id in case_ids:
         prefix = f"c{case_id}"
         for name, label, hint in CASE_TEXT_FIELDS + CASE_JUDGEMENT_FIELDS:
-            attributes[f"{prefix}_{name}"] = _long_text(label, hint)
+            attributes[f"{prefix}_{name}"] = long_text(label, hint)
         attributes[f"{prefix}_safety_scale"] = SafetyScaleField(
             "Safety scale",
             description="0 means the child will be harmed again; 10 means everyone agrees the child is safe enough.",
@@ -323,7 +306,7 @@ class SupervisionActionForm(Form):
     due_date = GovDateField(
         "Due date",
         description="For example, 27 3 2027",
-        validators=[InputRequired(message="Enter the due date"), _not_in_past],
+        validators=[InputRequired(message="Enter the due date"), not_in_past],
     )
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
@@ -375,7 +358,7 @@ def standards_form(rows: Sequence[SupervisionStandard]) -> Form:
     }
     attributes["submit"] = SubmitField("Save standards", widget=GovSubmitInput())
     form_class = type("SupervisionStandardsForm", (Form,), attributes)
-    form = form_class()
+    form: Form = form_class()
     if not form.showing_saved_values:
         for row in rows:
             getattr(form, f"s{row.id}").data = row.interval_days

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
-from audit.admin import cases, downloads, teams, tools, users  # noqa: E402,F401  (routes register on import)
+from audit.admin import views  # noqa: E402,F401  (routes register on import)

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 audits = Blueprint("audits", __name__, url_prefix="/audits")
 
-from audit.audits import follow_up, pdf, views  # noqa: E402,F401  (routes register on import)
+from audit.audits import views  # noqa: E402,F401  (routes register on import)

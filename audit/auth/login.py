@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from audit.extensions import db, login_manager
+from audit.domain.records import by_id
+from audit.extensions import login_manager
 from audit.models import User
 
 
@@ -13,7 +14,7 @@ def load_user(stored_id: str) -> User | None:
     user_id, _, token = stored_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = by_id(User, user_id)
     if user is None or not user.active or user.session_token != token:
         return None
     return user

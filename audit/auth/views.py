@@ -11,13 +11,13 @@ from werkzeug.wrappers import Response
 from audit.access import public, signed_in
 from audit.clock import utcnow
 from audit.domain import people
-from audit.extensions import db
 from audit.models import User
 from audit.preserve import SESSION_KEY as PRESERVED_KEY
 from audit.security.passwords import verify_password
 from audit.security.sessions import LAST_ACTIVE
 from audit.security.throttle import LOCK_PERIOD
 from forms.auth import ChangePasswordForm, SignInForm
+from forms.base import add_error, required
 
 auth = Blueprint("auth", __name__)
 
@@ -54,16 +54,17 @@ def sign_in() -> str | Response:
         minutes = int(current_app.config["IDLE_TIMEOUT"].total_seconds() // 60)
         flash(f"You were signed out because you had not done anything for {minutes} minutes.", "important")
     if form.validate_on_submit():
-        result = people.authenticate(form.email.data, form.password.data)
+        result = people.authenticate(required(form.email), required(form.password))
         if result.locked:
             minutes = int(LOCK_PERIOD.total_seconds() // 60)
-            form.email.errors.append(
+            add_error(
+                form.email,
                 f"There have been too many attempts to sign in with this email address. "
-                f"Wait {minutes} minutes and try again."
+                f"Wait {minutes} minutes and try again.",
             )
         elif result.user is None:
-            form.email.errors.append(NOT_RECOGNISED)
-            form.password.errors.append(NOT_RECOGNISED)
+            add_error(form.email, NOT_RECOGNISED)
+            add_error(form.password, NOT_RECOGNISED)
         else:
             _start_session(result.user)
             current_app.logger.info("User %s signed in", result.user.id)
@@ -75,7 +76,6 @@ def sign_in() -> str | Response:
 @signed_in
 def sign_out() -> Response:
     people.end_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -87,12 +87,11 @@ def sign_out() -> Response:
 def change_password() -> str | Response:
     form = ChangePasswordForm(email=current_user.email)
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append("Your current password is not correct")
+        if not verify_password(current_user.password_hash, required(form.current_password)):
+            add_error(form.current_password, "Your current password is not correct")
         else:
             user = current_user._get_current_object()
-            people.set_password(user, form.new_password.data)
-            db.session.commit()
+            people.set_password(user, required(form.new_password))
             # Other sessions have ended; this one carries on with the new token.
             _start_session(user)
             flash("Your password has been changed. Other devices have been signed out.", "success")

@@ -13,11 +13,17 @@ from datetime import date
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from audit.clock import to_local, today, utcnow
+from audit.answers import EVIDENCE_MAX as EVIDENCE_MAX
+from audit.answers import NOT_APPLICABLE as NOT_APPLICABLE
+from audit.answers import YES_NO_LABELS, answer_kind
+from audit.clock import utcnow
+from audit.domain import amendments
+from audit.domain.amendments import EditConflict as EditConflict
+from audit.domain.amendments import amendments_recorded as amendments_recorded
+from audit.domain.atomic import Refused, all_or_nothing
 from audit.extensions import db
 from audit.models import (
     Answer,
-    AnswerType,
     Audit,
     AuditAmendment,
     AuditStatus,
@@ -25,10 +31,6 @@ from audit.models import (
     SectionJudgement,
     User,
 )
-
-NOT_APPLICABLE = "na"
-EVIDENCE_MAX = 5000
-_CHOICE_LABELS = {"yes": "Yes", "no": "No", "na": "Not applicable"}
 
 
 @dataclass(frozen=True)
@@ -63,19 +65,6 @@ class DraftValues:
     child_family_feedback: str | None = None
 
 
-class EditConflict(Exception):
-    """The record (an audit or a supervision record) was saved by someone else since this copy
-    was opened. Any record with ``updated_by``, ``updated_at`` and ``version`` will do."""
-
-    def __init__(self, audit: Audit, noun: str = "audit") -> None:
-        self.saved_by = audit.updated_by.name if audit.updated_by else "Someone"
-        self.saved_at = audit.updated_at
-        self.current_version = audit.version
-        super().__init__(
-            f"{self.saved_by} saved this {noun} at {to_local(self.saved_at):%H:%M on %d %B %Y} since you opened it"
-        )
-
-
 class AuditLocked(Exception):
     """A submitted audit changes only by amendment."""
 
@@ -91,19 +80,14 @@ def _grade_fields(grade_key: str | None, grades: dict[str, ScaleGrade]) -> tuple
     return (grade.id if grade else None), False
 
 
-def check_version(audit: Audit, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != audit.version:
-        raise EditConflict(audit)
-
-
 def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: int | None) -> None:
     """Store the values on the audit; raises EditConflict when the audit changed underneath."""
     if audit.is_locked:
         raise AuditLocked
-    check_version(audit, expected_version)
+    amendments.check_version(audit, expected_version)
     _apply(audit, values)
-    if audit.status == AuditStatus.ASSIGNED.value:
-        audit.status = AuditStatus.IN_PROGRESS.value
+    if audit.status == AuditStatus.ASSIGNED:
+        audit.status = AuditStatus.IN_PROGRESS
         audit.started_at = utcnow()
     audit.updated_at = utcnow()
     audit.updated_by_id = user.id
@@ -111,7 +95,7 @@ def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: 
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise EditConflict(db.session.get(Audit, audit.id)) from error
+        raise EditConflict(db.session.get(Audit, audit.id) or audit) from error
 
 
 def _apply(audit: Audit, values: DraftValues) -> None:
@@ -123,7 +107,7 @@ def _apply(audit: Audit, values: DraftValues) -> None:
             answer = Answer(question_id=question_id)
             audit.answers.append(answer)
         answer.grade_id, answer.not_applicable = _grade_fields(answer_values.grade, grades)
-        answer.choice = answer_values.choice if answer_values.choice in _CHOICE_LABELS else None
+        answer.choice = answer_values.choice if answer_values.choice in YES_NO_LABELS else None
         answer.date_value = answer_values.date_value
         answer.text_value = answer_values.text
         answer.evidence = answer_values.evidence
@@ -162,27 +146,7 @@ def submission_problems(audit: Audit) -> list[tuple[str, str]]:
         for number, question in enumerate(section.questions, start=1):
             where = f"{section.title}, question {number}"
             answer = answers.get(question.id) or Answer()
-            prefix = f"q{question.id}"
-            answer_type = AnswerType(question.answer_type)
-            if answer_type is AnswerType.GRADE:
-                if answer.grade_id is None and not answer.not_applicable:
-                    problems.append((f"{prefix}_grade", f"{where}: select a grade"))
-                elif not answer.not_applicable and not (answer.evidence or "").strip():
-                    problems.append((f"{prefix}_evidence", f"{where}: enter the evidence for the grade"))
-                too_long(f"{prefix}_evidence", answer.evidence, f"{where}: evidence")
-            elif answer_type is AnswerType.YES_NO_NA:
-                if answer.choice is None:
-                    problems.append((f"{prefix}_choice", f"{where}: select yes, no or not applicable"))
-                too_long(f"{prefix}_evidence", answer.evidence, f"{where}: evidence")
-            elif answer_type is AnswerType.DATE:
-                if answer.date_value is None:
-                    problems.append((f"{prefix}_date", f"{where}: enter the date"))
-                elif answer.date_value > today():
-                    problems.append((f"{prefix}_date", f"{where}: the date must be today or in the past"))
-            elif not (answer.text_value or "").strip():
-                problems.append((f"{prefix}_text", f"{where}: enter an answer"))
-            else:
-                too_long(f"{prefix}_text", answer.text_value, f"{where}: answer")
+            problems += answer_kind(question.answer_type).problems(answer, where, f"q{question.id}")
         judgement = judgements.get(section.id) or SectionJudgement()
         if judgement.grade_id is None and not judgement.not_applicable:
             problems.append((f"s{section.id}_grade", f"{section.title}: select your judgement for the section"))
@@ -222,7 +186,7 @@ def submit(audit: Audit, user: User) -> list[tuple[str, str]]:
     problems = submission_problems(audit)
     if problems:
         return problems
-    audit.status = AuditStatus.SUBMITTED.value
+    audit.status = AuditStatus.SUBMITTED
     audit.submitted_at = utcnow()
     audit.updated_at = utcnow()
     audit.updated_by_id = user.id
@@ -250,7 +214,7 @@ def _describe(audit: Audit) -> dict[str, tuple[str, str | None]]:
             where = f"{section.title}, question {number}"
             prefix = f"q{question.id}"
             items[f"{prefix}_grade"] = (f"{where}: grade", grade_text(answer.grade_id, bool(answer.not_applicable)))
-            items[f"{prefix}_choice"] = (f"{where}: answer", _CHOICE_LABELS.get(answer.choice or ""))
+            items[f"{prefix}_choice"] = (f"{where}: answer", YES_NO_LABELS.get(answer.choice or ""))
             items[f"{prefix}_date"] = (f"{where}: date", answer.date_value.isoformat() if answer.date_value else None)
             items[f"{prefix}_text"] = (f"{where}: answer", answer.text_value)
             items[f"{prefix}_evidence"] = (f"{where}: evidence", answer.evidence)
@@ -279,25 +243,27 @@ def amend(
     The changed audit must still be complete; returns the amendments (none if nothing changed)."""
     if not audit.is_locked:
         raise ValueError("only a submitted audit is amended")
-    check_version(audit, expected_version)
-    before = _describe(audit)
-    _apply(audit, values)
-    after = _describe(audit)
-    amendments = [
-        AuditAmendment(user_id=user.id, field=label, old_value=old, new_value=after[name][1], reason=reason)
-        for name, (label, old) in before.items()
-        if (old or None) != (after[name][1] or None)
-    ]
-    audit.amendments.extend(amendments)
-    if amendments:
-        audit.updated_at = utcnow()
-        audit.updated_by_id = user.id
-    db.session.flush()
-    return amendments
+    return amendments.amend(
+        audit,
+        describe=lambda: _describe(audit),
+        apply=lambda: _apply(audit, values),
+        amendment=AuditAmendment,
+        recorded=audit.amendments,
+        user=user,
+        reason=reason,
+        expected_version=expected_version,
+        noun="audit",
+    )
 
 
-def amendments_recorded(count: int) -> str:
-    """What to tell the user after an amendment, for audits and supervision records alike."""
-    if not count:
-        return "Nothing was changed."
-    return f"{count} change{'s' if count != 1 else ''} recorded as an amendment."
+def amend_if_complete(
+    audit: Audit, values: DraftValues, user: User, reason: str, expected_version: int | None
+) -> list[AuditAmendment]:
+    """Amend a submitted audit, all or nothing: an amendment that would leave the audit
+    incomplete changes nothing and raises ``Refused`` with the problems."""
+    with all_or_nothing():
+        changes = amend(audit, values, user, reason, expected_version)
+        problems = submission_problems(audit)
+        if problems:
+            raise Refused(problems)
+    return changes

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from audit.clock import today, utcnow
@@ -34,7 +35,7 @@ from audit.models import (
 )
 
 PAGE_SIZE = 50
-OPEN_STATUSES = (AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value)
+OPEN_STATUSES = (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)
 
 
 class AuditError(ValueError):
@@ -44,7 +45,7 @@ class AuditError(ValueError):
 # Who may do what ---------------------------------------------------------------------------------
 
 
-def visible_to(user: User) -> Select[tuple[Audit]]:
+def visible_to(user: User) -> Select[Audit]:
     """Audits the user may see: every team's for service-wide roles; otherwise their own team's,
     and any they are the auditor of (auditors often audit other teams' cases)."""
     query = select(Audit)
@@ -68,7 +69,14 @@ def can_amend(user: User, audit: Audit) -> bool:
 
 def can_reflect(user: User, audit: Audit) -> bool:
     """The case's worker adds their reflection once the audit is submitted, until it closes."""
-    return audit.status == AuditStatus.SUBMITTED.value and audit.case.worker_id == user.id
+    return audit.status == AuditStatus.SUBMITTED and audit.case.worker_id == user.id
+
+
+def add_reflection(audit: Audit, practitioner: User, reflection: str) -> None:
+    """The worker's reflection on the audit of their case (``can_reflect`` says when)."""
+    audit.practitioner_reflection = reflection
+    audit.reflection_by_id = practitioner.id
+    audit.reflection_at = utcnow()
 
 
 def auditor_conflict(case: Case, auditor: User) -> str | None:
@@ -108,7 +116,7 @@ def start_audit(
         created_by_id=created_by.id,
         due_date=due_date,
         programme=programme,
-        status=AuditStatus.ASSIGNED.value,
+        status=AuditStatus.ASSIGNED,
     )
     db.session.add(audit)
     db.session.flush()
@@ -168,11 +176,19 @@ class AuditPage:
     filters: AuditFilters = field(default_factory=AuditFilters)
 
 
-def is_overdue_clause():
+def is_overdue_clause() -> ColumnElement[bool]:
+    """An open audit whose due date has passed, as SQL; ``is_overdue`` is the same rule for one audit."""
     return and_(Audit.status.in_(OPEN_STATUSES), Audit.due_date.is_not(None), Audit.due_date < today())
 
 
-def _open_first_then_newest() -> tuple[object, ...]:
+def is_overdue(audit: Audit, on: date | None = None) -> bool:
+    """An open audit whose due date has passed (on ``on``, by default today): the rule of
+    ``is_overdue_clause`` for an audit already loaded, as the audit lists show it."""
+    on = on or today()
+    return audit.status in OPEN_STATUSES and audit.due_date is not None and audit.due_date < on
+
+
+def _open_first_then_newest() -> tuple[ColumnElement[Any], ...]:
     """Open audits first, soonest due first; then the rest, most recently submitted first."""
     is_open = Audit.status.in_(OPEN_STATUSES)
     open_due = case((is_open, Audit.due_date))
@@ -241,7 +257,7 @@ def awaiting_my_reflection(user: User) -> Sequence[Audit]:
         .join(Case, Case.id == Audit.case_id)
         .where(
             Case.worker_id == user.id,
-            Audit.status == AuditStatus.SUBMITTED.value,
+            Audit.status == AuditStatus.SUBMITTED,
             Audit.practitioner_reflection.is_(None),
         )
         .options(selectinload(Audit.case), selectinload(Audit.tool_version), selectinload(Audit.auditor))
@@ -257,15 +273,15 @@ def overdue_count(user: User) -> int:
 def eligible_auditors() -> Sequence[User]:
     return db.session.scalars(
         select(User)
-        .where(User.active, exists().where(UserRole.user_id == User.id, UserRole.role == Role.AUDITOR.value))
+        .where(User.active, exists().where(UserRole.user_id == User.id, UserRole.role == Role.AUDITOR))
         .options(selectinload(User.team))
         .order_by(User.name)
     ).all()
 
 
 def mark_started(audit: Audit) -> None:
-    if audit.status == AuditStatus.ASSIGNED.value:
-        audit.status = AuditStatus.IN_PROGRESS.value
+    if audit.status == AuditStatus.ASSIGNED:
+        audit.status = AuditStatus.IN_PROGRESS
         audit.started_at = utcnow()
 
 

@@ -100,7 +100,7 @@ def _read_rows(content: bytes, result: ImportResult) -> tuple[list[str], list[tu
         result.errors.append((header_line, f"The header names these columns more than once: {', '.join(repeated)}"))
         return columns, []
     result.ignored_columns = [header[i].strip() for i, name in enumerate(columns) if name not in known and name]
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num
     try:
         for values in reader:
@@ -210,8 +210,8 @@ def import_cases(content: bytes) -> ImportResult:
 
         if problems:
             result.errors.extend((line, problem) for problem in problems)
-        elif not result.errors:
-            new_cases.append(Case(reference=reference, team=team, worker=worker, plan_type=plan_type.value, **optional))
+        elif not result.errors and plan_type is not None:  # no problems: the plan type was read
+            new_cases.append(Case(reference=reference, team=team, worker=worker, plan_type=plan_type, **optional))
 
     if result.errors:
         result.errors.sort(key=lambda error: error[0] or 0)  # in line order, whole-file problems first

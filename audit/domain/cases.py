@@ -83,12 +83,12 @@ def save_case(case: Case | None, details: CaseDetails) -> Case:
     if clash is not None and clash is not case:
         raise DuplicateCaseError(f"A case with the reference {reference} already exists")
     if case is None:
-        case = Case(reference=reference, team=details.team, plan_type=details.plan_type.value)
+        case = Case(reference=reference, team=details.team, plan_type=details.plan_type)
         db.session.add(case)
     case.reference = reference
     case.team = details.team
     case.worker = details.worker
-    case.plan_type = details.plan_type.value
+    case.plan_type = details.plan_type
     case.age_band = details.age_band or None
     case.gender = details.gender or None
     case.ethnicity = details.ethnicity or None

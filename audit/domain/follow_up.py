@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from audit.clock import today, utcnow
@@ -124,10 +124,10 @@ def work_counts(user: User) -> WorkCounts:
     open_action = and_(Action.owner_id == user.id, Action.completed_at.is_(None))
     open_audit = and_(
         Audit.auditor_id == user.id,
-        Audit.status.in_((AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value)),
+        Audit.status.in_((AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)),
     )
 
-    def count(model: type, *where: object) -> object:
+    def count(model: type[Action | Audit], *where: ColumnElement[bool]) -> ScalarSelect[int]:
         return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
     row = db.session.execute(
@@ -141,10 +141,16 @@ def work_counts(user: User) -> WorkCounts:
             .join(Case, Case.id == Audit.case_id)
             .where(
                 Case.worker_id == user.id,
-                Audit.status == AuditStatus.SUBMITTED.value,
+                Audit.status == AuditStatus.SUBMITTED,
                 Audit.practitioner_reflection.is_(None),
             )
             .scalar_subquery(),
         )
     ).one()
     return WorkCounts(*(int(value or 0) for value in row))
+
+
+def action_is_overdue(action: Action, on: date | None = None) -> bool:
+    """An action not yet done whose due date has passed (on ``on``, by default today): the rule
+    ``work_counts`` counts by, for an action already loaded, as the action lists show it."""
+    return action.completed_at is None and action.due_date < (on or today())

@@ -70,12 +70,12 @@ def refusal(audit: Audit, moderator: User) -> str | None:
         return f"{moderator.name} is not an active moderator, so cannot moderate audits"
     if audit.auditor_id == moderator.id:
         return "You completed this audit, so another moderator must moderate it"
-    if audit.status == AuditStatus.MODERATED.value:
+    if audit.status == AuditStatus.MODERATED:
         done = audit.moderation
         if done is None:
             return "This audit has been moderated already"
         return f"{done.moderator.name} moderated this audit on {done.created_at.day} {done.created_at:%B %Y}"
-    if audit.status != AuditStatus.SUBMITTED.value:
+    if audit.status != AuditStatus.SUBMITTED:
         return "This audit has not been submitted yet. Audits can be moderated only once the auditor submits them"
     return None
 
@@ -214,7 +214,7 @@ def record_moderation(
         moderation.overall_grade_id, moderation.overall_agrees, overall_reason = OverallGrade(*overall)
         moderation.overall_reason = _text(overall_reason)
     db.session.add(moderation)
-    audit.status = AuditStatus.MODERATED.value
+    audit.status = AuditStatus.MODERATED
     audit.moderated_at = moderation.created_at
     try:
         db.session.flush()
@@ -243,8 +243,8 @@ class QueuePage:
     filters: QueueFilters = field(default_factory=QueueFilters)
 
 
-def _awaiting(filters: QueueFilters) -> Select[tuple[Audit]]:
-    query = select(Audit).where(Audit.status == AuditStatus.SUBMITTED.value, ~Audit.moderation.has())
+def _awaiting(filters: QueueFilters) -> Select[Audit]:
+    query = select(Audit).where(Audit.status == AuditStatus.SUBMITTED, ~Audit.moderation.has())
     if filters.team_id:
         query = query.where(Audit.team_id == filters.team_id)
     if filters.tool_id:
@@ -279,7 +279,7 @@ def recently_moderated(limit: int = RECENT_LIMIT) -> Sequence[Audit]:
     """The latest moderated audits with their moderation loaded; a fixed number of queries."""
     return db.session.scalars(
         select(Audit)
-        .where(Audit.status == AuditStatus.MODERATED.value)
+        .where(Audit.status == AuditStatus.MODERATED)
         .options(
             selectinload(Audit.case),
             selectinload(Audit.team),

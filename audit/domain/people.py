@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -105,6 +106,8 @@ def create_user(
     password: str | None = None,
     password_hash: str | None = None,
     team: Team | None = None,
+    newly_qualified_from: date | None = None,
+    must_change_password: bool = False,
 ) -> User:
     """Create a user from a password, or from a hash computed once for many users (demo data)."""
     if (password is None) == (password_hash is None):
@@ -118,6 +121,8 @@ def create_user(
         team=team,
         password_hash=password_hash or hash_password(password or ""),
         password_changed_at=utcnow(),
+        newly_qualified_from=newly_qualified_from,
+        must_change_password=must_change_password,
     )
     set_roles(user, roles)
     db.session.add(user)
@@ -125,7 +130,15 @@ def create_user(
     return user
 
 
-def update_user(user: User, *, email: str, name: str, team: Team | None, roles: Iterable[Role]) -> None:
+def update_user(
+    user: User,
+    *,
+    email: str,
+    name: str,
+    team: Team | None,
+    roles: Iterable[Role],
+    newly_qualified_from: date | None,
+) -> None:
     email = throttle.normalise_email(email)
     clash = user_by_email(email)
     if clash is not None and clash is not user:
@@ -133,6 +146,7 @@ def update_user(user: User, *, email: str, name: str, team: Team | None, roles: 
     user.email = email
     user.name = " ".join(name.split())
     user.team = team
+    user.newly_qualified_from = newly_qualified_from
     set_roles(user, roles)
 
 
@@ -177,12 +191,10 @@ def authenticate(email: str, password: str) -> SignInResult:
     user = user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        throttle.record_failure(email)
-        db.session.commit()
+        throttle.record_failure(email)  # committed with the request, whose page says "not recognised"
         return SignInResult(user=None)
     throttle.clear_failures(email)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_signed_in_at = utcnow()
-    db.session.commit()
     return SignInResult(user=user)

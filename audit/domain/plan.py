@@ -1,28 +1,27 @@
-"""The improvement plan: reading it with every measure's current value, and leaders' changes to its
-priorities, measures and actions.
+"""The improvement plan: leaders' changes to its priorities, measures and actions, and the rules
+they must meet. Reading the plan with its measures' values is ``audit.reporting.plan``.
 
 Each change names the version of the record the leader was shown. A record saved by someone else
 since then is not saved over: ``PlanConflict`` says so, and the leader decides. The check is also
 made in the database (``UPDATE ... WHERE version = shown``), so two saves at the same moment cannot
-both win. Measures' values are never computed here: ``audit.reports.measures`` reads them from the
+both win. Measures' values are never computed here: ``audit.reporting.measures`` reads them from the
 report figures.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from audit.clock import to_local, today, utcnow
+from audit.domain.tools import all_themes
 from audit.extensions import db
 from audit.models import Measure, PlanAction, PlanActionStatus, Priority, Team, User
-from audit.reports import figures
-from audit.reports.measures import FIGURES, MeasureResult, Status, evaluate_all
 
 WINDOW_MONTHS = (3, 6, 12)
 TITLE_MAX = 200
@@ -30,6 +29,21 @@ SOURCE_MAX = 300
 TEXT_MAX = 2000
 
 Problem = tuple[str, str]  # (field name, message for the user)
+
+
+class BindableFigure(Protocol):
+    """What the plan's rules need of a report figure a measure binds to. The figures themselves
+    (``audit.reporting.measures.FIGURES``) sit in the report layer above this one, so callers pass
+    that catalogue in."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def needs_theme(self) -> bool: ...
+
+
+Figures = Mapping[str, BindableFigure]
 
 
 class PlanConflict(Exception):
@@ -91,35 +105,6 @@ def is_overdue(action: PlanAction, on: date) -> bool:
     return action.status != PlanActionStatus.DONE.value and action.due_date < on
 
 
-@dataclass(frozen=True)
-class PlanSummary:
-    measures: int
-    by_status: dict[Status, int]
-    actions: int
-    actions_done: int
-    actions_overdue: int
-
-    def count(self, status: Status) -> int:
-        return self.by_status.get(status, 0)
-
-
-@dataclass(frozen=True)
-class PlanReport:
-    """The whole plan as at ``on``: what the page, the PDF and the command all show."""
-
-    on: date
-    generated_at: datetime
-    priorities: Sequence[Priority]
-    results: dict[int, MeasureResult]
-    summary: PlanSummary
-
-    def result(self, measure: Measure) -> MeasureResult:
-        return self.results[measure.id]
-
-    def overdue(self, action: PlanAction) -> bool:
-        return is_overdue(action, self.on)
-
-
 def all_priorities() -> Sequence[Priority]:
     """Every priority in the plan's order, with owners, measures (and their teams) and actions."""
     return db.session.scalars(
@@ -131,22 +116,6 @@ def all_priorities() -> Sequence[Priority]:
         )
         .order_by(Priority.position, Priority.id)
     ).all()
-
-
-def plan_report(on: date | None = None) -> PlanReport:
-    on = on or today()
-    priorities = all_priorities()
-    measures = [measure for priority in priorities for measure in priority.measures]
-    actions = [action for priority in priorities for action in priority.actions]
-    results = evaluate_all(measures, on)
-    summary = PlanSummary(
-        measures=len(measures),
-        by_status=dict(Counter(result.status for result in results.values())),
-        actions=len(actions),
-        actions_done=sum(action.status == PlanActionStatus.DONE.value for action in actions),
-        actions_overdue=sum(is_overdue(action, on) for action in actions),
-    )
-    return PlanReport(on, utcnow(), priorities, results, summary)
 
 
 def measure_or_none(measure_id: int) -> Measure | None:
@@ -188,8 +157,10 @@ def _owner_problem(owner_id: int, current_owner_id: int | None) -> list[Problem]
     return []
 
 
-def theme_problems(figure_key: str | None, theme: str | None, themes: Sequence[str]) -> list[Problem]:
-    figure = FIGURES.get(figure_key or "")
+def theme_problems(
+    catalogue: Figures, figure_key: str | None, theme: str | None, themes: Sequence[str]
+) -> list[Problem]:
+    figure = catalogue.get(figure_key or "")
     if figure is None:
         return [("figure", "Select the figure the measure is based on")]
     if figure.needs_theme and not theme:
@@ -218,9 +189,9 @@ def date_problems(baseline_on: date, target_on: date) -> list[Problem]:
     return []
 
 
-def measure_problems(values: MeasureValues, themes: Sequence[str]) -> list[Problem]:
+def measure_problems(values: MeasureValues, catalogue: Figures, themes: Sequence[str]) -> list[Problem]:
     """Everything wrong with a measure as entered, by field (the form shows each beside its field)."""
-    problems = theme_problems(values.figure, values.theme, themes)
+    problems = theme_problems(catalogue, values.figure, values.theme, themes)
     if values.window_months not in WINDOW_MONTHS:
         problems.append(("window_months", "Select how many months of audits to count"))
     problems += value_problems(values.baseline_value, values.target_value)
@@ -268,6 +239,7 @@ def _claim(record: Priority | Measure | PlanAction, expected_version: int | None
         .values(version=expected_version + 1, updated_at=now),
         execution_options={"synchronize_session": False},
     )
+    # An UPDATE's result is a CursorResult, which has rowcount; Session.execute() is typed as Result.
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         current = db.session.execute(select(model.version, model.updated_at).where(model.id == record.id)).first()
         db.session.expire(record)
@@ -333,8 +305,8 @@ def remove(record: Priority | Measure | PlanAction, expected_version: int | None
 # Measures ----------------------------------------------------------------------------------------
 
 
-def _apply_measure(measure: Measure, values: MeasureValues) -> None:
-    figure = FIGURES[values.figure]
+def _apply_measure(measure: Measure, values: MeasureValues, catalogue: Figures) -> None:
+    figure = catalogue[values.figure]
     measure.title = values.title
     measure.figure = values.figure
     measure.theme = values.theme if figure.needs_theme else None
@@ -348,19 +320,19 @@ def _apply_measure(measure: Measure, values: MeasureValues) -> None:
     )
 
 
-def add_measure(priority: Priority, values: MeasureValues) -> Measure:
-    _refuse(measure_problems(values, figures.all_themes()))
+def add_measure(priority: Priority, values: MeasureValues, catalogue: Figures) -> Measure:
+    _refuse(measure_problems(values, catalogue, all_themes()))
     measure = Measure(priority_id=priority.id)
-    _apply_measure(measure, values)
+    _apply_measure(measure, values, catalogue)
     db.session.add(measure)
     db.session.flush()
     return measure
 
 
-def change_measure(measure: Measure, values: MeasureValues, expected_version: int | None) -> None:
-    _refuse(measure_problems(values, figures.all_themes()))
+def change_measure(measure: Measure, values: MeasureValues, catalogue: Figures, expected_version: int | None) -> None:
+    _refuse(measure_problems(values, catalogue, all_themes()))
     _claim(measure, expected_version)
-    _apply_measure(measure, values)
+    _apply_measure(measure, values, catalogue)
     db.session.flush()
 
 
@@ -371,7 +343,7 @@ def _apply_action(action: PlanAction, values: ActionValues, on: date) -> None:
     action.description = values.description
     action.owner_id = values.owner_id
     action.due_date = values.due_date
-    action.status = values.status.value
+    action.status = values.status
     if values.status == PlanActionStatus.DONE:
         # Done with no date given: done today, unless it was already recorded as done earlier.
         action.completed_on = values.completed_on or action.completed_on or on

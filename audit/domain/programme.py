@@ -22,6 +22,7 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today
+from audit.domain.atomic import all_or_nothing
 from audit.domain.audits import auditor_conflict, is_overdue_clause, start_audit
 from audit.domain.cases import normalise_reference
 from audit.extensions import db
@@ -31,9 +32,6 @@ MAX_PER_TEAM = 100
 MAX_CHOSEN_REFERENCES = 500
 MAX_SEED = 2_147_483_647  # the largest whole number a PostgreSQL integer column holds
 RECENTLY_AUDITED_MONTHS = 6
-# An audit counts as the case having been audited unless it was cancelled. AuditStatus has no
-# cancelled state yet; naming it here keeps the sample right when one is added.
-CANCELLED = "cancelled"
 
 
 class ProgrammeError(ValueError):
@@ -84,13 +82,13 @@ def months_before(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def recently_audited(as_of: date) -> Select[tuple[int]]:
-    """Ids of cases with an audit created or submitted in the six months up to ``as_of``."""
+def recently_audited(as_of: date) -> Select[int]:
+    """Ids of cases with an audit created or submitted in the six months up to ``as_of``.
+
+    Every audit counts: AuditStatus has no cancelled state. When one is added, leave it out here
+    (``Audit.status != AuditStatus.CANCELLED``); the typed column refuses a state it does not know."""
     since = datetime.combine(months_before(as_of, RECENTLY_AUDITED_MONTHS), datetime.min.time())
-    return select(Audit.case_id).where(
-        Audit.status != CANCELLED,
-        or_(Audit.created_at >= since, Audit.submitted_at >= since),
-    )
+    return select(Audit.case_id).where(or_(Audit.created_at >= since, Audit.submitted_at >= since))
 
 
 def sample_cases(team_ids: Iterable[int], per_team: int, seed: int, as_of: date) -> Sample:
@@ -244,19 +242,20 @@ def create_programme(
         per_team=per_team,
         created_by_id=created_by.id,
     )
-    db.session.add(programme)
-    db.session.flush()
-    audits = [
-        start_audit(
-            case=case,
-            tool_version=tool_version,
-            auditor=assigned[case.id],
-            created_by=created_by,
-            due_date=due_date,
-            programme=programme,
-        )
-        for case in unique_cases
-    ]
+    with all_or_nothing():  # a case refused half way leaves no half-made programme
+        db.session.add(programme)
+        db.session.flush()
+        audits = [
+            start_audit(
+                case=case,
+                tool_version=tool_version,
+                auditor=assigned[case.id],
+                created_by=created_by,
+                due_date=due_date,
+                programme=programme,
+            )
+            for case in unique_cases
+        ]
     return NewProgramme(programme=programme, audits=audits)
 
 
@@ -284,10 +283,10 @@ def _summaries(programme_id: int | None = None) -> list[ProgrammeSummary]:
         return func.sum(when((condition, 1), else_=0))
 
     counted = {
-        "not_started": Audit.status == AuditStatus.ASSIGNED.value,
-        "in_progress": Audit.status == AuditStatus.IN_PROGRESS.value,
-        "submitted": Audit.status == AuditStatus.SUBMITTED.value,
-        "moderated": Audit.status == AuditStatus.MODERATED.value,
+        "not_started": Audit.status == AuditStatus.ASSIGNED,
+        "in_progress": Audit.status == AuditStatus.IN_PROGRESS,
+        "submitted": Audit.status == AuditStatus.SUBMITTED,
+        "moderated": Audit.status == AuditStatus.MODERATED,
         "overdue": is_overdue_clause(),
     }
     counts = (

@@ -2,7 +2,7 @@
 supervisor's completion, the worker's acknowledgement, amendments, actions and the lists.
 
 Drafts save whatever is valid at any time (autosave calls the same function as "Save"), and the
-optimistic-locking conflict is the audits' own ``EditConflict``. Completeness is checked only on
+optimistic-locking conflict is the shared ``EditConflict``. Completeness is checked only on
 completion, from what is saved. Nothing here knows about HTTP.
 """
 
@@ -17,7 +17,11 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import today, utcnow
-from audit.domain.audit_answers import EditConflict
+from audit.domain import amendments
+from audit.domain.access_log import Action as AccessAction
+from audit.domain.access_log import record_accesses
+from audit.domain.amendments import EditConflict
+from audit.domain.atomic import Refused, all_or_nothing
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -116,9 +120,7 @@ def attendee_for(user: User, record: SupervisionRecord) -> SupervisionAttendee |
 
 def can_acknowledge(user: User, record: SupervisionRecord) -> bool:
     attendee = attendee_for(user, record)
-    return (
-        attendee is not None and attendee.acknowledged_at is None and record.status == SupervisionStatus.COMPLETED.value
-    )
+    return attendee is not None and attendee.acknowledged_at is None and record.status == SupervisionStatus.COMPLETED
 
 
 def possible_workers(supervisor: User) -> Sequence[User]:
@@ -128,7 +130,7 @@ def possible_workers(supervisor: User) -> Sequence[User]:
         .where(
             User.active,
             User.id != supervisor.id,
-            exists().where(UserRole.user_id == User.id, UserRole.role == Role.PRACTITIONER.value),
+            exists().where(UserRole.user_id == User.id, UserRole.role == Role.PRACTITIONER),
         )
         .options(selectinload(User.team))
         .order_by(User.name)
@@ -164,11 +166,11 @@ def start_record(
     if team_id is None:
         raise SupervisionError(f"{workers[0].name} is not in a team")
     record = SupervisionRecord(
-        kind=kind.value,
+        kind=kind,
         team_id=team_id,
         supervisor_id=supervisor.id,
         held_on=held_on,
-        status=SupervisionStatus.DRAFT.value,
+        status=SupervisionStatus.DRAFT,
         updated_by_id=supervisor.id,
         attendees=[SupervisionAttendee(user_id=worker.id) for worker in workers],
     )
@@ -226,17 +228,12 @@ class RecordValues:
     cases: dict[int, CaseValues] = field(default_factory=dict)
 
 
-def _check_version(record: SupervisionRecord, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != record.version:
-        raise EditConflict(record, NOUN)
-
-
 def save_draft(record: SupervisionRecord, values: RecordValues, user: User, expected_version: int | None) -> None:
     """Store what was entered; raises EditConflict when the record changed underneath, and
     SupervisionError (changing nothing) for a case not allocated to the workers."""
     if not record.is_draft:
         raise RecordNotDraft
-    _check_version(record, expected_version)
+    amendments.check_version(record, expected_version, NOUN)
     _apply(record, values)
     record.updated_at = utcnow()
     record.updated_by_id = user.id
@@ -244,7 +241,7 @@ def save_draft(record: SupervisionRecord, values: RecordValues, user: User, expe
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise EditConflict(db.session.get(SupervisionRecord, record.id), NOUN) from error
+        raise EditConflict(db.session.get(SupervisionRecord, record.id) or record, NOUN) from error
 
 
 def _apply(record: SupervisionRecord, values: RecordValues) -> None:
@@ -332,7 +329,7 @@ def complete(record: SupervisionRecord, user: User) -> list[tuple[str, str]]:
     problems = completion_problems(record)
     if problems:
         return problems
-    record.status = SupervisionStatus.COMPLETED.value
+    record.status = SupervisionStatus.COMPLETED
     record.completed_at = utcnow()
     record.updated_at = utcnow()
     record.updated_by_id = user.id
@@ -355,7 +352,7 @@ def acknowledge(record: SupervisionRecord, user: User, *, agrees: bool, comment:
     attendee.agrees = agrees
     attendee.comment = (comment or "").strip() or None
     if all(other.acknowledged_at is not None for other in record.attendees):
-        record.status = SupervisionStatus.ACKNOWLEDGED.value
+        record.status = SupervisionStatus.ACKNOWLEDGED
         record.acknowledged_at = utcnow()
     db.session.flush()
 
@@ -363,7 +360,7 @@ def acknowledge(record: SupervisionRecord, user: User, *, agrees: bool, comment:
 # Amendments --------------------------------------------------------------------------------------
 
 
-def _describe(record: SupervisionRecord) -> dict[str, tuple[str, str | None]]:
+def _describe(record: SupervisionRecord) -> amendments.Items:
     """Every amendable item as (label, value in words), keyed by field name."""
 
     def text(value: object) -> str | None:
@@ -375,7 +372,7 @@ def _describe(record: SupervisionRecord) -> dict[str, tuple[str, str | None]]:
             return value.strftime("%H:%M")
         return str(value)
 
-    items: dict[str, tuple[str, str | None]] = {
+    items: amendments.Items = {
         "held_on": ("Date", text(record.held_on)),
         "start_time": ("Start time", text(record.start_time)),
         "duration_minutes": ("Duration in minutes", text(record.duration_minutes)),
@@ -400,21 +397,17 @@ def amend(
     The cases discussed do not change by amendment. Returns the amendments (none if nothing changed)."""
     if record.is_draft:
         raise ValueError("only a completed record is amended")
-    _check_version(record, expected_version)
-    before = _describe(record)
-    _apply(record, replace(values, case_ids=None))
-    after = _describe(record)
-    amendments = [
-        SupervisionAmendment(user_id=user.id, field=label, old_value=old, new_value=after[name][1], reason=reason)
-        for name, (label, old) in before.items()
-        if (old or None) != (after[name][1] or None)
-    ]
-    record.amendments.extend(amendments)
-    if amendments:
-        record.updated_at = utcnow()
-        record.updated_by_id = user.id
-    db.session.flush()
-    return amendments
+    return amendments.amend(
+        record,
+        describe=lambda: _describe(record),
+        apply=lambda: _apply(record, replace(values, case_ids=None)),
+        amendment=SupervisionAmendment,
+        recorded=record.amendments,
+        user=user,
+        reason=reason,
+        expected_version=expected_version,
+        noun=NOUN,
+    )
 
 
 # Actions -----------------------------------------------------------------------------------------
@@ -455,15 +448,15 @@ def previous_session(record: SupervisionRecord) -> SupervisionRecord | None:
     """The last completed session before this one with any of the same workers; for one-to-one
     supervision, the last one-to-one session (a group session's open actions still carry)."""
     worker_ids = [attendee.user_id for attendee in record.attendees]
-    kinds = [kind.value for kind in SupervisionKind]
-    if record.kind != SupervisionKind.GROUP.value:
-        kinds.remove(SupervisionKind.GROUP.value)
+    kinds = list(SupervisionKind)
+    if record.kind != SupervisionKind.GROUP:
+        kinds.remove(SupervisionKind.GROUP)
     return db.session.scalar(
         select(SupervisionRecord)
         .where(
             SupervisionRecord.kind.in_(kinds),
             SupervisionRecord.id != record.id,
-            SupervisionRecord.status != SupervisionStatus.DRAFT.value,
+            SupervisionRecord.status != SupervisionStatus.DRAFT,
             or_(
                 SupervisionRecord.held_on < record.held_on,
                 and_(SupervisionRecord.held_on == record.held_on, SupervisionRecord.id < record.id),
@@ -485,7 +478,7 @@ def carried_forward_actions(record: SupervisionRecord) -> Sequence[Action]:
     earlier = (
         select(SupervisionRecord.id)
         .where(
-            SupervisionRecord.status != SupervisionStatus.DRAFT.value,
+            SupervisionRecord.status != SupervisionStatus.DRAFT,
             SupervisionRecord.held_on <= previous.held_on,
             SupervisionRecord.attendees.any(SupervisionAttendee.user_id.in_(worker_ids)),
         )
@@ -526,7 +519,7 @@ def _listed(query):  # type: ignore[no-untyped-def]
 def written_by(user: User, status: SupervisionStatus, limit: int = LIST_LIMIT) -> Sequence[SupervisionRecord]:
     return db.session.scalars(
         _listed(select(SupervisionRecord))
-        .where(SupervisionRecord.supervisor_id == user.id, SupervisionRecord.status == status.value)
+        .where(SupervisionRecord.supervisor_id == user.id, SupervisionRecord.status == status)
         .order_by(SupervisionRecord.held_on.desc(), SupervisionRecord.id.desc())
         .limit(limit)
     ).all()
@@ -536,7 +529,7 @@ def awaiting_my_acknowledgement(user: User) -> Sequence[SupervisionRecord]:
     return db.session.scalars(
         _listed(select(SupervisionRecord))
         .where(
-            SupervisionRecord.status == SupervisionStatus.COMPLETED.value,
+            SupervisionRecord.status == SupervisionStatus.COMPLETED,
             SupervisionRecord.attendees.any(
                 and_(SupervisionAttendee.user_id == user.id, SupervisionAttendee.acknowledged_at.is_(None))
             ),
@@ -557,3 +550,23 @@ def my_supervision(user: User, limit: int = LIST_LIMIT) -> Sequence[SupervisionR
         .order_by(SupervisionRecord.held_on.desc(), SupervisionRecord.id.desc())
         .limit(limit)
     ).all()
+
+
+def amend_if_complete(
+    record: SupervisionRecord, values: RecordValues, user: User, reason: str, expected_version: int | None
+) -> list[SupervisionAmendment]:
+    """Amend a completed record, all or nothing: an amendment that would leave the record
+    incomplete changes nothing and raises ``Refused`` with the problems."""
+    with all_or_nothing():
+        changes = amend(record, values, user, reason, expected_version)
+        problems = completion_problems(record)
+        if problems:
+            raise Refused(problems)
+    return changes
+
+
+def record_accesses_for(user: User, record: SupervisionRecord, action: AccessAction) -> None:
+    """One access-log entry per child whose case the record discusses (or one for a record that
+    discusses none), written in one statement however many children."""
+    case_ids: list[int | None] = [discussed.case_id for discussed in record.cases] or [None]
+    record_accesses(user.id, action, "supervision", ((record.id, case_id) for case_id in case_ids))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, select
 
 from audit.clock import today
 from audit.extensions import db
@@ -140,24 +140,24 @@ class ComplianceReport:
     truncated: bool
 
 
-def _counted_records(on: date):  # type: ignore[no-untyped-def]
-    return and_(SupervisionRecord.status != SupervisionStatus.DRAFT.value, SupervisionRecord.held_on <= on)
+def _counted_records(on: date) -> ColumnElement[bool]:
+    return and_(SupervisionRecord.status != SupervisionStatus.DRAFT, SupervisionRecord.held_on <= on)
 
 
-def _worker_last(on: date):  # type: ignore[no-untyped-def]
+def _worker_last(on: date) -> Subquery:
     return (
         select(SupervisionAttendee.user_id.label("user_id"), func.max(SupervisionRecord.held_on).label("last"))
         .join(SupervisionRecord, SupervisionRecord.id == SupervisionAttendee.record_id)
         .where(
             _counted_records(on),
-            SupervisionRecord.kind.in_([SupervisionKind.CASE.value, SupervisionKind.REFLECTIVE.value]),
+            SupervisionRecord.kind.in_([SupervisionKind.CASE, SupervisionKind.REFLECTIVE]),
         )
         .group_by(SupervisionAttendee.user_id)
         .subquery()
     )
 
 
-def _case_last(on: date):  # type: ignore[no-untyped-def]
+def _case_last(on: date) -> Subquery:
     return (
         select(SupervisionCase.case_id.label("case_id"), func.max(SupervisionRecord.held_on).label("last"))
         .join(SupervisionRecord, SupervisionRecord.id == SupervisionCase.record_id)
@@ -250,7 +250,7 @@ def total_compliance(rows: Sequence[TeamCompliance]) -> TeamCompliance:
 
 
 def _is_worker() -> ColumnElement[bool]:
-    return and_(User.active, exists().where(UserRole.user_id == User.id, UserRole.role == Role.PRACTITIONER.value))
+    return and_(User.active, exists().where(UserRole.user_id == User.id, UserRole.role == Role.PRACTITIONER))
 
 
 def compliance(user: User, on: date | None = None) -> ComplianceReport:

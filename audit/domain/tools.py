@@ -196,3 +196,8 @@ def tool_version_with_questions(version_id: int) -> AuditToolVersion | None:
             selectinload(AuditToolVersion.tool),
         )
     )
+
+
+def all_themes() -> list[str]:
+    """The themes the audit tools' sections cover, in alphabetical order."""
+    return list(db.session.scalars(select(ToolSection.theme).distinct().order_by(ToolSection.theme)))

@@ -13,4 +13,4 @@ plan = Blueprint("plan", __name__, url_prefix="/plan")
 READERS = (Role.LEADER, Role.SUPERVISOR, Role.MODERATOR)
 EDITORS = (Role.LEADER,)
 
-from audit.plan import cli, editing, views  # noqa: E402,F401  (routes and the command register on import)
+from audit.plan import cli, views  # noqa: E402,F401  (routes and the command register on import)

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from audit.extensions import db
-from audit.plan import document
+from audit.reporting import plan as document
+from audit.reporting.downloads import record_download
 from audit.reports.cli import report
-from audit.reports.downloads import record_download
 
 
 @report.command("plan")

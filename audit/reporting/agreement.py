@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Select, SQLColumnExpression, Subquery, and_, cast, func, select
 from sqlalchemy.orm import aliased
 
 from audit.extensions import db
 from audit.models import Audit, ModeratedSection, Moderation, ScaleGrade, SectionJudgement, Team, ToolSection, User
-from audit.reports.figures import ReportScope, percent
+from audit.reporting.figures import ReportScope, percent
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def moderation_agreement(scope: ReportScope) -> ModerationAgreement:
     if scope.themes:
         conditions.append(SectionJudgement.section_id.in_(select(ToolSection.id).where(*scope.sections())))
 
-    def pair_counts(*keys: ColumnElement[object]):  # type: ignore[no-untyped-def]
+    def pair_counts(*keys: ColumnElement[Any]) -> Subquery:
         """A subquery of the pairs counted per (auditor's grade id, moderator's grade id) and
         ``keys``. The grades are looked up once per count afterwards, not once per pair
         (bench/reports.py, 100,000 audits)."""
@@ -121,7 +122,7 @@ def moderation_agreement(scope: ReportScope) -> ModerationAgreement:
     auditor_grade = aliased(ScaleGrade)
     moderator_grade = aliased(ScaleGrade)
 
-    def graded_on_one_scale(counted):  # type: ignore[no-untyped-def]
+    def graded_on_one_scale(counted: Subquery) -> Select[*tuple[Any, ...]]:
         """The counted pairs both graded (N/A on either side is left out) on the same scale."""
         return (
             select()
@@ -169,7 +170,7 @@ def moderation_agreement(scope: ReportScope) -> ModerationAgreement:
         scale_id, counts = next(iter(by_scale.items()))
         kappa = quadratic_weighted_kappa(counts, scale_sizes[scale_id])
 
-    def drift_by(model: type[User] | type[Team], key: ColumnElement[int]) -> list[Drift]:
+    def drift_by(model: type[User] | type[Team], key: SQLColumnExpression[int]) -> list[Drift]:
         counted = pair_counts(key.label("key"))
         difference = auditor_grade.position - moderator_grade.position
         rows = db.session.execute(

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, select
 
 from audit.extensions import db
 from audit.models import Action, Audit, Case, ScaleGrade, SectionJudgement, Team, ToolSection, User
-from audit.reports.figures import ReportScope, audits_weak_in_theme
+from audit.reporting.figures import ReportScope, audits_weak_in_theme
 
 QUOTES_PER_THEME = 3
 ACTIONS_PER_THEME = 4

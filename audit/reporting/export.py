@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, insert, literal, select
+from sqlalchemy import Select, and_, insert, literal, select
 from sqlalchemy.orm import aliased
 
+from audit.answers import StoredAnswer, answer_kind
 from audit.clock import today, utcnow
 from audit.extensions import db
 from audit.models import (
@@ -33,7 +35,7 @@ from audit.models import (
     ToolSection,
     User,
 )
-from audit.reports.figures import ReportScope
+from audit.reporting.figures import ReportScope
 
 HEADER = (
     "audit_id",
@@ -58,19 +60,8 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _answer_text(grade: str | None, not_applicable: bool, na_label: str, choice: str | None, day, text) -> str:  # type: ignore[no-untyped-def]
-    if grade is not None:
-        return grade
-    if not_applicable:
-        return na_label
-    if choice is not None:
-        return {"yes": "Yes", "no": "No", "na": na_label}[choice]
-    if day is not None:
-        return day.isoformat()
-    return text or ""
-
-
-def _query(scope: ReportScope):  # type: ignore[no-untyped-def]
+def _query(scope: ReportScope) -> Select[*tuple[Any, ...]]:
+    # Nineteen columns, past SQLAlchemy's typed overloads of select(): _answer_row() types them.
     moderated_grade = aliased(ScaleGrade)
     answer_grade = aliased(ScaleGrade)
     return (
@@ -83,6 +74,7 @@ def _query(scope: ReportScope):  # type: ignore[no-untyped-def]
             ToolSection.title,
             ToolSection.theme,
             ToolQuestion.text,
+            ToolQuestion.answer_type,
             answer_grade.label,
             Answer.not_applicable,
             GradeScale.not_applicable_label,
@@ -152,8 +144,10 @@ def answer_csv(scope: ReportScope) -> Iterator[str]:
     return _stream(HEADER, batches())
 
 
-def _answer_row(audit_id, reference, team, tool, version, section, theme, question, grade, na, na_label,  # type: ignore[no-untyped-def]
-                choice, day, text, moderated, moderated_na, submitted, moderated_at) -> list[object]:  # fmt: skip
+def _answer_row(audit_id: int, reference: str, team: str, tool: str, version: int, section: str, theme: str,
+                question: str, answer_type: str, grade: str | None, na: bool, na_label: str, choice: str | None,
+                day: date | None, text: str | None, moderated: str | None, moderated_na: bool | None,
+                submitted: datetime | None, moderated_at: datetime | None) -> list[object]:  # fmt: skip
     return [
         audit_id,
         reference,
@@ -163,7 +157,7 @@ def _answer_row(audit_id, reference, team, tool, version, section, theme, questi
         section,
         theme,
         question,
-        _answer_text(grade, na, na_label, choice, day, text),
+        answer_kind(answer_type).csv_value(StoredAnswer(grade, na, choice, day, text), na_label),
         moderated if moderated is not None else (na_label if moderated_na else ""),
         _day(submitted),
         _day(moderated_at),
@@ -189,7 +183,8 @@ ACTION_HEADER = (
 def action_csv(scope: ReportScope) -> Iterator[str]:
     """One row per action arising from the audits in scope, oldest audit first."""
     owner = aliased(User)
-    query = (
+    # Ten columns: past SQLAlchemy's typed overloads of select(), so the rows are typed by row().
+    query: Select[*tuple[Any, ...]] = (
         select(
             Action.id,
             Audit.id,
@@ -212,10 +207,10 @@ def action_csv(scope: ReportScope) -> Iterator[str]:
     )
     on = today()
 
-    def row(action_id, audit_id, reference, team, tool, description, owner_name, due, completed, submitted):  # type: ignore[no-untyped-def]
-        done = completed is not None
-        status = "completed" if done else ("overdue" if due < on else "open")
-        on_time = ("yes" if completed.date() <= due else "no") if done else ""
+    def row(action_id: int, audit_id: int, reference: str, team: str, tool: str, description: str, owner_name: str,
+            due: date, completed: datetime | None, submitted: datetime | None) -> list[object]:  # fmt: skip
+        status = "completed" if completed is not None else ("overdue" if due < on else "open")
+        on_time = "" if completed is None else ("yes" if completed.date() <= due else "no")
         return [action_id, audit_id, reference, team, tool, description, owner_name, due.isoformat(), status,
                 _day(completed), on_time, _day(submitted)]  # fmt: skip
 

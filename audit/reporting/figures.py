@@ -9,11 +9,12 @@ narrowed to teams, tools and themes. A percentage with nothing to count is ``Non
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, select
+from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, cast, exists, func, select
 from sqlalchemy.orm import aliased
 
 from audit.clock import today
@@ -99,11 +100,6 @@ class ReportScope:
         return [ToolSection.theme.in_(self.themes)] if self.themes else []
 
 
-def all_themes() -> list[str]:
-    """The themes the audit tools' sections cover, in alphabetical order."""
-    return list(db.session.scalars(select(ToolSection.theme).distinct().order_by(ToolSection.theme)))
-
-
 # Grade distributions ----------------------------------------------------------------------------
 
 
@@ -138,7 +134,7 @@ class GradeDistribution:
 
 
 def _distributions(
-    rows: list[tuple[str, str | None, str | None, int | None, bool | None, int]],
+    rows: Iterable[tuple[str, str | None, str | None, int | None, bool | None, int]],
 ) -> list[GradeDistribution]:
     """Fold (name, grade key, label, position, good_or_better, count) rows into distributions;
     a row without a grade is the name's not-applicable count."""
@@ -192,7 +188,7 @@ def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
         .where(*scope.sections())
         .group_by(ToolSection.theme, ScaleGrade.key, ScaleGrade.label, ScaleGrade.position, ScaleGrade.good_or_better)
     ).all()
-    return _distributions([tuple(row) for row in rows])
+    return _distributions(rows)
 
 
 def overall_grades(scope: ReportScope) -> GradeDistribution:
@@ -229,7 +225,7 @@ class GoodOrBetter:
         return percent_good_or_better(self.good_or_better, self.graded)
 
 
-def _graded_counts(scope: ReportScope, *keys: ColumnElement[object]):  # type: ignore[no-untyped-def]
+def _graded_counts(scope: ReportScope, *keys: ColumnElement[Any]) -> Subquery:
     """A subquery of the graded section judgements of the audits in scope, counted per section id
     and ``keys`` (labelled expressions on ``Audit``): section_id, the keys, ``good`` and ``graded``.
 
@@ -341,7 +337,7 @@ class ActionFigures:
         return percent(self.completed_on_time, self.completed)
 
 
-def _action_counts():  # type: ignore[no-untyped-def]
+def _action_counts() -> tuple[ColumnElement[int], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
     """count, open, overdue, completed on time: the columns every action figure adds up."""
     is_open = Action.completed_at.is_(None)
     # date() of a timestamp is the same function on SQLite and PostgreSQL.
@@ -373,7 +369,7 @@ def action_figures(scope: ReportScope) -> ActionFigures:
     return _action_figures(*row)
 
 
-def audits_weak_in_theme(scope: ReportScope):  # type: ignore[no-untyped-def]
+def audits_weak_in_theme(scope: ReportScope) -> Subquery:
     """A subquery of (theme, audit_id): the audits in scope that graded a section of the theme
     below good."""
     return (

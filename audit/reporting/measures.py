@@ -16,9 +16,10 @@ from datetime import date, timedelta
 
 from audit.clock import today
 from audit.domain.supervision_compliance import team_compliance, total_compliance
+from audit.domain.tools import all_themes
 from audit.models import Measure
-from audit.reports import agreement, figures
-from audit.reports.figures import ReportScope
+from audit.reporting import agreement, figures
+from audit.reporting.figures import ReportScope
 
 # How far behind the straight line from baseline to target a measure may be and still be amber.
 TOLERANCE_POINTS = 5.0
@@ -207,7 +208,7 @@ def _and_list(names: Sequence[str]) -> str:
 
 def evaluate(measure: Measure, themes: Sequence[str], on: date | None = None) -> MeasureResult:
     """The measure's current value and RAG status on ``on`` (today). ``themes`` are the themes
-    the audit tools have now (see ``figures.all_themes``)."""
+    the audit tools have now (see ``audit.domain.tools.all_themes``)."""
     on = on or today()
     figure = FIGURES.get(measure.figure)
     if figure is None:
@@ -250,5 +251,5 @@ def evaluate(measure: Measure, themes: Sequence[str], on: date | None = None) ->
 
 def evaluate_all(measures: Sequence[Measure], on: date | None = None) -> dict[int, MeasureResult]:
     """Every measure's result by measure id, with the themes read once."""
-    themes = figures.all_themes()
+    themes = all_themes()
     return {measure.id: evaluate(measure, themes, on) for measure in measures}

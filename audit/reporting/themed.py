@@ -25,8 +25,9 @@ from audit.domain.supervision_compliance import TeamCompliance, team_compliance,
 from audit.extensions import db
 from audit.models import AuditTool, Measure, Priority, Team
 from audit.pdf import render_pdf
-from audit.reports import agreement, downloads, evidence, figures, measures
-from audit.reports.figures import ReportScope
+from audit.reporting import agreement, downloads, evidence, figures, measures
+from audit.reporting.evidence import ActionExample
+from audit.reporting.figures import ReportScope
 
 # A period longer than this is charted by quarter; shorter, by month.
 MONTHLY_TREND_UP_TO_DAYS = 200
@@ -66,7 +67,7 @@ class ThemeSection:
     by_team: list[figures.GoodOrBetter]
     evidence: evidence.ThemeEvidence
     actions: figures.ActionFigures | None
-    action_examples: list[evidence.ActionExample]
+    action_examples: list[ActionExample]  # not evidence.ActionExample: the field above shadows the module
     measures: list[measures.MeasureResult]
 
     @property
@@ -136,11 +137,12 @@ class ThemedReport:
     def audits_quoted(self) -> set[tuple[int, int]]:
         """(audit id, case id) of every audit the report quotes or lists an action from: the
         child-linked records a download of it exports."""
-        return {
+        quoted = {
             (item.audit_id, item.case_id)
             for theme in self.themes
-            for item in (*theme.evidence.strengths, *theme.evidence.areas, *theme.action_examples)
+            for item in (*theme.evidence.strengths, *theme.evidence.areas)
         }
+        return quoted | {(item.audit_id, item.case_id) for theme in self.themes for item in theme.action_examples}
 
     @property
     def title(self) -> str:

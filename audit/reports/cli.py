@@ -5,8 +5,10 @@ improvement plan in ``audit.plan.cli``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -14,13 +16,16 @@ from flask.cli import AppGroup
 from audit.domain import people
 from audit.domain import tools as tool_list
 from audit.extensions import db
-from audit.reports import figures, themed
-from audit.reports.figures import ReportScope
+from audit.reporting import themed
+from audit.reporting.figures import ReportScope
 
 report = AppGroup("report", help="Produce a report as a PDF file, for scheduled runs.")
 
 
-def _one_of(kind: str, option: str, given: str, known: dict[str, int | str]) -> int | str:
+Id = TypeVar("Id")  # what the names stand for: ids, or the names themselves
+
+
+def _one_of(kind: str, option: str, given: str, known: Mapping[str, Id]) -> Id:
     """The id (or name) of ``given`` among ``known`` (names and other keys, any case), or a clear error."""
     found = {key.casefold(): value for key, value in known.items()}.get(given.strip().casefold())
     if found is None:
@@ -48,7 +53,7 @@ def themed_command(
     tool_ids: dict[str, int | str] = {}
     for tool in tool_list.all_tools():
         tool_ids |= {tool.name: tool.id, tool.slug: tool.id}
-    known_themes = {theme: theme for theme in figures.all_themes()}
+    known_themes = {theme: theme for theme in tool_list.all_themes()}
     scope = ReportScope(
         start=start.date(),
         end=end.date(),

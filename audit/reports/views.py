@@ -1,28 +1,26 @@
-"""Reports for leaders: the dashboard of audit figures and the answers export.
+"""The reports pages: the dashboard of audit figures, the themed report and the exports.
 
-Every figure comes from ``audit.reports.figures``; the views only read the filters and render.
+Every figure comes from ``audit.reporting``; the views only read the filters and render.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
 from audit.access import requires
 from audit.domain import people, supervision_compliance, tools
-from audit.extensions import db
 from audit.models import Role
-from audit.reports import agreement, downloads, export, figures, themed
+from audit.reporting import agreement, downloads, export, figures, themed
+from audit.reports import reports
 from forms.reports import ReportFiltersForm
-
-reports = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _filters() -> ReportFiltersForm:
     form = ReportFiltersForm(
-        formdata=request.args, teams=people.all_teams(), tools=tools.all_tools(), themes=figures.all_themes()
+        formdata=request.args, teams=people.all_teams(), tools=tools.all_tools(), themes=tools.all_themes()
     )
     if request.args:
         form.validate()
@@ -81,7 +79,6 @@ def themed_pdf() -> Response | tuple[str, int]:
         return _refused(form)
     scope = form.scope()
     pdf = themed.themed_pdf(scope, current_user.id)
-    db.session.commit()
     filename = f"themed-audit-report-{scope.start.isoformat()}-to-{scope.end.isoformat()}.pdf"
     return Response(
         pdf,
@@ -110,7 +107,6 @@ def _csv_download(kind: str, rows: Callable[[figures.ReportScope], Iterator[str]
     scope = form.scope()
     export.log_export(scope, current_user.id)
     downloads.record_download(f"{kind}-csv", scope.filters(), current_user.id)
-    db.session.commit()
     filename = f"audit-{kind}-{scope.start.isoformat()}-to-{scope.end.isoformat()}.csv"
     return Response(
         stream_with_context(rows(scope)),

@@ -40,7 +40,7 @@ def _end_idle_session() -> int | None:
     last_active = session.get(LAST_ACTIVE)
     now = utcnow().timestamp()
     if last_active is not None and now - last_active > current_app.config["IDLE_TIMEOUT"].total_seconds():
-        user_id = current_user.id
+        user_id: int = current_user.id
         logout_user()
         session.pop(LAST_ACTIVE, None)
         session["signed_out_idle"] = True

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 supervision = Blueprint("supervision", __name__, url_prefix="/supervision")
 
-from audit.supervision import compliance, documents, views  # noqa: E402,F401  (routes register on import)
+from audit.supervision import views  # noqa: E402,F401  (routes register on import)

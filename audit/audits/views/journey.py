@@ -10,21 +10,23 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit import autosave as draft_saving
-from audit.access import requires, signed_in
+from audit.access import found, requires, signed_in
 from audit.audits import audits
 from audit.clock import local_now, utcnow
 from audit.domain import audit_answers, people, tools
 from audit.domain import audits as audit_data
 from audit.domain.access_log import record_access
+from audit.domain.atomic import Refused
 from audit.domain.audit_answers import amendments_recorded
 from audit.domain.cases import case_by_reference
-from audit.extensions import db
-from audit.models import Audit, AuditStatus, Role
+from audit.domain.records import by_id
+from audit.models import Audit, AuditStatus, AuditToolVersion, Role
 from forms.audit import AuditFormBase, amendment_form_class, audit_form_class
 from forms.audit_extras import NewAuditForm, ReflectionForm
+from forms.base import add_error, required
 
 
-def _audit_or_404(audit_id: int) -> Audit:
+def audit_or_404(audit_id: int) -> Audit:
     audit = audit_data.audit_with_everything(audit_id)
     if audit is None or not audit_data.can_view(current_user, audit):
         abort(404)
@@ -90,20 +92,20 @@ def index() -> str:
 def new() -> str | Response:
     form = NewAuditForm(tools=tools.latest_versions())
     if form.validate_on_submit():
-        case = case_by_reference(form.case_reference.data)
-        tool_version = db.session.get(tools.AuditToolVersion, int(form.tool.data))
+        case = case_by_reference(required(form.case_reference))
+        # One of the versions the form offered (it refuses any other), so found.
+        tool_version = found(by_id(AuditToolVersion, form.tool.data))
         if case is None:
-            form.case_reference.errors.append("There is no case with that reference")
+            add_error(form.case_reference, "There is no case with that reference")
         else:
             try:
                 audit = audit_data.start_audit(
                     case=case, tool_version=tool_version, auditor=current_user, created_by=current_user
                 )
             except audit_data.AuditError as error:
-                form.case_reference.errors.append(str(error))
+                add_error(form.case_reference, str(error))
             else:
                 record_access(current_user.id, "create", "audit", audit.id, case.id)
-                db.session.commit()
                 return redirect(url_for("audits.edit", audit_id=audit.id))
     return render_template("audits/new.html", form=form, title="Start an audit", nav_section="audits.mine")
 
@@ -114,9 +116,9 @@ def new() -> str | Response:
 @audits.route("/<int:audit_id>")
 @signed_in
 def show(audit_id: int) -> str:
-    audit = _audit_or_404(audit_id)
+    audit = audit_or_404(audit_id)
     record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
-    page = render_template(
+    return render_template(
         "audits/show.html",
         audit=audit,
         view=AuditView(audit),
@@ -126,8 +128,6 @@ def show(audit_id: int) -> str:
         title=f"Audit of {audit.case.reference}",
         nav_section="audits.index",
     )
-    db.session.commit()  # after rendering, so that committing does not expire what the page reads
-    return page
 
 
 class AuditView:
@@ -151,16 +151,19 @@ class AuditView:
 
 
 def _editable_or_404(audit_id: int) -> Audit:
-    audit = _audit_or_404(audit_id)
+    audit = audit_or_404(audit_id)
     if audit.auditor_id != current_user.id:
         abort(404 if not current_user.is_service_wide else 403)
     return audit
 
 
 def _expected_version(form: AuditFormBase) -> int | None:
+    posted = form.overwrite.data or form.version.data
+    if posted is None:
+        return None
     try:
-        return int(form.overwrite.data or form.version.data)
-    except (TypeError, ValueError):
+        return int(posted)
+    except ValueError:
         return None
 
 
@@ -193,7 +196,6 @@ def edit(audit_id: int) -> str | Response:
     try:
         audit_answers.save_draft(audit, form.draft_values(), current_user, _expected_version(form))
         record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
-        db.session.commit()
         form.version.data = str(audit.version)
         form.overwrite.data = ""
     except audit_answers.EditConflict as error:
@@ -208,13 +210,11 @@ def edit(audit_id: int) -> str | Response:
     if form.errors:
         return _render_form(audit, form)
     if request.form.get("action") == "submit":
-        problems = audit_answers.submit(audit, current_user)
+        problems = audit_answers.submit(audit, current_user)  # changes nothing when there are problems
         if problems:
-            db.session.rollback()
             form.add_problems(problems)
             return _render_form(audit, form)
         record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
-        db.session.commit()
         flash("Audit submitted. It is now read-only; corrections are made as amendments.", "success")
         return redirect(url_for("audits.show", audit_id=audit.id))
     flash(f"Your answers were saved at {local_now():%H:%M}. You can come back to this audit from My audits.", "success")
@@ -243,7 +243,7 @@ def autosave(audit_id: int) -> Response:
 @audits.route("/<int:audit_id>/amend", methods=["GET", "POST"])
 @signed_in
 def amend(audit_id: int) -> str | Response:
-    audit = _audit_or_404(audit_id)
+    audit = audit_or_404(audit_id)
     if not audit_data.can_amend(current_user, audit):
         abort(403)
     form = amendment_form_class(audit.tool_version)()
@@ -252,22 +252,18 @@ def amend(audit_id: int) -> str | Response:
         form.fill_from(audit)
     elif request.method == "POST" and form.validate():
         try:
-            changes = audit_answers.amend(
+            changes = audit_answers.amend_if_complete(
                 audit, form.draft_values(), current_user, form.amendment_reason.data, _expected_version(form)
             )
         except audit_answers.EditConflict as error:
             conflict = error
             form.overwrite.data = str(error.current_version)
+        except Refused as refused:
+            form.add_problems(refused.problems)
         else:
-            problems = audit_answers.submission_problems(audit)
-            if problems:
-                db.session.rollback()
-                form.add_problems(problems)
-            else:
-                record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
-                db.session.commit()
-                flash(amendments_recorded(len(changes)), "success")
-                return redirect(url_for("audits.show", audit_id=audit.id))
+            record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+            flash(amendments_recorded(len(changes)), "success")
+            return redirect(url_for("audits.show", audit_id=audit.id))
     return render_template(
         "audits/amend.html",
         audit=audit,
@@ -281,18 +277,15 @@ def amend(audit_id: int) -> str | Response:
 @audits.route("/<int:audit_id>/reflection", methods=["GET", "POST"])
 @requires(Role.PRACTITIONER)
 def reflection(audit_id: int) -> str | Response:
-    audit = _audit_or_404(audit_id)
+    audit = audit_or_404(audit_id)
     if not audit_data.can_reflect(current_user, audit):
         abort(403)
     form = ReflectionForm()
     if not form.showing_saved_values:
         form.reflection.data = audit.practitioner_reflection
     if form.validate_on_submit():
-        audit.practitioner_reflection = form.reflection.data
-        audit.reflection_by_id = current_user.id
-        audit.reflection_at = utcnow()
+        audit_data.add_reflection(audit, current_user, required(form.reflection))
         record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
-        db.session.commit()
         flash("Your reflection has been added to the audit.", "success")
         return redirect(url_for("audits.show", audit_id=audit.id))
     return render_template(

@@ -11,11 +11,10 @@ from werkzeug.wrappers import Response
 
 from audit.access import signed_in
 from audit.audits import audits
-from audit.audits.views import AuditView
+from audit.audits.views.journey import AuditView
 from audit.clock import utcnow
 from audit.domain import audits as audit_data
 from audit.domain.access_log import record_access
-from audit.extensions import db
 from audit.models import Audit
 from audit.pdf import render_pdf
 
@@ -65,11 +64,9 @@ def pdf(audit_id: int) -> Response:
         printed_at=utcnow(),
     )
     body = render_pdf(html)
-    filename = _filename(audit)  # before the commit expires the audit
     record_access(current_user.id, "export", "audit", audit.id, audit.case_id)
-    db.session.commit()
     return Response(
         body,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{_filename(audit)}"', "Cache-Control": "no-store"},
     )

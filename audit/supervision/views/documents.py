@@ -13,10 +13,9 @@ from audit.access import signed_in
 from audit.clock import utcnow
 from audit.domain import supervision as records
 from audit.domain.access_log import record_access
-from audit.extensions import db
 from audit.pdf import render_pdf
 from audit.supervision import supervision
-from audit.supervision.views import log_access, record_or_404
+from audit.supervision.views.records import log_access, record_or_404
 
 
 def _safe(text: str) -> str:
@@ -47,7 +46,6 @@ def pdf(record_id: int) -> Response:
     )
     body = render_pdf(html)
     log_access(record, "export")
-    db.session.commit()
     return _pdf_response(body, f"supervision-{record.held_on.isoformat()}-{record.id}.pdf")
 
 
@@ -70,5 +68,4 @@ def case_pdf(record_id: int, case_id: int) -> Response:
     )
     body = render_pdf(html)
     record_access(current_user.id, "export", "supervision", record.id, case_id)
-    db.session.commit()
     return _pdf_response(body, f"supervision-{_safe(discussed.case.reference)}-{record.held_on.isoformat()}.pdf")

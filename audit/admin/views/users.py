@@ -6,13 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from audit.access import requires
+from audit.access import found, requires
 from audit.admin import admin
 from audit.domain import people
-from audit.extensions import db
+from audit.domain.records import by_id
 from audit.models import Role, Team, User
 from audit.security.passwords import temporary_password
 from forms.admin import NO_TEAM, UserForm
+from forms.base import add_error, required
 
 
 @admin.route("/users")
@@ -22,7 +23,7 @@ def users() -> str:
 
 
 def _team_from(form: UserForm) -> Team | None:
-    return db.session.get(Team, int(form.team.data)) if form.team.data != NO_TEAM else None
+    return by_id(Team, form.team.data) if form.team.data != NO_TEAM else None
 
 
 @admin.route("/users/new", methods=["GET", "POST"])
@@ -33,18 +34,17 @@ def new_user() -> str | Response:
         password = temporary_password()
         try:
             user = people.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                roles=form.roles.data,
+                email=required(form.email),
+                name=required(form.name),
+                roles=required(form.roles),
                 password=password,
                 team=_team_from(form),
+                newly_qualified_from=form.newly_qualified_from.data,
+                must_change_password=True,
             )
-            user.newly_qualified_from = form.newly_qualified_from.data
         except people.DuplicateError as error:
-            form.email.errors.append(str(error))
+            add_error(form.email, str(error))
         else:
-            user.must_change_password = True
-            db.session.commit()
             return render_template(
                 "admin/user_password.html", user=user, password=password, created=True, title="User added"
             )
@@ -54,7 +54,7 @@ def new_user() -> str | Response:
 @admin.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit_user(user_id: int) -> str | Response:
-    user = db.get_or_404(User, user_id)
+    user = found(by_id(User, user_id))
     form = UserForm(teams=people.all_teams())
     if not form.showing_saved_values:
         form.name.data = user.name
@@ -63,18 +63,21 @@ def edit_user(user_id: int) -> str | Response:
         form.roles.data = [role.value for role in user.roles]
         form.newly_qualified_from.data = user.newly_qualified_from
     if form.validate_on_submit():
-        if user.id == current_user.id and Role.ADMIN.value not in form.roles.data:
-            form.roles.errors.append("You cannot remove your own admin role")
+        if user.id == current_user.id and Role.ADMIN.value not in required(form.roles):
+            add_error(form.roles, "You cannot remove your own admin role")
         else:
             try:
                 people.update_user(
-                    user, email=form.email.data, name=form.name.data, team=_team_from(form), roles=form.roles.data
+                    user,
+                    email=required(form.email),
+                    name=required(form.name),
+                    team=_team_from(form),
+                    roles=required(form.roles),
+                    newly_qualified_from=form.newly_qualified_from.data,
                 )
-                user.newly_qualified_from = form.newly_qualified_from.data
             except people.DuplicateError as error:
-                form.email.errors.append(str(error))
+                add_error(form.email, str(error))
             else:
-                db.session.commit()
                 flash(f"Details for {user.name} saved.", "success")
                 return redirect(url_for("admin.users"))
     return render_template(
@@ -85,7 +88,7 @@ def edit_user(user_id: int) -> str | Response:
 @admin.route("/users/<int:user_id>/active", methods=["POST"])
 @requires(Role.ADMIN)
 def set_user_active(user_id: int) -> Response:
-    user = db.get_or_404(User, user_id)
+    user = found(by_id(User, user_id))
     if user.id == current_user.id:
         abort(400)
     # The form says which state it wants, so a second click or an old tab cannot flip it back.
@@ -93,7 +96,6 @@ def set_user_active(user_id: int) -> Response:
     if wanted is None or wanted == user.active:
         return redirect(url_for("admin.edit_user", user_id=user.id))
     people.set_active(user, wanted)
-    db.session.commit()
     flash(f"{user.name} has been {'reactivated' if user.active else 'deactivated and signed out'}.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -101,12 +103,11 @@ def set_user_active(user_id: int) -> Response:
 @admin.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @requires(Role.ADMIN)
 def reset_password(user_id: int) -> str:
-    user = db.get_or_404(User, user_id)
+    user = found(by_id(User, user_id))
     if user.id == current_user.id:
         abort(400)  # an admin changes their own password on the change password page
     password = temporary_password()
     people.set_password(user, password, temporary=True)
-    db.session.commit()
     return render_template(
         "admin/user_password.html", user=user, password=password, created=False, title="Password reset"
     )

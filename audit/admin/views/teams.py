@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from audit.access import requires
+from audit.access import found, requires
 from audit.admin import admin
 from audit.domain import people
-from audit.extensions import db
+from audit.domain.records import by_id
 from audit.models import Role, Team
 from forms.admin import TeamForm
+from forms.base import add_error, required
 
 
 @admin.route("/teams")
@@ -29,11 +30,10 @@ def _edit_team(team: Team | None) -> str | Response:
         form.service_area.data = str(team.service_area_id)
     if form.validate_on_submit():
         try:
-            saved = people.save_team(team, name=form.name.data, service_area_id=int(form.service_area.data))
+            saved = people.save_team(team, name=required(form.name), service_area_id=int(form.service_area.data))
         except people.DuplicateError as error:
-            form.name.errors.append(str(error))
+            add_error(form.name, str(error))
         else:
-            db.session.commit()
             flash(f"{saved.name} team saved.", "success")
             return redirect(url_for("admin.teams"))
     title = "Add a team" if team is None else f"Change {team.name}"
@@ -49,4 +49,4 @@ def new_team() -> str | Response:
 @admin.route("/teams/<int:team_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit_team(team_id: int) -> str | Response:
-    return _edit_team(db.get_or_404(Team, team_id))
+    return _edit_team(found(by_id(Team, team_id)))

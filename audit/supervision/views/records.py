@@ -7,17 +7,19 @@ from dataclasses import replace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import insert
 from werkzeug.wrappers import Response
 
 from audit import autosave as draft_saving
 from audit.access import requires, signed_in
 from audit.clock import local_now, utcnow
 from audit.domain import supervision as records
-from audit.domain.audit_answers import EditConflict, amendments_recorded
-from audit.extensions import db
-from audit.models import AccessLogEntry, Role, SupervisionKind, SupervisionRecord, SupervisionStatus, User
+from audit.domain.access_log import Action as AccessAction
+from audit.domain.amendments import EditConflict, amendments_recorded
+from audit.domain.atomic import Refused
+from audit.domain.records import by_id
+from audit.models import Role, SupervisionKind, SupervisionRecord, SupervisionStatus, User
 from audit.supervision import supervision
+from forms.base import add_error, required
 from forms.supervision import (
     AcknowledgeSupervisionForm,
     NewSupervisionForm,
@@ -37,17 +39,8 @@ def record_or_404(record_id: int) -> SupervisionRecord:
     return record
 
 
-def log_access(record: SupervisionRecord, action: str) -> None:
-    """One entry per child whose case the record discusses (or one for the record without cases),
-    written in one statement however many children."""
-    db.session.execute(
-        insert(AccessLogEntry),
-        [
-            {"user_id": current_user.id, "action": action, "record_type": "supervision", "record_id": record.id,
-             "case_id": case_id}
-            for case_id in [discussed.case_id for discussed in record.cases] or [None]
-        ],
-    )  # fmt: skip
+def log_access(record: SupervisionRecord, action: AccessAction) -> None:
+    records.record_accesses_for(current_user, record, action)
 
 
 # Lists -------------------------------------------------------------------------------------------
@@ -80,19 +73,18 @@ def new() -> str | Response:
     if not form.showing_saved_values:
         form.held_on.data = utcnow().date()
     if form.validate_on_submit():
-        chosen = [db.session.get(User, int(value)) for value in form.workers.data if str(value).isdigit()]
+        chosen = [by_id(User, value) for value in required(form.workers)]
         try:
             record = records.start_record(
                 kind=SupervisionKind(form.kind.data),
                 supervisor=current_user,
                 workers=[worker for worker in chosen if worker is not None],
-                held_on=form.held_on.data,
+                held_on=required(form.held_on),
             )
         except records.SupervisionError as error:
-            form.workers.errors.append(str(error))
+            add_error(form.workers, str(error))
         else:
             log_access(record, "create")
-            db.session.commit()
             return redirect(url_for("supervision.edit", record_id=record.id))
     return render_template(
         "supervision/new.html", form=form, title="Record a supervision", nav_section="supervision.index"
@@ -110,9 +102,12 @@ def _own_draft_or_404(record_id: int) -> SupervisionRecord:
 
 
 def _expected_version(form: SupervisionFormBase) -> int | None:
+    posted = form.overwrite.data or form.version.data
+    if posted is None:
+        return None
     try:
-        return int(form.overwrite.data or form.version.data)
-    except (TypeError, ValueError):
+        return int(posted)
+    except ValueError:
         return None
 
 
@@ -165,7 +160,6 @@ def edit(record_id: int) -> str | Response:
         form.overwrite.data = str(error.current_version)
         return _render_form(record, form, error)
     log_access(record, "update")
-    db.session.commit()
     form.version.data = str(record.version)
     form.overwrite.data = ""
     if case_problem and hasattr(form, "cases"):
@@ -186,7 +180,6 @@ def edit(record_id: int) -> str | Response:
             form.add_problems(problems)
             return _render_form(record, form)
         log_access(record, "update")
-        db.session.commit()
         flash(
             f"Supervision record completed. {record.worker_names} can now read and acknowledge it. "
             "Corrections from now on are recorded as amendments.",
@@ -223,17 +216,16 @@ def add_action(record_id: int) -> str | Response:
         try:
             records.add_action(
                 record,
-                description=form.description.data,
+                description=required(form.description),
                 owner_id=int(form.owner.data),
-                due_date=form.due_date.data,
+                due_date=required(form.due_date),
                 case_id=int(form.case.data) if form.case.data else None,
                 created_by=current_user,
             )
         except records.SupervisionError as error:
-            form.owner.errors.append(str(error))
+            add_error(form.owner, str(error))
         else:
             log_access(record, "update")
-            db.session.commit()
             flash("Action added. Its owner will see it in My actions.", "success")
             return redirect(url_for("supervision.edit", record_id=record.id, _anchor="actions"))
     return render_template(
@@ -253,7 +245,7 @@ def add_action(record_id: int) -> str | Response:
 def show(record_id: int) -> str:
     record = record_or_404(record_id)
     log_access(record, "view")
-    page = render_template(
+    return render_template(
         "supervision/show.html",
         record=record,
         carried_forward=records.carried_forward_actions(record),
@@ -265,8 +257,6 @@ def show(record_id: int) -> str:
         title=f"{record.kind_enum.label} with {record.worker_names}",
         nav_section="supervision.index",
     )
-    db.session.commit()  # after rendering, so that committing does not expire what the page reads
-    return page
 
 
 @supervision.route("/<int:record_id>/acknowledge", methods=["GET", "POST"])
@@ -287,7 +277,6 @@ def acknowledge(record_id: int) -> str | Response:
     if form.validate_on_submit():
         records.acknowledge(record, current_user, agrees=form.agrees.data == "yes", comment=form.comment.data)
         log_access(record, "update")
-        db.session.commit()
         flash(
             "Record acknowledged. It is now locked"
             if record.is_locked
@@ -316,22 +305,18 @@ def amend(record_id: int) -> str | Response:
         form.fill_from(record)
     elif request.method == "POST" and form.validate():
         try:
-            changes = records.amend(
+            changes = records.amend_if_complete(
                 record, form.values(), current_user, form.amendment_reason.data, _expected_version(form)
             )
         except EditConflict as error:
             conflict = error
             form.overwrite.data = str(error.current_version)
+        except Refused as refused:
+            form.add_problems(refused.problems)
         else:
-            problems = records.completion_problems(record)
-            if problems:
-                db.session.rollback()
-                form.add_problems(problems)
-            else:
-                log_access(record, "update")
-                db.session.commit()
-                flash(amendments_recorded(len(changes)), "success")
-                return redirect(url_for("supervision.show", record_id=record.id))
+            log_access(record, "update")
+            flash(amendments_recorded(len(changes)), "success")
+            return redirect(url_for("supervision.show", record_id=record.id))
     return render_template(
         "supervision/amend.html",
         record=record,

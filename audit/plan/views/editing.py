@@ -12,19 +12,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from audit.access import requires
-from audit.domain import people
+from audit.access import found, requires
+from audit.domain import people, tools
 from audit.domain import plan as plan_data
-from audit.extensions import db
+from audit.domain.records import by_id
 from audit.models import Measure, PlanAction, Priority
 from audit.plan import EDITORS, plan
-from audit.reports import figures
-from audit.reports.measures import FIGURES
+from audit.reporting.measures import FIGURES
 from forms.plan import ActionForm, MeasureForm, PlanForm, PriorityForm, RemoveForm
 
 
 def _attempt(form: PlanForm, save: Callable[[], object]) -> tuple[bool, plan_data.PlanConflict | None]:
-    """Save when the form is valid and commit; True when saved. The domain's problems go onto the
+    """Save when the form is valid; True when saved. The domain's problems go onto the
     form's fields; a conflict is returned with the form's version moved on to the saved one."""
     if not form.validate_on_submit():
         return False, None
@@ -38,7 +37,6 @@ def _attempt(form: PlanForm, save: Callable[[], object]) -> tuple[bool, plan_dat
             abort(404)  # removed by someone else meanwhile
         form.version.data = str(conflict.current_version)
         return False, conflict
-    db.session.commit()
     return True, None
 
 
@@ -89,7 +87,7 @@ def new_priority() -> str | Response:
 @plan.route("/priorities/<int:priority_id>", methods=["GET", "POST"])
 @requires(*EDITORS)
 def edit_priority(priority_id: int) -> str | Response:
-    priority = db.get_or_404(Priority, priority_id)
+    priority = found(by_id(Priority, priority_id))
     form = _priority_form(priority)
     if _loaded(form):
         form.fill_from(priority)
@@ -104,7 +102,7 @@ def edit_priority(priority_id: int) -> str | Response:
 
 
 def _measure_form() -> MeasureForm:
-    return MeasureForm(themes=figures.all_themes(), teams=people.all_teams())
+    return MeasureForm(themes=tools.all_themes(), teams=people.all_teams())
 
 
 def _render_measure(form: MeasureForm, priority: Priority, measure: Measure | None, conflict: object = None) -> str:
@@ -123,9 +121,9 @@ def _render_measure(form: MeasureForm, priority: Priority, measure: Measure | No
 @plan.route("/priorities/<int:priority_id>/measures/new", methods=["GET", "POST"])
 @requires(*EDITORS)
 def new_measure(priority_id: int) -> str | Response:
-    priority = db.get_or_404(Priority, priority_id)
+    priority = found(by_id(Priority, priority_id))
     form = _measure_form()
-    done, _conflict = _attempt(form, lambda: plan_data.add_measure(priority, form.values()))
+    done, _conflict = _attempt(form, lambda: plan_data.add_measure(priority, form.values(), FIGURES))
     if done:
         return _to_plan(f"Measure added to priority {priority.position}.", f"priority-{priority.id}")
     return _render_measure(form, priority, None)
@@ -141,7 +139,9 @@ def edit_measure(measure_id: int) -> str | Response:
     if _loaded(form):
         form.fill_from(measure)
         form.version.data = str(measure.version)
-    done, conflict = _attempt(form, lambda: plan_data.change_measure(measure, form.values(), form.shown_version))
+    done, conflict = _attempt(
+        form, lambda: plan_data.change_measure(measure, form.values(), FIGURES, form.shown_version)
+    )
     if done:
         return _to_plan(f"Measure ‘{measure.title}’ saved.", f"measure-{measure.id}")
     return _render_measure(form, measure.priority, measure, conflict)
@@ -165,7 +165,7 @@ def _render_action(form: ActionForm, priority: Priority, action: PlanAction | No
 @plan.route("/priorities/<int:priority_id>/actions/new", methods=["GET", "POST"])
 @requires(*EDITORS)
 def new_action(priority_id: int) -> str | Response:
-    priority = db.get_or_404(Priority, priority_id)
+    priority = found(by_id(Priority, priority_id))
     form = ActionForm(owners=plan_data.possible_owners())
     done, _conflict = _attempt(form, lambda: plan_data.add_action(priority, form.values()))
     if done:
@@ -223,7 +223,7 @@ def _remove(
 @plan.route("/priorities/<int:priority_id>/remove", methods=["GET", "POST"])
 @requires(*EDITORS)
 def remove_priority(priority_id: int) -> str | Response:
-    priority = db.get_or_404(Priority, priority_id)
+    priority = found(by_id(Priority, priority_id))
     number = priority.position
     return _remove(
         priority,

@@ -6,33 +6,33 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from audit.access import requires, signed_in
+from audit.access import found, requires, signed_in
 from audit.audits import audits
-from audit.audits.views import _audit_or_404
+from audit.audits.views.journey import audit_or_404
 from audit.domain import follow_up
 from audit.domain.access_log import record_access
-from audit.extensions import db
+from audit.domain.records import by_id
 from audit.models import Action, Role, SafeguardingConcern
 from forms.audit_extras import AcknowledgeForm, ActionForm, CompleteActionForm, ConcernForm
+from forms.base import required
 
 
 @audits.route("/<int:audit_id>/actions/new", methods=["GET", "POST"])
 @requires(Role.AUDITOR)
 def add_action(audit_id: int) -> str | Response:
-    audit = _audit_or_404(audit_id)
+    audit = audit_or_404(audit_id)
     if audit.auditor_id != current_user.id or audit.moderation is not None:
         abort(403)
     form = ActionForm(owners=follow_up.possible_owners(audit))
     if form.validate_on_submit():
         follow_up.add_action(
             audit,
-            description=form.description.data,
+            description=required(form.description),
             owner_id=int(form.owner.data),
-            due_date=form.due_date.data,
+            due_date=required(form.due_date),
             created_by=current_user,
         )
         record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
-        db.session.commit()
         flash("Action added. Its owner will see it in My actions.", "success")
         return redirect(url_for("audits.edit" if not audit.is_locked else "audits.show", audit_id=audit.id))
     return render_template(
@@ -54,7 +54,7 @@ def my_actions() -> str:
 @audits.route("/actions/<int:action_id>/done", methods=["GET", "POST"])
 @signed_in
 def complete_action(action_id: int) -> str | Response:
-    action = db.get_or_404(Action, action_id)
+    action = found(by_id(Action, action_id))
     if action.owner_id != current_user.id:
         abort(404)
     if action.completed_at is not None:
@@ -63,7 +63,6 @@ def complete_action(action_id: int) -> str | Response:
     form = CompleteActionForm()
     if form.validate_on_submit():
         follow_up.complete_action(action, current_user, form.note.data or None)
-        db.session.commit()
         flash("Action marked as done.", "success")
         return redirect(url_for("audits.my_actions"))
     return render_template(
@@ -78,14 +77,13 @@ def complete_action(action_id: int) -> str | Response:
 @audits.route("/<int:audit_id>/concern", methods=["GET", "POST"])
 @requires(Role.AUDITOR)
 def raise_concern(audit_id: int) -> str | Response:
-    audit = _audit_or_404(audit_id)
+    audit = audit_or_404(audit_id)
     if audit.auditor_id != current_user.id:
         abort(403)
     form = ConcernForm()
     if form.validate_on_submit():
-        follow_up.raise_concern(audit, current_user, form.details.data)
+        follow_up.raise_concern(audit, current_user, required(form.details))
         record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
-        db.session.commit()
         flash(
             "The safeguarding concern has been raised. The team manager and leaders see it now, "
             "until one of them acknowledges it. If a child is in immediate danger, also phone the team now.",
@@ -112,14 +110,13 @@ def concerns() -> str:
 @audits.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
 @requires(Role.SUPERVISOR, Role.LEADER)
 def acknowledge_concern(concern_id: int) -> str | Response:
-    concern = db.get_or_404(SafeguardingConcern, concern_id)
+    concern = found(by_id(SafeguardingConcern, concern_id))
     if not follow_up.can_acknowledge(current_user, concern):
         abort(404)
     form = AcknowledgeForm()
     if concern.acknowledged_at is None and form.validate_on_submit():
-        follow_up.acknowledge_concern(concern, current_user, form.action_taken.data)
+        follow_up.acknowledge_concern(concern, current_user, required(form.action_taken))
         record_access(current_user.id, "update", "audit", concern.audit_id, concern.audit.case_id)
-        db.session.commit()
         flash("Concern acknowledged. It no longer shows as open.", "success")
         return redirect(url_for("audits.concerns"))
     return render_template(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import insert
 from werkzeug.wrappers import Response
 
-from audit.access import requires
+from audit.access import found, requires
 from audit.admin import admin
 from audit.domain import case_import, people
 from audit.domain import cases as case_data
-from audit.domain.access_log import record_access
-from audit.extensions import db
-from audit.models import AccessLogEntry, Case, PlanType, Role, Team, User
+from audit.domain.access_log import record_access, record_case_accesses
+from audit.domain.records import by_id
+from audit.models import Case, PlanType, Role, Team, User
 from forms.admin import CaseForm, CaseImportForm
+from forms.base import add_error, required
 
 
 @admin.route("/cases")
@@ -51,9 +51,9 @@ def _edit_case(case: Case | None) -> str | Response:
             getattr(form, name).data = "" if value in (None, "Not recorded") else value
     if form.validate_on_submit():
         details = case_data.CaseDetails(
-            reference=form.reference.data,
-            team=db.session.get(Team, int(form.team.data)),
-            worker=db.session.get(User, int(form.worker.data)) if form.worker.data else None,
+            reference=required(form.reference),
+            team=found(by_id(Team, form.team.data)),
+            worker=by_id(User, form.worker.data),
             plan_type=PlanType(form.plan_type.data),
             age_band=form.age_band.data,
             gender=form.gender.data,
@@ -64,10 +64,9 @@ def _edit_case(case: Case | None) -> str | Response:
         try:
             saved = case_data.save_case(case, details)
         except case_data.DuplicateCaseError as error:
-            form.reference.errors.append(str(error))
+            add_error(form.reference, str(error))
         else:
             record_access(current_user.id, "create" if case is None else "update", "case", saved.id, saved.id)
-            db.session.commit()
             flash(f"Case {saved.reference} saved.", "success")
             return redirect(url_for("admin.cases"))
     title = "Add a case" if case is None else f"Change case {case.reference}"
@@ -83,10 +82,9 @@ def new_case() -> str | Response:
 @admin.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit_case(case_id: int) -> str | Response:
-    case = db.get_or_404(Case, case_id)
+    case = found(by_id(Case, case_id))
     if request.method == "GET":
         record_access(current_user.id, "view", "case", case.id, case.id)
-        db.session.commit()
     return _edit_case(case)
 
 
@@ -103,28 +101,13 @@ def import_cases() -> str | Response:
         else:
             result = case_import.import_cases(content)
             if result.ok:
-                # One access-log row per imported case, inserted in bulk.
-                db.session.execute(
-                    insert(AccessLogEntry),
-                    [
-                        {
-                            "user_id": current_user.id,
-                            "action": "import",
-                            "record_type": "case",
-                            "record_id": case_id,
-                            "case_id": case_id,
-                        }
-                        for case_id in result.case_ids
-                    ],
-                )
-                db.session.commit()
+                record_case_accesses(current_user.id, "import", result.case_ids)
                 current_app.logger.info("User %s imported %d cases", current_user.id, result.imported)
                 message = f"{result.imported:,} case{'s' if result.imported != 1 else ''} imported."
                 if result.ignored_columns:
                     message += f" These columns were ignored and not stored: {', '.join(result.ignored_columns)}."
                 flash(message, "success")
                 return redirect(url_for("admin.cases"))
-            db.session.rollback()
             form.file.errors.append(
                 f"The file has {len(result.errors)} problem{'s' if len(result.errors) != 1 else ''}. "
                 "No cases were imported. Correct the file and upload it again."

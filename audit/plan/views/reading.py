@@ -6,10 +6,9 @@ from flask import Response, render_template
 from flask_login import current_user
 
 from audit.access import requires
-from audit.domain import plan as plan_data
-from audit.extensions import db
-from audit.plan import EDITORS, READERS, document, plan
-from audit.reports.downloads import record_download
+from audit.plan import EDITORS, READERS, plan
+from audit.reporting import plan as plan_document
+from audit.reporting.downloads import record_download
 
 
 @plan.route("/")
@@ -17,7 +16,7 @@ from audit.reports.downloads import record_download
 def index() -> str:
     return render_template(
         "plan/index.html",
-        **document.context(plan_data.plan_report()),
+        **plan_document.context(plan_document.plan_report()),
         can_edit=current_user.has_role(*EDITORS),
         title="Improvement plan",
     )
@@ -26,14 +25,13 @@ def index() -> str:
 @plan.route("/plan.pdf")
 @requires(*READERS)
 def pdf() -> Response:
-    body, report = document.plan_pdf(generated_by=current_user.name)
-    record_download(document.REPORT_NAME, {"on": report.on}, current_user.id, "web")
-    db.session.commit()
+    body, report = plan_document.plan_pdf(generated_by=current_user.name)
+    record_download(plan_document.REPORT_NAME, {"on": report.on}, current_user.id, "web")
     return Response(
         body,
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{document.filename(report)}"',
+            "Content-Disposition": f'attachment; filename="{plan_document.filename(report)}"',
             "Cache-Control": "no-store",
         },
     )

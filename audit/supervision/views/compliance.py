@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 
 from audit.access import requires
 from audit.domain import supervision_compliance
-from audit.extensions import db
 from audit.models import Role
 from audit.supervision import supervision
 from forms.supervision import standards_form
@@ -34,7 +33,6 @@ def standards() -> str | Response:
     form = standards_form(rows)
     if form.validate_on_submit():
         changed = supervision_compliance.update_intervals({row.id: getattr(form, f"s{row.id}").data for row in rows})
-        db.session.commit()
         flash(f"Supervision standards saved ({changed} changed).", "success")
         return redirect(url_for("supervision.standards"))
     return render_template(

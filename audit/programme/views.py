@@ -1,0 +1,138 @@
+"""The audit programme's pages: the programmes, planning one, and following one."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from audit.access import requires
+from audit.clock import today
+from audit.domain import audits as audit_data
+from audit.domain import people, tools
+from audit.domain import programme as programme_data
+from audit.domain.access_log import record_accesses
+from audit.models import Case, Role
+from audit.programme import programme
+from forms.base import add_error, required
+from forms.programme import ProgrammeForm
+
+
+@programme.route("/")
+@requires(Role.LEADER)
+def index() -> str:
+    return render_template(
+        "programme/index.html",
+        summaries=programme_data.programme_summaries(),
+        overdue=audit_data.overdue_count(current_user),
+        title="Audit programme",
+    )
+
+
+@programme.route("/new", methods=["GET", "POST"])
+@requires(Role.LEADER)
+def new() -> str | Response:
+    tool_versions = {str(version.id): version for version in tools.latest_versions()}
+    auditors = audit_data.eligible_auditors()
+    form = ProgrammeForm(tools=list(tool_versions.values()), teams=people.all_teams(), auditors=auditors)
+    if form.is_submitted():
+        form.validate()
+        # The cases are looked for even when other answers have errors, so that unknown case
+        # references are reported with everything else at once.
+        cases, shortfalls, seed = _cases_for(form)
+        if not form.errors:
+            try:
+                created = programme_data.create_programme(
+                    name=required(form.name),
+                    month=required(form.month),
+                    tool_version=tool_versions[form.tool.data],
+                    due_date=required(form.due_date),
+                    created_by=current_user,
+                    cases=cases,
+                    auditors=[auditor for auditor in auditors if str(auditor.id) in required(form.auditors)],
+                    seed=seed,
+                    per_team=form.per_team_number,
+                )
+            except programme_data.ProgrammeError as error:
+                _show_error(form, error)
+            else:
+                record_accesses(
+                    current_user.id, "create", "audit", ((audit.id, audit.case_id) for audit in created.audits)
+                )
+                flash(_created_message(created, shortfalls), "success")
+                return redirect(url_for("programme.show", programme_id=created.programme.id))
+    return render_template(
+        "programme/new.html",
+        form=form,
+        has_tools=bool(tool_versions),
+        has_auditors=bool(auditors),
+        title="Plan an audit programme",
+        nav_section="programme.index",
+    )
+
+
+def _cases_for(form: ProgrammeForm) -> tuple[list[Case], list[programme_data.Shortfall], int | None]:
+    """The cases the form asks for, its teams' shortfalls and the sample number; a problem with
+    them is added to the form's errors. Nothing is looked for while the answers it needs have errors."""
+    if form.sampling:
+        if form.per_team.errors or form.teams.errors or form.seed.errors:
+            return [], [], None
+        seed = form.seed_number if form.seed_number is not None else programme_data.new_seed()
+        sample = programme_data.sample_cases(
+            [int(team_id) for team_id in required(form.teams)], form.per_team_number or 0, seed, today()
+        )
+        if not sample.cases:
+            add_error(
+                form.teams,
+                "The selected teams have no cases that were not audited in the last "
+                f"{programme_data.RECENTLY_AUDITED_MONTHS} months. Select other teams",
+            )
+        return sample.cases, sample.shortfalls, seed
+    if not form.choosing or form.references.errors:
+        return [], [], None
+    chosen = programme_data.chosen_cases(programme_data.parse_references(form.references.data))
+    if chosen.unknown:
+        listed = ", ".join(chosen.unknown)
+        add_error(
+            form.references,
+            f"There is no case with the reference {listed}"
+            if len(chosen.unknown) == 1
+            else f"There are no cases with the references {listed}",
+        )
+    return chosen.cases, [], None
+
+
+def _show_error(form: ProgrammeForm, error: programme_data.ProgrammeError) -> None:
+    field = getattr(form, error.about, None) if error.about else None
+    if field is not None:
+        add_error(field, str(error))
+    else:
+        form.form_errors.append(str(error))
+
+
+def _created_message(created: programme_data.NewProgramme, shortfalls: list[programme_data.Shortfall]) -> str:
+    count = len(created.audits)
+    auditors = len({audit.auditor_id for audit in created.audits})
+    message = (
+        f"Programme created: {count} audit{'' if count == 1 else 's'} assigned to "
+        f"{auditors} auditor{'' if auditors == 1 else 's'}."
+    )
+    if shortfalls:
+        message += " Fewer cases than asked for: " + "; ".join(shortfall.message for shortfall in shortfalls) + "."
+    return message
+
+
+@programme.route("/<int:programme_id>")
+@requires(Role.LEADER)
+def show(programme_id: int) -> str:
+    summary = programme_data.programme_summary(programme_id)
+    if summary is None:
+        abort(404)
+    return render_template(
+        "programme/show.html",
+        summary=summary,
+        audits=programme_data.programme_audits(programme_id),
+        today=today(),
+        title=summary.programme.name,
+        nav_section="programme.index",
+    )
