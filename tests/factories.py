@@ -26,8 +26,6 @@ from audit.models import (
 from audit.security.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
-# Hashing costs ~90 ms by design; hash the shared test password once.
-_PASSWORD_HASH = hash_password(PASSWORD)
 _numbers = itertools.count(1)
 
 T = TypeVar("T")
@@ -64,7 +62,8 @@ class Factory:
                 email=email or f"user{number}@test.example",
                 name=name or f"Test User {number}",
                 team_id=team.id if team else None,
-                password_hash=_PASSWORD_HASH,
+                # In the test app, whose hasher is the cheap one (PASSWORD_HASH_COST="test").
+                password_hash=hash_password(PASSWORD),
                 active=active,
                 must_change_password=must_change_password,
                 role_rows=[UserRole(role=role.value) for role in (roles or (Role.PRACTITIONER,))],

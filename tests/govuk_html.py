@@ -1,82 +1,69 @@
-"""Reading GOV.UK pages in tests: the error summary, a field's error message, a field's value."""
+"""Reading GOV.UK pages in tests: the error summary, a field's error message, a field's value.
+
+Each takes a response or an already parsed page (tests/pages.py parses with BeautifulSoup)."""
 
 from __future__ import annotations
 
-import html
-import re
-
+from bs4 import BeautifulSoup, Tag
 from werkzeug.test import TestResponse
 
+from tests.pages import parse, text_of
 
-def _html(response: TestResponse) -> str:
-    return response.get_data(as_text=True)
-
-
-def _text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+Page = TestResponse | BeautifulSoup
 
 
-def title(response: TestResponse) -> str:
-    match = re.search(r"<title[^>]*>(.*?)</title>", _html(response), flags=re.S)
-    return _text(match.group(1)) if match else ""
+def _page(page: Page) -> BeautifulSoup:
+    return page if isinstance(page, BeautifulSoup) else parse(page)
 
 
-def error_summary(response: TestResponse) -> list[str]:
+def title(page: Page) -> str:
+    return text_of(_page(page).title)
+
+
+def _summary_list(page: Page) -> Tag | None:
+    summary = _page(page).select_one("div.govuk-error-summary")
+    return summary.select_one("ul.govuk-error-summary__list") if summary else None
+
+
+def error_summary(page: Page) -> list[str]:
     """The entries of the error summary, as text, in order; [] when there is no summary."""
-    match = re.search(
-        r'<div class="govuk-error-summary".*?<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>',
-        _html(response),
-        flags=re.S,
-    )
-    if not match:
-        return []
-    return [_text(item) for item in re.findall(r"<li>(.*?)</li>", match.group(1), flags=re.S)]
+    found = _summary_list(page)
+    return [text_of(item) for item in found.find_all("li")] if found else []
 
 
-def error_summary_links(response: TestResponse) -> list[str]:
-    match = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', _html(response), flags=re.S)
-    return re.findall(r'href="([^"]+)"', match.group(1)) if match else []
+def error_summary_links(page: Page) -> list[str]:
+    found = _summary_list(page)
+    return [str(link["href"]) for link in found.find_all("a", href=True)] if found else []
 
 
-def field_error(response: TestResponse, field_id: str) -> str | None:
+def field_error(page: Page, field_id: str) -> str | None:
     """The error message shown by a field (without the hidden "Error:" prefix), or None."""
-    match = re.search(
-        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>', _html(response), flags=re.S
-    )
-    if not match:
-        return None
-    return _text(match.group(1)).removeprefix("Error:").strip()
+    found = _page(page).find("p", id=f"{field_id}-error", class_="govuk-error-message")
+    return text_of(found).removeprefix("Error:").strip() if found else None
 
 
-def input_value(response: TestResponse, name: str) -> str | None:
+def input_value(page: Page, name: str) -> str | None:
     """The value a text input shows."""
-    for tag in re.findall(r"<input\b[^>]*>", _html(response)):
-        if re.search(rf'\bname="{re.escape(name)}"', tag):
-            value = re.search(r'\bvalue="([^"]*)"', tag)
-            return html.unescape(value.group(1)) if value else ""
-    return None
+    found = _page(page).find("input", attrs={"name": name})
+    return str(found.get("value", "")) if found else None
 
 
-def selected_values(response: TestResponse, name: str) -> list[str]:
+def selected_values(page: Page, name: str) -> list[str]:
     """The values selected in a select, or checked in radios or checkboxes, with this name."""
-    page = _html(response)
-    values = []
-    for tag in re.findall(r"<input\b[^>]*>", page):
-        if re.search(rf'\bname="{re.escape(name)}"', tag) and re.search(r"\bchecked\b", tag):
-            values.append(html.unescape(re.search(r'\bvalue="([^"]*)"', tag).group(1)))
-    select = re.search(rf'<select\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', page, flags=re.S)
+    document = _page(page)
+    values = [str(tag["value"]) for tag in document.find_all("input", attrs={"name": name, "checked": True})]
+    select = document.find("select", attrs={"name": name})
     if select:
-        for option in re.findall(r"<option\b[^>]*>", select.group(1)):
-            if re.search(r"\bselected\b", option):
-                values.append(html.unescape(re.search(r'\bvalue="([^"]*)"', option).group(1)))
+        values += [str(option["value"]) for option in select.find_all("option", selected=True)]
     return values
 
 
 def assert_error(response: TestResponse, field_id: str, message: str) -> None:
     """A GOV.UK error: 200, "Error: " in the title, the message in the summary and by the field."""
     assert response.status_code == 200, response.status_code
-    assert title(response).startswith("Error: "), title(response)
-    summary = error_summary(response)
+    page = parse(response)
+    assert title(page).startswith("Error: "), title(page)
+    summary = error_summary(page)
     assert message in summary, summary
-    assert field_error(response, field_id) == message, field_error(response, field_id)
-    assert f"#{field_id}" in error_summary_links(response)
+    assert field_error(page, field_id) == message, field_error(page, field_id)
+    assert f"#{field_id}" in error_summary_links(page)

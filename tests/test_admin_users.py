@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -13,6 +12,7 @@ from audit.models import Role, User
 from tests.conftest import page_text
 from tests.factories import PASSWORD
 from tests.govuk_html import assert_error, error_summary, error_summary_links, input_value, selected_values
+from tests.pages import heading, parse, text_of
 
 NOT_RECOGNISED = "Enter a correct email address and password"
 
@@ -37,9 +37,9 @@ def _sign_in(client, email: str, password: str):
 
 
 def _temporary_password(response) -> str:
-    match = re.search(r'id="temporary-password">([^<]+)<', response.get_data(as_text=True))
-    assert match, "no temporary password on the page"
-    return match.group(1)
+    found = parse(response).find(id="temporary-password")
+    assert found, "no temporary password on the page"
+    return text_of(found)
 
 
 @pytest.fixture
@@ -122,7 +122,9 @@ def test_add_user_shows_a_temporary_password_once_and_it_must_be_changed_at_firs
         },
     )
     assert changed.status_code == 302
-    assert other_client.get("/cases/").status_code == 200
+    cases = other_client.get("/cases/")
+    assert cases.status_code == 200
+    assert heading(cases) == "Safeguarding East cases"
     assert not _user(app, "priya.patel@council.example").must_change_password
 
 
@@ -279,7 +281,9 @@ def test_deactivate_ends_the_users_session_at_once_and_stops_sign_in_then_reacti
 ):
     user = make.user(Role.PRACTITIONER, team=team, email="leaver@test.example", name="Lee Leaver")
     other_client.sign_in_as(user)
-    assert other_client.get("/cases/").status_code == 200
+    cases = other_client.get("/cases/")
+    assert cases.status_code == 200
+    assert heading(cases) == "Safeguarding East cases"
 
     response = admin_client.post(f"/admin/users/{user.id}/active", data={"active": "0"})
 
@@ -319,7 +323,9 @@ def test_admin_cannot_deactivate_themselves(app, admin_client, admin):
 def test_reset_password_ends_sessions_and_the_old_password_stops_working(app, admin_client, other_client, make, team):
     user = make.user(Role.PRACTITIONER, team=team, email="forgetful@test.example", name="Fay Forgetful")
     other_client.sign_in_as(user)
-    assert other_client.get("/").status_code == 200
+    home = other_client.get("/")
+    assert home.status_code == 200
+    assert heading(home) == "Hello, Fay Forgetful"
 
     response = admin_client.post(f"/admin/users/{user.id}/reset-password")
 
@@ -337,7 +343,9 @@ def test_reset_password_ends_sessions_and_the_old_password_stops_working(app, ad
 
 def test_admin_cannot_reset_their_own_password_here(app, admin_client, admin):
     assert admin_client.post(f"/admin/users/{admin.id}/reset-password").status_code == 400
-    assert admin_client.get("/").status_code == 200  # still signed in
+    home = admin_client.get("/")
+    assert home.status_code == 200  # still signed in
+    assert heading(home) == "Hello, Ada Admin"
 
 
 def test_a_nul_in_a_name_is_dropped_not_a_crash(app, admin_client, team):

@@ -14,7 +14,7 @@ from audit.extensions import db
 from audit.models import Action, Audit, AuditStatus, Role, SafeguardingConcern
 from tests.conftest import page_text
 from tests.govuk_html import assert_error, error_summary, error_summary_links, field_error, selected_values, title
-from tests.pages import assert_well_formed_page
+from tests.pages import assert_well_formed_page, heading, parse, text_of
 from tests.querycount import queries_for
 
 FUTURE = date(2031, 3, 27)
@@ -91,28 +91,29 @@ def _concern(app, audit, *, details="Bruising seen at the last visit was not fol
 
 
 def _date_values(response, name):
-    page = response.get_data(as_text=True)
+    page = parse(response)
     values = []
     for part in ("day", "month", "year"):
-        tag = re.search(rf'<input\b[^>]*\bid="{name}-{part}"[^>]*>', page)
-        value = re.search(r'\bvalue="([^"]*)"', tag.group(0)) if tag else None
-        values.append(value.group(1) if value else "")
+        tag = page.find("input", id=f"{name}-{part}")
+        values.append(str(tag.get("value", "")) if tag else "")
     return values
 
 
 def _textarea(response, name):
-    match = re.search(rf'<textarea\b[^>]*\bname="{name}"[^>]*>(.*?)</textarea>', response.get_data(as_text=True), re.S)
-    return match.group(1).strip() if match else None
+    found = parse(response).find("textarea", attrs={"name": name})
+    return found.get_text().strip() if found else None
 
 
 def _banner(response):
-    """The home page's safeguarding banner (its HTML), or None."""
-    match = re.search(
-        r'<div class="govuk-notification-banner[^"]*"[^>]*aria-labelledby="safeguarding-concerns-title".*?</ul>',
-        response.get_data(as_text=True),
-        re.S,
-    )
-    return match.group(0) if match else None
+    """The home page's safeguarding banner, or None."""
+    banner = 'div.govuk-notification-banner[aria-labelledby="safeguarding-concerns-title"]'
+    return parse(response).select_one(banner)
+
+
+def _audit_links(response) -> list[int]:
+    """The audits the page links to, in order."""
+    links = parse(response).find_all("a", href=re.compile(r"^/audits/\d+$"))
+    return [int(str(link["href"]).removeprefix("/audits/")) for link in links]
 
 
 # Actions arising ---------------------------------------------------------------------------------
@@ -237,9 +238,7 @@ def test_the_owner_sees_their_actions_with_overdue_ones_tagged(app, client, sett
     assert_well_formed_page(response)
     rows = {
         text.split(" Audit of ")[0]: text
-        for text in (
-            page_text_of(row) for row in re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", _html(response), re.S)
-        )
+        for text in (text_of(row) for row in parse(response).find_all("tr", class_="govuk-table__row"))
         if " Audit of " in text
     }
     assert set(rows) == {"Update the chronology", "Contact the father", "Book the network meeting"}
@@ -256,12 +255,8 @@ def _joined(text):
     return re.sub(r" ([:,.])", r"\1", text)
 
 
-def _html(response):
-    return response.get_data(as_text=True)
-
-
-def page_text_of(fragment):
-    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+def _hrefs(page) -> set[str]:
+    return {str(link["href"]) for link in page.find_all("a", href=True)}
 
 
 def test_the_owner_marks_an_action_done_with_an_optional_note(app, client, setting, make):
@@ -361,18 +356,20 @@ def test_an_open_concern_reaches_the_teams_manager_and_leaders_at_once(app, clie
         assert_well_formed_page(home)
         banner = _banner(home)
         assert banner is not None, f"no concern banner for {user.name}"
-        assert 'role="alert"' in banner
-        text = page_text_of(banner)
+        assert banner.get("role") == "alert"
+        text = text_of(banner)
         assert "Immediate safeguarding concern" in text
         assert "FU-000001" in text and "North Follow-up" in text and "Audrey Auditor" in text
         assert f"{concern.raised_at.day} {concern.raised_at:%B %Y} at {concern.raised_at:%H:%M}" in text
-        assert f'href="/audits/concerns/{concern.id}"' in banner
+        assert f"/audits/concerns/{concern.id}" in _hrefs(banner)
         # It comes before everything else on the page.
-        assert _html(home).index("safeguarding-concerns-title") < _html(home).index("<h1")
+        assert banner.find_next("h1") is not None  # the page's one h1 follows it
         listing = client.get("/audits/concerns")
         assert listing.status_code == 200
         assert "FU-000001" in page_text(listing) and "North Follow-up" in page_text(listing)
-        assert client.get(f"/audits/concerns/{concern.id}").status_code == 200
+        acknowledge = client.get_page(f"/audits/concerns/{concern.id}")
+        assert heading(acknowledge) == "Safeguarding concern"
+        assert "Mother said the father is back home." in page_text(acknowledge)
 
     client.sign_in_as(setting["south_manager"])
     assert _banner(client.get("/")) is None
@@ -438,7 +435,7 @@ def test_the_concern_follows_the_audits_team_not_the_cases_team_now(app, client,
         db.session.get(Case, setting["case"].id).team_id = setting["south"].id
         db.session.commit()
     client.sign_in_as(setting["north_manager"])
-    banner = page_text_of(_banner(client.get("/")))
+    banner = text_of(_banner(client.get("/")))
     assert "North Follow-up" in banner and "South Follow-up" not in banner
     listing = page_text(client.get("/audits/concerns"))
     assert "North Follow-up" in listing and "South Follow-up" not in listing
@@ -478,7 +475,7 @@ def test_the_worker_adds_a_reflection_to_a_submitted_audit_of_their_case(app, cl
 def test_only_the_cases_worker_reflects_and_only_after_submission(app, client, setting, make):
     submitted = make.audit(setting["case"], setting["auditor"], status=AuditStatus.SUBMITTED)
     client.sign_in_as(setting["colleague"])  # same team: may read the audit, not reflect on it
-    assert client.get(f"/audits/{submitted.id}").status_code == 200
+    assert heading(client.get_page(f"/audits/{submitted.id}")) == "Audit of FU-000001"
     assert client.get(f"/audits/{submitted.id}/reflection").status_code == 403
     assert client.post(f"/audits/{submitted.id}/reflection", data={"reflection": "Mine"}).status_code == 403
 
@@ -523,9 +520,9 @@ def test_home_shows_overdue_actions_and_the_auditors_audits(app, client, setting
     text = _joined(page_text(home))
     assert "My actions: 3 open actions, 2 overdue" in text
     assert "My audits: 3 audits to complete, 1 overdue" in text
-    html = _html(home)
-    assert 'href="/audits/actions"' in html and 'href="/audits/mine"' in html
-    assert 'href="/audits/new"' in html  # Start an audit, on the auditor's card
+    hrefs = _hrefs(parse(home))
+    assert "/audits/actions" in hrefs and "/audits/mine" in hrefs
+    assert "/audits/new" in hrefs  # Start an audit, on the auditor's card
 
 
 def test_home_with_nothing_waiting_says_so(client, setting):
@@ -549,13 +546,13 @@ def test_each_role_card_links_to_its_areas(client, make, role, links, not_links)
     client.sign_in_as(make.user(role, team=make.team()))
     home = client.get("/")
     assert_well_formed_page(home)
-    cards = "".join(re.findall(r'<section class="app-role-card".*?</section>', _html(home), re.S))
+    cards = {href for card in parse(home).select("section.app-role-card") for href in _hrefs(card)}
     for link in links:
         if link == "/programme/" and "programme.index" not in client.application.view_functions:
             continue
-        assert f'href="{link}"' in cards, link
+        assert link in cards, link
     for link in not_links:
-        assert f'href="{link}"' not in cards, link
+        assert link not in cards, link
 
 
 # Lists -------------------------------------------------------------------------------------------
@@ -594,7 +591,7 @@ def audits(make, setting):
 def _listed(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
-    return {int(found) for found in re.findall(r'href="/audits/(\d+)"', _html(response))}
+    return set(_audit_links(response))
 
 
 def _ids(audits, *names):
@@ -658,16 +655,16 @@ def test_a_practitioner_cannot_filter_their_way_into_another_team(client, settin
 def test_another_teams_audit_is_not_found_for_a_practitioner(client, setting, audits):
     client.sign_in_as(setting["colleague"])
     assert client.get(f"/audits/{audits['south_inadequate'].id}").status_code == 404
-    assert client.get(f"/audits/{audits['north_good'].id}").status_code == 200
+    assert heading(client.get_page(f"/audits/{audits['north_good'].id}")) == "Audit of FU-000001"
     client.sign_in_as(audits["worker_auditor"])  # their own audit of a South case
-    assert client.get(f"/audits/{audits['south_by_worker_auditor'].id}").status_code == 200
+    assert heading(client.get_page(f"/audits/{audits['south_by_worker_auditor'].id}")) == "Audit of FU-S00001"
 
 
 def test_the_auditors_own_list_shows_open_audits_soonest_first(client, setting, audits):
     client.sign_in_as(setting["auditor"])
     response = client.get("/audits/mine")
     assert_well_formed_page(response)
-    found = [int(found) for found in re.findall(r'href="/audits/(\d+)"', _html(response))]
+    found = _audit_links(response)
     assert found == [audits["west_overdue"].id, audits["north_overdue"].id, audits["north_open"].id]
     assert page_text(response).count("Overdue") == 2
 

@@ -273,7 +273,9 @@ def test_people_who_may_see_the_audit_download_it_and_it_is_logged(app, client, 
         "team_practitioner": make.user(Role.PRACTITIONER, team=setting["team"]),
     }[who]
     client.sign_in_as(user)
-    assert client.get(f"/audits/{audit.id}/pdf").status_code == 200
+    response = client.get(f"/audits/{audit.id}/pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF-")
     with app.app_context():
         entry = db.session.scalar(select(AccessLogEntry).where(AccessLogEntry.record_id == audit.id))
         assert (entry.user_id, entry.action, entry.record_type, entry.case_id) == (

@@ -10,6 +10,7 @@ from audit.models import Answer, Audit, AuditAmendment, AuditStatus, Role, Secti
 from tests.audit_forms import audit_structure, complete_post, first_graded_question
 from tests.conftest import page_text
 from tests.factories import PASSWORD
+from tests.pages import heading
 
 
 @pytest.fixture
@@ -378,7 +379,7 @@ def test_amending_is_for_the_auditor_and_leaders(client, setting, make):
     client.sign_in_as(setting["worker"])
     assert client.get(f"/audits/{audit.id}/amend").status_code == 403
     client.sign_in_as(make.user(Role.LEADER))
-    assert client.get(f"/audits/{audit.id}/amend").status_code == 200
+    assert heading(client.get_page(f"/audits/{audit.id}/amend")) == "Amend the audit of AUD-000001"
 
 
 def test_viewing_an_audit_is_logged_and_scoped_to_the_team(app, client, setting, make):

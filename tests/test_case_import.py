@@ -4,7 +4,6 @@ nothing imported unless every row is good."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from audit.extensions import db
 from audit.models import AccessLogEntry, Case, Role
 from tests.conftest import page_text
 from tests.govuk_html import assert_error, field_error, title
+from tests.pages import parse, text_of
 
 HEADER = "reference,team,plan_type,worker_email,age_band,gender,ethnicity,religion,disability"
 
@@ -59,13 +59,11 @@ def upload(client, content: bytes | str, filename: str = "cases.csv"):
 
 def problems(response) -> list[tuple[str, str]]:
     """The rows of the problems table: (line, problem)."""
-    html = response.get_data(as_text=True)
-    if 'id="problems"' not in html:
+    heading = parse(response).find(id="problems")
+    if heading is None:
         return []
-    table = html.split('id="problems"', 1)[1].split("</table>", 1)[0]
-    cell = '<td class="govuk-table__cell">(.*?)</td>'
-    rows = re.findall(f'<tr class="govuk-table__row">{cell}{cell}', table)
-    return [(line, re.sub(r"&#39;", "'", problem)) for line, problem in rows]
+    rows = [row.find_all("td", class_="govuk-table__cell") for row in heading.find_next("table").find_all("tr")]
+    return [(text_of(cells[0]), text_of(cells[1])) for cells in rows if len(cells) == 2]
 
 
 def case_count(app) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from audit.domain.demo import DEMO_PASSWORD
+from audit.demo.council import DEMO_PASSWORD
 from audit.extensions import db
 from audit.models import Case, Role, Team, User
 from audit.security.passwords import verify_password

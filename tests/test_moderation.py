@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -23,7 +22,7 @@ from audit.models import (
     User,
 )
 from tests.conftest import page_text
-from tests.pages import assert_well_formed_page
+from tests.pages import assert_well_formed_page, parse, text_of
 from tests.querycount import queries_for
 
 WITH_OVERALL = "front-door-mash"  # asks for an overall grade
@@ -97,9 +96,10 @@ def moderation_count(app) -> int:
 
 
 def error_summary_links(html: str) -> list[str]:
-    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, flags=re.S)
+    """The fields the error summary links to (their ids), in order."""
+    summary = parse(html).select_one("div.govuk-error-summary")
     assert summary, "no error summary"
-    return re.findall(r'href="#([^"]+)"', summary.group(0))
+    return [str(link["href"]).removeprefix("#") for link in summary.select('a[href^="#"]')]
 
 
 # Moderating --------------------------------------------------------------------------------------
@@ -200,12 +200,11 @@ def test_disagreeing_without_a_reason_is_an_error_and_everything_else_is_kept(ap
     assert f'id="s{section_id}_reason"' in html
     assert "First section: kept after the error." in html
     assert "Overall this is sound." in html
-    inadequate = re.search(
-        rf'<input[^>]*name="s{section_id}_grade"[^>]*value="{mash.grades["inadequate"]}"[^>]*>', html
-    )
-    assert inadequate and "checked" in inadequate.group(0)
-    disagree = re.search(rf'<input[^>]*name="s{section_id}_agrees"[^>]*value="no"[^>]*>', html)
-    assert disagree and "checked" in disagree.group(0)
+    page = parse(html)
+    inadequate = page.find("input", attrs={"name": f"s{section_id}_grade", "value": str(mash.grades["inadequate"])})
+    assert inadequate and inadequate.has_attr("checked")
+    disagree = page.find("input", attrs={"name": f"s{section_id}_agrees", "value": "no"})
+    assert disagree and disagree.has_attr("checked")
     assert saved_audit(app, audit.id).status == AuditStatus.SUBMITTED.value
     assert moderation_count(app) == 0
 
@@ -318,7 +317,7 @@ def test_an_audit_amended_since_the_moderator_opened_it_must_be_looked_at_again(
     assert "The audit has changed since you opened it" in page_text(response)
     assert moderation_count(app) == 0
     # Having seen it, submitting again works.
-    current = re.search(r'name="version"[^>]*value="(\d+)"', response.get_data(as_text=True)).group(1)
+    current = str(parse(response).find("input", attrs={"name": "version"})["value"])
     again = client.post(f"/moderation/{audit.id}", data=form_data(mash, version=current))
     assert again.status_code == 302
 
@@ -406,8 +405,8 @@ def test_signed_out_users_are_sent_to_sign_in(client, make, people):
 
 
 def _rows(html: str, table_id: str) -> str:
-    table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, flags=re.S)
-    return table.group(0) if table else ""
+    """The text of the table with this id; "" when there is no such table."""
+    return text_of(parse(html).find("table", id=table_id))
 
 
 def test_the_queue_lists_only_submitted_audits_awaiting_moderation(app, client, make, people):

@@ -3,7 +3,6 @@ GOV.UK errors, input kept on error, conflicts between two leaders, and who may c
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from audit.domain import plan as plan_data
 from audit.extensions import db
 from audit.models import Measure, PlanAction, Priority, Role
 from tests.conftest import page_text
-from tests.pages import assert_well_formed_page
+from tests.pages import assert_well_formed_page, parse, text_of
 
 
 def _date(day: date) -> list[str]:
@@ -27,10 +26,9 @@ def _count(app, model) -> int:
 
 
 def _error_summary(response) -> str:
-    html = response.get_data(as_text=True)
-    found = re.search(r'<div class="govuk-error-summary.*?</ul>', html, flags=re.S)
+    found = parse(response).select_one("div.govuk-error-summary")
     assert found, "no error summary"
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(0)).split())
+    return text_of(found)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from audit.clock import today
 from audit.extensions import db
 from audit.models import AuditStatus, Measure, Role
-from audit.reports import measures
-from audit.reports.measures import Status, expected_on, months_before, rag
+from audit.reporting import measures
+from audit.reporting.measures import Status, expected_on, months_before, rag
 from tests.conftest import page_text
 from tests.pages import pdf_text
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta
-from html import unescape
 
 import pytest
 from sqlalchemy import select, update
@@ -15,7 +14,7 @@ from audit.domain import programme as programme_data
 from audit.extensions import db
 from audit.models import AccessLogEntry, Audit, AuditProgramme, AuditStatus, Case, Role, User
 from tests.conftest import page_text
-from tests.pages import assert_well_formed_page
+from tests.pages import assert_well_formed_page, parse, text_of
 from tests.querycount import queries_for
 
 IN_A_MONTH = today() + timedelta(days=30)
@@ -301,13 +300,12 @@ def test_index_lists_programmes_with_overdue_flagged(app, client, make):
 
     assert response.status_code == 200
     assert_well_formed_page(response)
-    html = response.get_data(as_text=True)
-    rows = {re.sub(r"<[^>]+>|\s+", " ", row).split()[0]: row for row in re.findall(r"<tr.*?</tr>", html, flags=re.S)}
-    late_row = next(row for row in rows.values() if "Late programme" in row)
-    on_time_row = next(row for row in rows.values() if "On-time programme" in row)
-    assert re.search(r"govuk-tag--red[^>]*>\s*3 overdue", late_row)
-    assert "overdue" not in on_time_row
-    assert f"/programme/{late.id}" in late_row
+    rows = parse(response).find_all("tr")
+    late_row = next(row for row in rows if "Late programme" in text_of(row))
+    on_time_row = next(row for row in rows if "On-time programme" in text_of(row))
+    assert any(text_of(tag).startswith("3 overdue") for tag in late_row.select(".govuk-tag--red"))
+    assert "overdue" not in str(on_time_row)
+    assert late_row.find("a", href=f"/programme/{late.id}")
     assert "3 audits are overdue across the service" in page_text(response)
 
 
@@ -329,8 +327,7 @@ def test_programme_page_lists_its_audits_with_the_overdue_ones_tagged(app, clien
 
     assert response.status_code == 200
     assert_well_formed_page(response)
-    html = response.get_data(as_text=True)
-    rows = re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", html, flags=re.S)
+    rows = [text_of(row) for row in parse(response).find_all("tr", class_="govuk-table__row")]
     open_row = next(row for row in rows if "LATE-0001" in row)
     submitted_row = next(row for row in rows if "LATE-0002" in row)
     assert "Ash team" in open_row and "Ada Auditor" in open_row and "In progress" in open_row
@@ -412,31 +409,25 @@ class Council:
 
 
 def _error_summary(response) -> list[str]:
-    html = response.get_data(as_text=True)
-    summary = re.search(r'<div class="govuk-error-summary.*?</ul>', html, flags=re.S)
+    """The text of the error summary's links, in order."""
+    summary = parse(response).select_one("div.govuk-error-summary")
     assert summary, "no error summary"
-    links = re.findall(r"<a [^>]*>(.*?)</a>", summary.group(0), re.S)
-    return [unescape(re.sub(r"\s+", " ", text).strip()) for text in links]
+    return [text_of(link) for link in summary.find_all("a")]
 
 
 def _value(html: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html)
-    return match.group(1) if match else None
+    found = parse(html).find("input", attrs={"name": name, "value": True})
+    return str(found["value"]) if found else None
 
 
 def _textarea(html: str, name: str) -> str:
-    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, flags=re.S)
-    assert match, f"no textarea {name}"
-    return unescape(match.group(1)).removeprefix("\n")
+    found = parse(html).find("textarea", attrs={"name": name})
+    assert found, f"no textarea {name}"
+    return found.get_text().removeprefix("\n")  # HTML drops the newline after <textarea>
 
 
 def _checked(html: str, name: str) -> set[str]:
-    return {
-        value
-        for tag in re.findall(rf'<input[^>]*name="{name}"[^>]*>', html)
-        if "checked" in tag
-        for value in re.findall(r'value="([^"]*)"', tag)
-    }
+    return {str(tag["value"]) for tag in parse(html).find_all("input", attrs={"name": name, "checked": True})}
 
 
 def test_the_form_offers_the_latest_tools_the_teams_and_the_auditors(app, client, make):
@@ -592,9 +583,8 @@ def test_bad_input_is_explained_and_everything_typed_is_kept(app, client, make, 
     if "seed" not in changes:
         assert _value(html, "seed") == "77"
     if "due_date" not in changes:
-        assert re.search(rf'id="due_date-year"[^>]*value="{IN_A_MONTH.year}"', html) or re.search(
-            rf'value="{IN_A_MONTH.year}"[^>]*id="due_date-year"', html
-        )
+        year = parse(html).find("input", id="due_date-year")
+        assert year and year.get("value") == str(IN_A_MONTH.year)
     if "month" not in changes:
         assert _value(html, "month") == "6"
     expected_checked = {key: set(value) for key, value in data.items() if key in {"teams", "auditors"}}

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import Case, PlanType, Role, ServiceArea, Team, User, UserRole
+from audit.security.passwords import hash_password
 from tests import factories
 from tests.querycount import count_queries, queries_for
 
@@ -24,13 +25,14 @@ class Council:
     def grow_to(self, size: int) -> None:
         with self.app.app_context():
             areas = db.session.scalars(select(ServiceArea).where(ServiceArea.name.in_(AREAS))).all()
+            password_hash = hash_password(factories.PASSWORD)
             for n in range(self.size, size):
                 team = Team(name=f"Team {n:03d}", service_area=areas[n % len(areas)])
                 worker = User(
                     email=f"worker{n:03d}@test.example",
                     name=f"Worker {n:03d}",
                     team=team,
-                    password_hash=factories._PASSWORD_HASH,
+                    password_hash=password_hash,
                     role_rows=[UserRole(role=Role.PRACTITIONER.value), UserRole(role=Role.AUDITOR.value)],
                 )
                 db.session.add(Case(reference=f"QC-{n:04d}", team=team, worker=worker, plan_type=PLANS[n % 5].value))

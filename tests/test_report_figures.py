@@ -38,9 +38,9 @@ from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import Action, Audit, AuditStatus, ModeratedSection, Moderation, Role, ScaleGrade
-from audit.reports import agreement as agreement_figures
-from audit.reports import figures
-from audit.reports.figures import ReportScope
+from audit.reporting import agreement as agreement_figures
+from audit.reporting import figures
+from audit.reporting.figures import ReportScope
 
 JAN_TO_JUNE = ReportScope(date(2026, 1, 1), date(2026, 6, 30))
 

@@ -18,6 +18,7 @@ from audit.models import (
     SupervisionRecord,
 )
 from tests.conftest import page_text
+from tests.pages import heading
 
 TODAY = date.today()
 
@@ -166,6 +167,7 @@ def test_amendments_after_completion_record_who_when_what_and_why(app, client, t
     client.sign_in_as(s["supervisor"])
     form = client.get(f"/supervision/{record.id}/amend")
     assert form.status_code == 200
+    assert heading(form) == "Amend the supervision record"
     data = {
         **_session(version=str(record.version), duration_minutes="75", start_time="10:00"),
         "next_supervision_date": _d(TODAY + timedelta(days=20)),

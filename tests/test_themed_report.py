@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import AccessLogEntry, Audit, Measure, Priority, ReportDownload, Role
-from audit.reports import evidence, themed
-from audit.reports.figures import ReportScope
+from audit.reporting import evidence, themed
+from audit.reporting.figures import ReportScope
 from tests.pages import pdf_text
 from tests.querycount import count_queries
 from tests.test_report_figures import council  # noqa: F401  (the hand-worked fixture)

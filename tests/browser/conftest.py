@@ -2,8 +2,8 @@
 
 The live app has its own database with real commits (not the rolled-back transaction the other
 tests use): a SQLite file always and, when TEST_DATABASE_URL is set, a separate PostgreSQL
-database called ``test_browser`` on that server too. The schema is built by the real migrations
-and filled with the synthetic demo council.
+database named after that one (``test`` -> ``test_browser``) on that server too. The schema is
+built by the real migrations and filled with the synthetic demo council.
 
 Every page a test visits goes through ``Tab.check``: no console errors or Content Security Policy
 violations, zero axe-core WCAG 2.2 A/AA violations, and a full-page screenshot saved in
@@ -29,8 +29,8 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from audit.domain import demo
-from audit.domain.demo_audits import seed_audits
+from audit.demo import council
+from audit.demo.audits import seed_audits
 from audit.domain.tools import load_definitions
 from audit.extensions import db
 from tests.conftest import DATABASES, make_test_app
@@ -52,8 +52,8 @@ CHROMIUM_ARGS = [
 AXE_PATH = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
-BROWSER_DATABASE = "test_browser"
-DEMO_PASSWORD = demo.DEMO_PASSWORD
+BROWSER_DATABASE_SUFFIX = "_browser"
+DEMO_PASSWORD = council.DEMO_PASSWORD
 DEFAULT_TIMEOUT_MS = 10_000
 
 
@@ -105,18 +105,18 @@ def start_live_server(database_url: str, database: str, **config: Any) -> LiveSe
     return LiveServer(app, f"http://127.0.0.1:{server.server_port}", database, server, thread)
 
 
-def _fresh_postgresql_database(server_url: str) -> str:
-    """An empty ``test_browser`` database on the TEST_DATABASE_URL server, apart from the other tests'."""
+def _fresh_postgresql_database(server_url: str, worker_id: str = "master") -> str:
+    """An empty database on the TEST_DATABASE_URL server, apart from the other tests': named after
+    theirs (``test`` -> ``test_browser``), and per pytest-xdist worker (``test_browser_gw0``)."""
     url = sa.make_url(server_url)
+    name = f"{url.database}{BROWSER_DATABASE_SUFFIX}" + ("" if worker_id == "master" else f"_{worker_id}")
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        exists = connection.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": BROWSER_DATABASE}
-        )
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
         if not exists:
-            connection.execute(sa.text(f'CREATE DATABASE "{BROWSER_DATABASE}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    browser_url = url.set(database=BROWSER_DATABASE)
+    browser_url = url.set(database=name)
     engine = sa.create_engine(browser_url)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -131,12 +131,12 @@ def live_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
     else:
-        url = _fresh_postgresql_database(os.environ["TEST_DATABASE_URL"])
+        url = _fresh_postgresql_database(os.environ["TEST_DATABASE_URL"], request.getfixturevalue("worker_id"))
     app = make_test_app(url)
     with app.app_context():
         flask_migrate.upgrade()
         load_definitions()  # the shipped audit tools, as `make migrate` loads them
-        demo.seed(cases=40)
+        council.seed(cases=40)
         seed_audits(30)  # a year of synthetic audits, so moderation and lists have work in them
         db.session.commit()
         db.session.remove()
@@ -164,7 +164,7 @@ def browser() -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed (pip install -r requirements.txt)")
+        _unavailable("the playwright package is not installed (make install)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

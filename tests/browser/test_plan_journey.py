@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from audit.clock import today
-from audit.domain.demo_plan import seed_plan
+from audit.demo.plan import seed_plan
 from audit.extensions import db
 from tests.browser.conftest import LiveServer, Tab
 
