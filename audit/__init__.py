@@ -36,7 +36,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from audit.security import headers, sessions
     from audit.supervision import supervision
 
-    request_log.init_app(app)  # first: its hook must run before any hook that answers early
+    # Flask runs after_request hooks in reverse order of registration: the commit is registered
+    # first so that it runs last, after every other hook has read what it needs of the request.
+    database.init_app(app)
+    request_log.init_app(app)  # its before_request hook must run before any hook that answers early
     routing.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -49,7 +52,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     cli.init_app(app)
 
     with app.app_context():
-        database.init_app(app)
+        database.configure_engine(db.engine)
 
     for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision, reports, plan):
         app.register_blueprint(blueprint)

@@ -60,5 +60,4 @@ def commit_after_request(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    configure_engine(db.engine)
     app.after_request(commit_after_request)

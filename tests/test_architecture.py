@@ -94,3 +94,14 @@ def test_views_neither_commit_nor_use_the_session(path: Path) -> None:
         node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
     }
     assert not calls & {"commit", "rollback", "execute", "scalar", "scalars", "get_or_404"}
+
+
+def test_the_commit_is_the_last_thing_a_request_does(app) -> None:
+    """Flask runs after_request hooks in reverse order of registration. Were any hook to run after
+    the commit, reading the signed-in user (as the request log does) would load it again: two more
+    queries on every page (found by bench/reports.py: the dashboard went from 23 to 25)."""
+    from audit.database import commit_after_request
+
+    hooks = app.after_request_funcs[None]
+    assert hooks[0] is commit_after_request
+    assert commit_after_request not in hooks[1:]
