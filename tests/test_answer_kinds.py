@@ -149,3 +149,68 @@ def test_an_answer_round_trips_from_the_form_to_the_page_the_pdf_and_the_csv(
 def test_an_unanswered_question_stops_submission(answer_type: str) -> None:
     problems = answer_kind(answer_type).problems(Answer(not_applicable=False), "Section, question 1", "q9")
     assert problems and all(name.startswith("q9_") and "Section, question 1" in text for name, text in problems)
+
+
+# Optional questions (``required = false``): blank is allowed, what is given is still checked.
+
+
+@pytest.mark.parametrize("answer_type", [kind.value for kind in AnswerType])
+def test_an_optional_question_left_blank_does_not_stop_submission(answer_type: str) -> None:
+    blank = Answer(not_applicable=False)
+    assert answer_kind(answer_type).problems(blank, "Section, question 1", "q9", required=False) == []
+
+
+@pytest.mark.parametrize(
+    ("answer_type", "given", "field", "words"),
+    [
+        ("grade", {"grade_id": 1}, "q9_evidence", "enter the evidence for the grade"),
+        ("grade", {"evidence": "x" * 5001}, "q9_evidence", "5,000 characters or fewer"),
+        ("yes_no_na", {"evidence": "x" * 5001}, "q9_evidence", "5,000 characters or fewer"),
+        ("date", {"date_value": date(2999, 1, 1)}, "q9_date", "today or in the past"),
+        ("text", {"text_value": "x" * 5001}, "q9_text", "5,000 characters or fewer"),
+    ],
+)
+def test_an_optional_question_still_checks_what_was_given(
+    answer_type: str, given: dict[str, Any], field: str, words: str
+) -> None:
+    answer = Answer(not_applicable=False, **given)
+    problems = answer_kind(answer_type).problems(answer, "Section, question 1", "q9", required=False)
+    assert [name for name, _ in problems] == [field]
+    assert words in problems[0][1]
+
+
+OPTIONAL_TOOL: dict[str, Any] = TOOL | {
+    "slug": "every-kind-optional",
+    "name": "Every kind of answer, optional",
+    "sections": [
+        section
+        | {
+            "questions": [
+                question | {"key": f"{question['key']}-optional", "required": False}
+                for question in section["questions"]
+            ]
+            + section["questions"]
+        }
+        for section in TOOL["sections"]
+    ],
+}
+
+
+def test_the_form_says_optional_on_optional_questions_only(app, client, make) -> None:
+    with app.app_context():
+        load_definition(OPTIONAL_TOOL, "test")
+        db.session.commit()
+    case = make.case(make.team("Safeguarding Test"), reference="KIND-000002")
+    auditor = make.user(Role.AUDITOR, team=make.team("Quality Test"))
+    audit = make.audit(case, auditor, tool=OPTIONAL_TOOL["slug"])
+    client.sign_in_as(auditor)
+    page = client.get_page(f"/audits/{audit.id}/edit")
+    # Each question's legend (or, for typed text, its label): numbered, with the question's text.
+    labels = [
+        " ".join(node.get_text(" ", strip=True).split())
+        for node in page.select(".app-audit-question legend, .app-audit-question label.govuk-label--s")
+    ]
+    for number, question in enumerate(OPTIONAL_TOOL["sections"][0]["questions"], start=1):
+        label = next(text for text in labels if text.startswith(f"{number}. {question['text']}"))
+        optional = question.get("required", True) is False
+        assert label.endswith("(optional)") == optional, label

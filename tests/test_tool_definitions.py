@@ -36,6 +36,7 @@ SCALE_KEYS = {"key", "name", "not_applicable", "grades"}
 GRADE_KEYS = {"key", "label", "good_or_better"}
 SECTION_KEYS = {"key", "title", "theme", "guidance", "questions"}
 QUESTION_KEYS = {"key", "text", "guidance", "answer"}
+OPTIONAL_QUESTION_KEYS = {"required"}  # true unless the question may be left blank
 
 EXPECTED_SLUGS = {"assessment-and-planning", "front-door-mash", "fathers-engagement-themed"}
 # Short themed tools: 1-2 sections and 5-8 questions in all. Every other tool is a full tool with
@@ -147,7 +148,8 @@ def test_sections_and_questions_structure(tool: dict[str, Any]) -> None:
         assert len(set(question_keys)) == len(question_keys), f"duplicate question key in {section['key']}"
         for question in questions:
             where = f"{section['key']}/{question.get('key')}"
-            assert set(question) == QUESTION_KEYS, where
+            assert QUESTION_KEYS <= set(question) <= QUESTION_KEYS | OPTIONAL_QUESTION_KEYS, where
+            assert isinstance(question.get("required", True), bool), where
             assert KEBAB_CASE.match(question["key"]), where
             assert non_empty_string(question["text"]), where
             assert question["text"].endswith("?"), where
@@ -192,3 +194,46 @@ def test_tools_sharing_a_scale_key_define_it_identically() -> None:
 def test_slugs_are_unique_across_files() -> None:
     slugs = [load(path)["slug"] for path in TOOL_FILES]
     assert len(set(slugs)) == len(slugs)
+
+
+# Guidance that lets the auditor leave a question unanswered, in the words the tools use.
+LEAVE_BLANK = re.compile(
+    r"\bleave (?:it |this |the \w+ )?blank\b|\bleft blank\b|\bif (?:it|this) (?:has|is) not yet\b|\boptional\b",
+    re.IGNORECASE,
+)
+
+
+def test_leave_blank_pattern_finds_the_phrases_guidance_uses() -> None:
+    for guidance in (
+        "Leave blank if it has not yet been authorised.",
+        "Leave this blank where there is none.",
+        "This question may be left blank.",
+        "Optional: the date of the review.",
+    ):
+        assert LEAVE_BLANK.search(guidance), guidance
+    assert not LEAVE_BLANK.search("Enter the date the contact was first received.")
+
+
+def test_guidance_and_validation_agree_on_what_may_be_left_blank(tool: dict[str, Any]) -> None:
+    """Guidance that says a question may be left blank sits on a question marked
+    ``required = false``, and an optional question's guidance says when to leave it blank: an
+    auditor is never told to leave blank what submission then demands, and so invents a date."""
+    for section in tool["sections"]:
+        for question in section["questions"]:
+            where = f"{tool['slug']}: {section['key']}/{question['key']}"
+            says_blank = bool(LEAVE_BLANK.search(question["guidance"]) or LEAVE_BLANK.search(question["text"]))
+            optional = question.get("required", True) is False
+            assert says_blank == optional, (
+                f"{where}: guidance lets the auditor leave it blank but it is required"
+                if says_blank
+                else f"{where}: optional, but the guidance never says when to leave it blank"
+            )
+
+
+def test_questions_whose_answer_may_not_exist_are_optional() -> None:
+    """The two dates an auditor cannot always find (issue 10) may be left blank."""
+    tool = load(TOOLS_DIR / "assessment-and-planning.toml")
+    questions = {question["key"]: question for section in tool["sections"] for question in section["questions"]}
+    for key in ("date-authorised", "last-supervision-date"):
+        assert questions[key]["required"] is False, key
+    assert tool["version"] >= 2, "marking questions optional is a change: the version must rise"

@@ -54,8 +54,9 @@ class AnswerKind:
         """Unbound form fields by part: the answer's own, and its evidence box if it has one."""
         raise NotImplementedError
 
-    def problems(self, answer: Answer, where: str, prefix: str) -> list[tuple[str, str]]:
-        """What stops a saved answer being submitted, as (field name, message)."""
+    def problems(self, answer: Answer, where: str, prefix: str, *, required: bool = True) -> list[tuple[str, str]]:
+        """What stops a saved answer being submitted, as (field name, message). An optional
+        question (``required`` false) may be left blank, but what was given is still checked."""
         raise NotImplementedError
 
     def csv_text(self, answer: StoredAnswer, na_label: str) -> str:

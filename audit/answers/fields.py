@@ -102,8 +102,27 @@ def too_long(label: str, limit: int) -> Length:
     return Length(max=limit, message=f"{label} must be {limit:,} characters or fewer")
 
 
-def answer_text(label: str, description: str, limit: int) -> TextAreaField:
+def answer_text(label: str, description: str, limit: int, *, optional: bool = False) -> TextAreaField:
     """A typed answer or its evidence: a text area with a character count and a length limit."""
     return TextAreaField(
-        label, description=description, widget=GovCharacterCount(), validators=[too_long(label, limit)]
+        label,
+        description=description,
+        widget=GovCharacterCount(),
+        validators=[too_long(label, limit), *optional_answer(optional)],
     )
+
+
+class OptionalAnswer:
+    """Marks the field of a question the auditor may leave blank (``ToolQuestion.required`` is
+    false): the answer's partial adds "(optional)" to its label, as GOV.UK marks optional
+    questions. It checks nothing itself; submission decides what is missing."""
+
+    field_flags = {"optional_answer": True}
+
+    def __call__(self, _form: Any, _field: Field) -> None:
+        return None
+
+
+def optional_answer(optional: bool) -> list[OptionalAnswer]:
+    """The marker for an optional question's field, or nothing for a required one."""
+    return [OptionalAnswer()] if optional else []

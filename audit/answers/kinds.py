@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from audit.answers.base import EVIDENCE_MAX, AnswerKind, StoredAnswer, register, too_long
-from audit.answers.fields import GovDateField, ScaleRadioField, answer_text, not_in_future
+from audit.answers.fields import GovDateField, ScaleRadioField, answer_text, not_in_future, optional_answer
 from audit.clock import today
 from audit.models import Answer, AnswerType, ScaleGrade, ToolQuestion
 
@@ -31,7 +31,12 @@ class GradeAnswer(AnswerKind):
 
     def form_fields(self, question: ToolQuestion, grade_choices: Sequence[SelectChoice]) -> dict[str, Field]:
         return {
-            "grade": ScaleRadioField(question.text, description=question.guidance, choices=list(grade_choices)),
+            "grade": ScaleRadioField(
+                question.text,
+                description=question.guidance,
+                choices=list(grade_choices),
+                validators=optional_answer(not question.required),
+            ),
             "evidence": answer_text(
                 "Evidence",
                 "What did you find in the record, and what difference did it make for the child?",
@@ -39,10 +44,11 @@ class GradeAnswer(AnswerKind):
             ),
         }
 
-    def problems(self, answer: Answer, where: str, prefix: str) -> list[tuple[str, str]]:
+    def problems(self, answer: Answer, where: str, prefix: str, *, required: bool = True) -> list[tuple[str, str]]:
         problems = []
         if answer.grade_id is None and not answer.not_applicable:
-            problems.append((f"{prefix}_grade", f"{where}: select a grade"))
+            if required:
+                problems.append((f"{prefix}_grade", f"{where}: select a grade"))
         elif not answer.not_applicable and not (answer.evidence or "").strip():
             problems.append((f"{prefix}_evidence", f"{where}: enter the evidence for the grade"))
         return problems + too_long(f"{prefix}_evidence", answer.evidence, f"{where}: evidence")
@@ -79,13 +85,18 @@ class YesNoAnswer(AnswerKind):
 
     def form_fields(self, question: ToolQuestion, grade_choices: Sequence[SelectChoice]) -> dict[str, Field]:
         return {
-            "choice": ScaleRadioField(question.text, description=question.guidance, choices=YES_NO_CHOICES),
+            "choice": ScaleRadioField(
+                question.text,
+                description=question.guidance,
+                choices=YES_NO_CHOICES,
+                validators=optional_answer(not question.required),
+            ),
             "evidence": answer_text("Evidence (optional)", "", EVIDENCE_MAX),
         }
 
-    def problems(self, answer: Answer, where: str, prefix: str) -> list[tuple[str, str]]:
+    def problems(self, answer: Answer, where: str, prefix: str, *, required: bool = True) -> list[tuple[str, str]]:
         problems = []
-        if answer.choice is None:
+        if answer.choice is None and required:
             problems.append((f"{prefix}_choice", f"{where}: select yes, no or not applicable"))
         return problems + too_long(f"{prefix}_evidence", answer.evidence, f"{where}: evidence")
 
@@ -116,12 +127,16 @@ class DateAnswer(AnswerKind):
 
     def form_fields(self, question: ToolQuestion, grade_choices: Sequence[SelectChoice]) -> dict[str, Field]:
         return {
-            "date": GovDateField(question.text, description=question.guidance, validators=[Optional(), not_in_future])
+            "date": GovDateField(
+                question.text,
+                description=question.guidance,
+                validators=[Optional(), not_in_future, *optional_answer(not question.required)],
+            )
         }
 
-    def problems(self, answer: Answer, where: str, prefix: str) -> list[tuple[str, str]]:
+    def problems(self, answer: Answer, where: str, prefix: str, *, required: bool = True) -> list[tuple[str, str]]:
         if answer.date_value is None:
-            return [(f"{prefix}_date", f"{where}: enter the date")]
+            return [(f"{prefix}_date", f"{where}: enter the date")] if required else []
         if answer.date_value > today():
             return [(f"{prefix}_date", f"{where}: the date must be today or in the past")]
         return []
@@ -152,10 +167,10 @@ class TextAnswer(AnswerKind):
     long_answer = True
 
     def form_fields(self, question: ToolQuestion, grade_choices: Sequence[SelectChoice]) -> dict[str, Field]:
-        return {"text": answer_text(question.text, question.guidance, EVIDENCE_MAX)}
+        return {"text": answer_text(question.text, question.guidance, EVIDENCE_MAX, optional=not question.required)}
 
-    def problems(self, answer: Answer, where: str, prefix: str) -> list[tuple[str, str]]:
-        if not (answer.text_value or "").strip():
+    def problems(self, answer: Answer, where: str, prefix: str, *, required: bool = True) -> list[tuple[str, str]]:
+        if required and not (answer.text_value or "").strip():
             return [(f"{prefix}_text", f"{where}: enter an answer")]
         return too_long(f"{prefix}_text", answer.text_value, f"{where}: answer")
 

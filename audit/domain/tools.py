@@ -3,6 +3,8 @@
 A definition file (``audit/tool_definitions/*.toml``) names its tool by ``slug`` and carries a
 ``version``. Loading is idempotent: an unchanged file loads nothing; a changed file must bump its
 version and then becomes a new ``AuditToolVersion``, leaving audits on older versions untouched.
+A question is required unless it says ``required = false``; the whole file is hashed, so marking
+a question optional is a change like any other.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ def _check(definition: dict[str, Any], source: str) -> None:
         for question in section["questions"]:
             for key in ("key", "text", "guidance", "answer"):
                 _require(question, key, f"{where} question {question.get('key', '?')}")
+            if not isinstance(question.get("required", True), bool):
+                raise ToolDefinitionError(f"{where} question {question['key']}: 'required' must be true or false")
             if question["answer"] not in {answer.value for answer in AnswerType}:
                 raise ToolDefinitionError(f"{where}: answer type {question['answer']!r} is not known")
             if question["key"] in question_keys:
@@ -136,6 +140,7 @@ def load_definition(definition: dict[str, Any], source: str = "definition") -> L
                         guidance=question["guidance"],
                         answer_type=question["answer"],
                         position=question_index,
+                        required=question.get("required", True),
                     )
                     for question_index, question in enumerate(section["questions"])
                 ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
@@ -120,5 +120,7 @@ class ToolQuestion(Model):
     guidance: Mapped[str] = mapped_column(Text)
     answer_type: Mapped[str] = mapped_column(String(20))
     position: Mapped[int]
+    # An optional question may be left blank on submission; what is given is still checked.
+    required: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     section: Mapped[ToolSection] = relationship(back_populates="questions")
