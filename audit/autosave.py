@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import jsonify
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -34,6 +35,7 @@ def save_draft(form: FlaskForm, save: Callable[[], object], version: Callable[[]
     try:
         save()
     except EditConflict as error:  # refused before anything was changed
-        return json_response(409, error="conflict", message=f"{error}. Your latest changes have not been saved.")
+        told = error.told_to(current_user.id)
+        return json_response(409, error="conflict", message=f"{told}. Your latest changes have not been saved.")
     problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
     return json_response(200, version=version(), saved_at=f"{local_now():%H:%M}", problems=problems)

@@ -85,7 +85,8 @@ class AuditFormBase(Form):
         self.version.data = str(audit.version)
 
     def draft_values(self) -> DraftValues:
-        """The posted values in the domain's terms; fields that failed validation are left out."""
+        """The posted values in the domain's terms; fields that failed validation are left out and
+        named in ``keep``, so that their saved values stay as they are."""
 
         def ok(field: Field) -> bool:
             return not field.errors
@@ -124,6 +125,7 @@ class AuditFormBase(Form):
             strengths=_text(self.strengths),
             areas_for_development=_text(self.areas_for_development),
             child_family_feedback=_text(self.child_family_feedback),
+            keep=frozenset(field.name for field in self if field.errors),
         )
 
     def add_problems(self, problems: list[tuple[str, str]]) -> None:

@@ -186,7 +186,8 @@ class SupervisionFormBase(Form):
         self.version.data = str(record.version)
 
     def values(self) -> RecordValues:
-        """What was posted in the domain's terms; fields that failed validation are left empty."""
+        """What was posted in the domain's terms; fields that failed validation are left empty and
+        named in ``keep``, so that their saved values stay as they are."""
 
         def ok(field: Field) -> Any:
             return field.data if not field.errors else None
@@ -216,6 +217,7 @@ class SupervisionFormBase(Form):
             texts=texts,
             case_ids=case_ids,
             cases=cases,
+            keep=frozenset(field.name for field in self if field.errors),
         )
 
     def add_problems(self, problems: list[tuple[str, str]]) -> None:

@@ -38,16 +38,31 @@ class EditConflict(Exception):
 
     def __init__(self, record: Versioned, noun: str = "audit") -> None:
         self.saved_by = record.updated_by.name if record.updated_by else "Someone"
+        self.saved_by_id = record.updated_by_id
         self.saved_at = record.updated_at
         self.current_version = record.version
+        self.noun = noun
         super().__init__(
             f"{self.saved_by} saved this {noun} at {to_local(self.saved_at):%H:%M on %d %B %Y} since you opened it"
         )
 
+    def by_same_user(self, user_id: int | None) -> bool:
+        """Whether the newer save was this user's own (in another tab or window)."""
+        return user_id is not None and self.saved_by_id == user_id
+
+    def told_to(self, user_id: int | None) -> str:
+        """The message for the user whose save was refused: "you", not their own name."""
+        if not self.by_same_user(user_id):
+            return str(self)
+        when = f"{to_local(self.saved_at):%H:%M on %d %B %Y}"
+        return f"You saved this {self.noun} in another tab or window at {when}, after you opened this one"
+
 
 def check_version(record: Versioned, expected_version: int | None, noun: str = "audit") -> None:
-    """Refuse a change made from a copy older than the saved record."""
-    if expected_version is not None and expected_version != record.version:
+    """Refuse a change made from a copy older than the saved record. A copy that does not say which
+    version it was made from (``None``: the form's version was missing or empty) might be older, so it
+    is refused too: a conflict shown is recoverable, an overwrite of newer words is not."""
+    if expected_version is None or expected_version != record.version:
         raise EditConflict(record, noun)
 
 

@@ -1,9 +1,10 @@
 """Saving an audit's answers, checking it is complete, submitting it, and amending it afterwards.
 
 Drafts save whatever is valid, at any time (autosave calls the same function as "Save and come
-back later"). Completeness is checked only on submission, from what is saved, so the rules live
-in one place. Problems are reported against field names ``q<question id>_<part>``,
-``s<section id>_<part>`` and the closing parts' names, which the form uses too.
+back later"); a field posted with an invalid value keeps what was saved before. Completeness is
+checked only on submission, from what is saved, so the rules live in one place. Problems are
+reported against field names ``q<question id>_<part>``, ``s<section id>_<part>`` and the closing
+parts' names, which the form uses too.
 """
 
 from __future__ import annotations
@@ -63,6 +64,12 @@ class DraftValues:
     strengths: str | None = None
     areas_for_development: str | None = None
     child_family_feedback: str | None = None
+    # Field names (``q12_evidence``, ``strengths``) whose posted value was invalid: they keep what
+    # is saved, so that a typing slip never erases the words saved before it.
+    keep: frozenset[str] = frozenset()
+
+    def changes(self, name: str) -> bool:
+        return name not in self.keep
 
 
 class AuditLocked(Exception):
@@ -101,32 +108,47 @@ def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: 
 def _apply(audit: Audit, values: DraftValues) -> None:
     grades = _grades_by_key(audit)
     answers = {answer.question_id: answer for answer in audit.answers}
+    changes = values.changes
     for question_id, answer_values in values.answers.items():
         answer = answers.get(question_id)
         if answer is None:
-            answer = Answer(question_id=question_id)
+            answer = Answer(question_id=question_id, not_applicable=False)
             audit.answers.append(answer)
-        answer.grade_id, answer.not_applicable = _grade_fields(answer_values.grade, grades)
-        answer.choice = answer_values.choice if answer_values.choice in YES_NO_LABELS else None
-        answer.date_value = answer_values.date_value
-        answer.text_value = answer_values.text
-        answer.evidence = answer_values.evidence
+        part = f"q{question_id}_"
+        if changes(part + "grade"):
+            answer.grade_id, answer.not_applicable = _grade_fields(answer_values.grade, grades)
+        if changes(part + "choice"):
+            answer.choice = answer_values.choice if answer_values.choice in YES_NO_LABELS else None
+        if changes(part + "date"):
+            answer.date_value = answer_values.date_value
+        if changes(part + "text"):
+            answer.text_value = answer_values.text
+        if changes(part + "evidence"):
+            answer.evidence = answer_values.evidence
     judgements = {judgement.section_id: judgement for judgement in audit.judgements}
     for section_id, section_values in values.sections.items():
         judgement = judgements.get(section_id)
         if judgement is None:
-            judgement = SectionJudgement(section_id=section_id)
+            judgement = SectionJudgement(section_id=section_id, not_applicable=False)
             audit.judgements.append(judgement)
-        judgement.grade_id, judgement.not_applicable = _grade_fields(section_values.grade, grades)
-        judgement.evidence = section_values.evidence
+        if changes(f"s{section_id}_grade"):
+            judgement.grade_id, judgement.not_applicable = _grade_fields(section_values.grade, grades)
+        if changes(f"s{section_id}_evidence"):
+            judgement.evidence = section_values.evidence
     if values.overall is not None:
-        grade = grades.get(values.overall.grade or "")
-        audit.overall_grade_id = grade.id if grade else None
-        audit.overall_rationale = values.overall.rationale
-        audit.overall_above_inadequate_reason = values.overall.above_inadequate_reason
-    audit.strengths = values.strengths
-    audit.areas_for_development = values.areas_for_development
-    audit.child_family_feedback = values.child_family_feedback
+        if changes("overall_grade"):
+            grade = grades.get(values.overall.grade or "")
+            audit.overall_grade_id = grade.id if grade else None
+        if changes("overall_rationale"):
+            audit.overall_rationale = values.overall.rationale
+        if changes("overall_above_inadequate_reason"):
+            audit.overall_above_inadequate_reason = values.overall.above_inadequate_reason
+    if changes("strengths"):
+        audit.strengths = values.strengths
+    if changes("areas_for_development"):
+        audit.areas_for_development = values.areas_for_development
+    if changes("child_family_feedback"):
+        audit.child_family_feedback = values.child_family_feedback
 
 
 def submission_problems(audit: Audit) -> list[tuple[str, str]]:
@@ -146,7 +168,9 @@ def submission_problems(audit: Audit) -> list[tuple[str, str]]:
         for number, question in enumerate(section.questions, start=1):
             where = f"{section.title}, question {number}"
             answer = answers.get(question.id) or Answer()
-            problems += answer_kind(question.answer_type).problems(answer, where, f"q{question.id}")
+            problems += answer_kind(question.answer_type).problems(
+                answer, where, f"q{question.id}", required=question.required
+            )
         judgement = judgements.get(section.id) or SectionJudgement()
         if judgement.grade_id is None and not judgement.not_applicable:
             problems.append((f"s{section.id}_grade", f"{section.title}: select your judgement for the section"))

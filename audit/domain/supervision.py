@@ -1,9 +1,9 @@
 """Supervision records: who may see and change them, starting one, saving the draft, the
 supervisor's completion, the worker's acknowledgement, amendments, actions and the lists.
 
-Drafts save whatever is valid at any time (autosave calls the same function as "Save"), and the
-optimistic-locking conflict is the shared ``EditConflict``. Completeness is checked only on
-completion, from what is saved. Nothing here knows about HTTP.
+Drafts save whatever is valid at any time (autosave calls the same function as "Save"; an invalid
+field keeps what was saved), and the optimistic-locking conflict is the shared ``EditConflict``.
+Completeness is checked only on completion, from what is saved. Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -217,7 +217,9 @@ class CaseValues:
 
 @dataclass(frozen=True)
 class RecordValues:
-    """What a supervisor entered; ``None`` for a part means "leave it as it is"."""
+    """What a supervisor entered. The date held is never emptied (``None`` leaves it as it is); the
+    field names in ``keep`` (``duration_minutes``, ``c12_analysis``) were posted with invalid values and
+    keep what is saved, so that a typing slip never erases what was saved before it."""
 
     held_on: date | None = None
     start_time: time | None = None
@@ -226,6 +228,10 @@ class RecordValues:
     texts: dict[str, str | None] = field(default_factory=dict)  # the record's own text fields
     case_ids: list[int] | None = None  # the cases discussed, when the form chose them
     cases: dict[int, CaseValues] = field(default_factory=dict)
+    keep: frozenset[str] = frozenset()
+
+    def changes(self, name: str) -> bool:
+        return name not in self.keep
 
 
 def save_draft(record: SupervisionRecord, values: RecordValues, user: User, expected_version: int | None) -> None:
@@ -247,21 +253,30 @@ def save_draft(record: SupervisionRecord, values: RecordValues, user: User, expe
 def _apply(record: SupervisionRecord, values: RecordValues) -> None:
     if values.case_ids is not None:
         _set_cases(record, values.case_ids)
-    if values.held_on is not None:
+    changes = values.changes
+    if values.held_on is not None and changes("held_on"):
         record.held_on = values.held_on
-    record.start_time = values.start_time
-    record.duration_minutes = values.duration_minutes
-    record.next_supervision_date = values.next_supervision_date
+    if changes("start_time"):
+        record.start_time = values.start_time
+    if changes("duration_minutes"):
+        record.duration_minutes = values.duration_minutes
+    if changes("next_supervision_date"):
+        record.next_supervision_date = values.next_supervision_date
     for name, value in values.texts.items():
-        setattr(record, name, value)
+        if changes(name):
+            setattr(record, name, value)
     for discussed in record.cases:
         case_values = values.cases.get(discussed.case_id)
         if case_values is None:
             continue
+        part = f"c{discussed.case_id}_"
         for name, value in case_values.texts.items():
-            setattr(discussed, name, value)
-        discussed.safety_scale = case_values.safety_scale
-        discussed.next_review_date = case_values.next_review_date
+            if changes(part + name):
+                setattr(discussed, name, value)
+        if changes(part + "safety_scale"):
+            discussed.safety_scale = case_values.safety_scale
+        if changes(part + "next_review_date"):
+            discussed.next_review_date = case_values.next_review_date
 
 
 def _set_cases(record: SupervisionRecord, case_ids: list[int]) -> None:

@@ -9,6 +9,9 @@ function startAutosave(form) {
   const url = form.dataset.autosaveUrl;
   const status = document.getElementById("autosave-status");
   const version = form.querySelector("input[name='version']");
+  // Set after a conflict when the user chose to save over the newer copy; once saved, the page's
+  // own version is the current one, and a stale "save over" version would refuse every later save.
+  const overwrite = form.querySelector("input[name='overwrite']");
   let dirty = false;
   let saving = false;
   let stopped = false;
@@ -36,6 +39,7 @@ function startAutosave(form) {
       if (response.ok) {
         const result = await response.json();
         version.value = result.version;
+        if (overwrite) overwrite.value = "";
         lastSave = Date.now();
         say(
           result.problems.length

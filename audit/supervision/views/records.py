@@ -102,6 +102,8 @@ def _own_draft_or_404(record_id: int) -> SupervisionRecord:
 
 
 def _expected_version(form: SupervisionFormBase) -> int | None:
+    """The version the user's copy was made from (or, after a conflict, the one they chose to save
+    over); ``None`` when the form's version is missing, empty or not a number, which is a conflict."""
     posted = form.overwrite.data or form.version.data
     if posted is None:
         return None
