@@ -1,9 +1,11 @@
-"""The smaller audit forms: starting an audit, actions, concerns, reflection and amendment."""
+"""The smaller audit forms: the list's date filter, starting an audit, actions, concerns, reflection
+and amendment."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField, TextAreaField
@@ -12,11 +14,30 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from audit.clock import today
 from audit.models import AuditToolVersion, User
-from forms.base import Form
-from forms.fields import GovDateField, GovSelectField, RadioField
+from forms.base import Form, add_error
+from forms.fields import FilterDateField, GovDateField, GovSelectField, RadioField
 from forms.validators import due_not_in_past, long_text
 
 DESCRIPTION_MAX = 2000
+
+
+class AuditDatesFilterForm(Form):
+    """The Audits list's "submitted from / to" filter: GOV.UK day, month and year boxes, read from
+    the query string (so no CSRF token); one ISO date (``?from=2026-01-01``) from an older link works
+    too. A date that is not real is an error, never silently ignored."""
+
+    class Meta:
+        csrf = False
+
+    start = FilterDateField("Submitted from", name="from", description="For example, 1 4 2026")
+    end = FilterDateField("Submitted to", name="to", description="For example, 30 6 2026")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.start.data and self.end.data and self.start.data > self.end.data:
+            add_error(self.end, "‘Submitted to’ must be the same as or after ‘Submitted from’")
+            valid = False
+        return valid
 
 
 class NewAuditForm(Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from govuk_frontend_wtf.gov_form_base import GovFormBase
@@ -63,6 +64,30 @@ class GovMonthInput(GovDateInput):
             ],
         )
         return params
+
+
+class FilterDateField(GovDateField):
+    """A GOV.UK date input for a filter in the query string, which also takes one ISO date
+    (``?from=2026-01-01``) from a link or a bookmark."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_anchor = f"{self.id}-day"  # the error summary links to the first box
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        values = formdata.getlist(self.name) if formdata is not None and self.name in formdata else None
+        if values is not None and len(values) == 1:
+            # The boxes show the date parsed (raw_data None), or stay empty beside the error.
+            self.data, self.raw_data = None, None
+            self.process_errors = []
+            try:
+                self.data = date.fromisoformat(values[0].strip()) if values[0].strip() else None
+            except ValueError:
+                self.process_errors.append(
+                    f"{self.label.text} must be a real date, with a day, month and year, like 31 3 2026"
+                )
+            return
+        super().process(formdata, data, extra_filters)
 
 
 class GovMonthField(DateField):

@@ -4,47 +4,27 @@ theme. They arrive in the query string, so the form has no CSRF token."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
-from wtforms.utils import unset_value
 
 from audit.clock import today
 from audit.models import AuditTool, Team
 from audit.reporting.figures import ReportScope
 from forms.base import Form, add_error
-from forms.fields import GovDateField, GovSelectField
+from forms.fields import FilterDateField, GovSelectField
 
 DEFAULT_DAYS = 365
-
-
-class ReportDateField(GovDateField):
-    """A GOV.UK date input that also takes one ISO date (``?from=2026-01-01``) from a link."""
-
-    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        values = formdata.getlist(self.name) if formdata is not None and self.name in formdata else None
-        if values is not None and len(values) == 1:
-            # The boxes show the date parsed (raw_data None), or stay empty beside the error.
-            self.data, self.raw_data = None, None
-            self.process_errors = []
-            try:
-                self.data = date.fromisoformat(values[0].strip()) if values[0].strip() else None
-            except ValueError:
-                self.process_errors.append(
-                    f"{self.label.text} must be a real date, with a day, month and year, like 31 3 2026"
-                )
-            return
-        super().process(formdata, data, extra_filters)
 
 
 class ReportFiltersForm(Form):
     class Meta:
         csrf = False
 
-    start = ReportDateField("From", name="from", description="Audits submitted on or after. For example, 1 4 2026")
-    end = ReportDateField("To", name="to", description="Audits submitted on or before. For example, 30 6 2026")
+    start = FilterDateField("From", name="from", description="Audits submitted on or after. For example, 1 4 2026")
+    end = FilterDateField("To", name="to", description="Audits submitted on or before. For example, 30 6 2026")
     team = GovSelectField("Team", default="", invalid_choice_message="Select a team from the list")
     tool = GovSelectField("Audit tool", default="", invalid_choice_message="Select an audit tool from the list")
     theme = GovSelectField("Theme", default="", invalid_choice_message="Select a theme from the list")

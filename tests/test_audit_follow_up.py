@@ -291,6 +291,26 @@ def test_the_owner_marks_an_action_done_with_an_optional_note(app, client, setti
     assert f"by {setting['worker'].name}" in page_text(client.get(f"/audits/{audit.id}"))
 
 
+def test_the_audits_done_column_says_when_or_not_done_yet(app, client, setting, make):
+    audit = make.audit(setting["case"], setting["auditor"], status=AuditStatus.SUBMITTED)
+    _action(app, audit, setting["worker"], description="Contact the father")
+    done = _action(app, audit, setting["worker"], description="Update the chronology")
+    client.sign_in_as(setting["worker"])
+    client.post(f"/audits/actions/{done.id}/done", data={"note": ""})
+    completed = _get(app, Action, done.id).completed_at
+
+    page = assert_well_formed_page(client.get(f"/audits/{audit.id}"))
+
+    table = next(t for t in page.find_all("table") if "Actions arising" in text_of(t.caption))
+    headers = [text_of(th) for th in table.thead.find_all("th")]
+    column = headers.index("Done")
+    cells = {text_of(row.find_all("td")[0]): text_of(row.find_all("td")[column]) for row in table.tbody.find_all("tr")}
+    assert cells == {
+        "Contact the father": "Not done yet",  # once "Open" under a "Done" heading
+        "Update the chronology": f"{completed.day} {completed:%B %Y} by Wendy Worker",
+    }
+
+
 def test_nobody_else_can_complete_an_action(app, client, setting, make):
     audit = make.audit(setting["case"], setting["auditor"], status=AuditStatus.SUBMITTED)
     action = _action(app, audit, setting["worker"])
@@ -644,6 +664,67 @@ def test_the_filters_narrow_the_list(client, make, setting, audits):
     assert selected_values(response, "tool") == [str(fathers)]
     assert "Overdue" in page_text(response)
     assert "1 audit" in page_text(response)
+
+
+def _date_boxes(response, name):
+    """The day, month and year a GOV.UK date input shows."""
+    page = parse(response)
+    return [str(page.find("input", id=f"{name}-{part}")["value"] or "") for part in ("day", "month", "year")]
+
+
+def test_the_submitted_dates_are_day_month_year_boxes_like_every_other_date(client, setting, audits, monkeypatch):
+    client.sign_in_as(setting["leader"])
+    submitted = _ids(audits, "north_good", "south_inadequate", "south_by_worker_auditor")
+    yesterday, tomorrow = today() - timedelta(days=1), today() + timedelta(days=1)
+
+    def boxes(name, day):
+        return f"{name}={day.day}&{name}={day.month}&{name}={day.year}"
+
+    page = assert_well_formed_page(client.get("/audits/"))
+    assert not page.find("input", type="date")  # not the browser's own date picker
+    for name in ("from", "to"):
+        assert [tag["name"] for tag in page.select(f"input[id^={name}-]")] == [name] * 3
+
+    around_today = f"/audits/?{boxes('from', yesterday)}&{boxes('to', tomorrow)}"
+    assert _listed(client, around_today) == submitted
+    assert _listed(client, f"/audits/?{boxes('to', yesterday - timedelta(days=1))}") == set()
+    shown = [str(yesterday.day), str(yesterday.month), str(yesterday.year)]
+    assert _date_boxes(client.get(around_today), "from") == shown
+    # An older link with ISO dates still works, and shows them in the boxes.
+    iso = client.get(f"/audits/?from={yesterday.isoformat()}")
+    assert set(_audit_links(iso)) == submitted
+    assert _date_boxes(iso, "from") == shown
+    # The next page keeps all three boxes of each date.
+    monkeypatch.setattr("audit.domain.audits.PAGE_SIZE", 1)
+    next_link = parse(client.get(around_today)).select_one(".govuk-pagination__next a")["href"]
+    assert _listed(client, next_link) <= submitted and "page=2" in next_link
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message", "listed"),
+    [
+        ("from=31&from=2&from=2026", "from", "Submitted from must be a real date, with a day, month and year", 6),
+        ("to=2026-02-31", "to", "Submitted to must be a real date, with a day, month and year, like 31 3 2026", 6),
+        # The 'to' date is not applied, the 'from' date is (every submitted audit is after it).
+        ("from=2&from=3&from=2026&to=1&to=3&to=2026", "to", "‘Submitted to’ must be the same as or after "
+         "‘Submitted from’", 3),
+    ],
+)  # fmt: skip
+def test_an_impossible_date_is_explained_not_ignored(client, setting, audits, query, field, message, listed):
+    client.sign_in_as(setting["leader"])
+
+    response = client.get(f"/audits/?{query}")
+
+    assert response.status_code == 200
+    page = assert_well_formed_page(response)
+    assert title(page).startswith("Error: ")
+    assert error_summary(page) == [message]
+    assert field_error(page, field) == message
+    assert error_summary_links(page) == [f"#{field}-day"]
+    if query.startswith("from=31"):
+        assert _date_boxes(response, "from") == ["31", "2", "2026"]  # what was typed stays in the boxes
+    # The list is still shown, without the date that is wrong.
+    assert len(set(_audit_links(response))) == listed
 
 
 def test_a_practitioner_cannot_filter_their_way_into_another_team(client, setting, audits):

@@ -166,7 +166,7 @@ def test_pdf_holds_the_whole_audit(app, client, setting, full_audit):
         app.config["COUNCIL_NAME"],
         "Case audit: PDF-000123",
         "Child Protection East",
-        "Assessment and planning audit (version 1)",
+        "Assessment and planning audit (version 2)",
         "Alex Auditor",
         "Moderated",
         "3 March 2025",  # started
@@ -201,6 +201,18 @@ def test_pdf_holds_the_whole_audit(app, client, setting, full_audit):
     fonts = pdf_fonts(response.data)
     assert "Source-Sans-3" in fonts
     assert "DejaVu" not in fonts
+
+
+def test_the_time_printed_is_uk_time_and_says_so_by_not_saying_utc(client, make, setting, monkeypatch):
+    # 11:30 UTC in June is 12:30 in England (BST); the page once added "(UTC)" to the UK time.
+    monkeypatch.setattr("audit.audits.views.pdf.utcnow", lambda: datetime(2026, 6, 15, 11, 30))
+    audit = make.audit(setting["case"], setting["auditor"], status=AuditStatus.IN_PROGRESS)
+    client.sign_in_as(setting["auditor"])
+
+    text = pdf_text(client.get(f"/audits/{audit.id}/pdf").data)
+
+    assert "Produced by Alex Auditor on 15 June 2026 at 12:30 from" in text
+    assert "UTC" not in text
 
 
 def test_html_typed_by_a_user_is_printed_as_text(client, make, setting):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,7 +12,7 @@ from audit.models import Answer, Audit, AuditAmendment, AuditStatus, Role, Secti
 from tests.audit_forms import audit_structure, complete_post, first_graded_question
 from tests.conftest import page_text
 from tests.factories import PASSWORD
-from tests.pages import heading
+from tests.pages import heading, parse, text_of
 
 
 @pytest.fixture
@@ -51,8 +53,22 @@ def test_auditor_starts_an_audit_of_a_case(app, client, setting, make):
         tool.id,
     )
     page = client.get(f"/audits/{audit_id}/edit")
-    assert "Assessment and planning audit (version 1)" in page_text(page)
+    assert f"Assessment and planning audit (version {tool.version})" in page_text(page)
     assert "Child's voice" in page_text(page)
+
+
+@pytest.mark.parametrize(
+    ("status", "link"),
+    [(AuditStatus.ASSIGNED, "Start the audit"), (AuditStatus.IN_PROGRESS, "Continue the audit")],
+)
+def test_the_audit_page_offers_to_start_or_continue(client, setting, make, status, link):
+    audit = make.audit(setting["case"], setting["auditor"], status=status)
+    client.sign_in_as(setting["auditor"])
+
+    page = parse(client.get(f"/audits/{audit.id}"))
+
+    edit_links = [text_of(a) for a in page.find_all("a", href=f"/audits/{audit.id}/edit")]
+    assert edit_links == [link]
 
 
 def test_nobody_audits_their_own_case_or_a_team_they_manage(client, setting, make):
@@ -193,6 +209,31 @@ def test_a_question_from_another_tool_version_cannot_be_answered(app, client, se
     assert _count(app, Answer, audit_id=audit.id, question_id=foreign_question) == 0
 
 
+def test_a_conflict_with_someone_elses_save_names_them(app, client, setting, make):
+    audit = make.audit(setting["case"], setting["auditor"])
+    question = first_graded_question(app, audit.id)
+    colleague = make.user(Role.AUDITOR, team=make.team(), name="Casey Colleague")
+    with app.app_context():  # a save by someone else since the auditor opened version 1
+        saved = db.session.get(Audit, audit.id)
+        saved.updated_by_id = colleague.id
+        saved.overall_rationale = "Saved by a colleague"
+        db.session.commit()
+    client.sign_in_as(setting["auditor"])
+
+    stale = client.post(
+        f"/audits/{audit.id}/edit",
+        data={"version": "1", "action": "save", f"q{question}_evidence": "Typed in the stale copy"},
+    )
+    text = page_text(stale)
+    assert "Someone else changed this audit" in text and "Casey Colleague saved it at" in text
+    refused = client.post(
+        f"/audits/{audit.id}/autosave",
+        data={"version": "1", f"q{question}_evidence": "Stale autosave"},
+        headers={"Accept": "application/json"},
+    )
+    assert refused.get_json()["message"].startswith("Casey Colleague saved this audit at ")
+
+
 def test_two_people_saving_the_same_audit_get_a_conflict_not_an_overwrite(app, client, setting, make):
     audit = make.audit(setting["case"], setting["auditor"])
     question = first_graded_question(app, audit.id)
@@ -210,7 +251,9 @@ def test_two_people_saving_the_same_audit_get_a_conflict_not_an_overwrite(app, c
         data={"version": "1", "action": "save", f"q{question}_evidence": "Typed in the stale copy"},
     )
     assert stale.status_code == 200
-    assert "Someone else changed this audit" in page_text(stale)
+    # The other save was the same user's own, so the page says so rather than naming them.
+    assert "You changed this audit in another tab or window" in page_text(stale)
+    assert "Someone else" not in page_text(stale)
     assert "Typed in the stale copy" in stale.get_data(as_text=True)
     with app.app_context():
         answer = db.session.scalar(select(Answer).where(Answer.audit_id == audit.id, Answer.question_id == question))
@@ -223,7 +266,7 @@ def test_two_people_saving_the_same_audit_get_a_conflict_not_an_overwrite(app, c
         headers={"Accept": "application/json"},
     )
     assert refused.status_code == 409
-    assert "saved this audit" in refused.get_json()["message"]
+    assert refused.get_json()["message"].startswith("You saved this audit in another tab or window at ")
 
     # Having seen the conflict, the user saves deliberately over it (the page carries the version).
     overwrite = stale.get_data(as_text=True).split('name="overwrite" type="hidden" value="')[1].split('"')[0]
@@ -392,3 +435,74 @@ def test_viewing_an_audit_is_logged_and_scoped_to_the_team(app, client, setting,
     outsider = make.user(Role.PRACTITIONER, team=make.team())
     client.sign_in_as(outsider)
     assert client.get(f"/audits/{audit.id}").status_code == 404
+
+
+def _optional_and_required_dates(app, audit_id) -> tuple[list[int], list[int]]:
+    with app.app_context():
+        questions = [
+            question
+            for section in db.session.get(Audit, audit_id).tool_version.sections
+            for question in section.questions
+            if question.answer_type == "date"
+        ]
+        return [q.id for q in questions if not q.required], [q.id for q in questions if q.required]
+
+
+def test_optional_questions_left_blank_do_not_stop_submission(app, client, setting, make):
+    """Issue 10: "Leave blank if it has not yet been authorised" must not be refused with
+    "enter the date", or auditors invent dates."""
+    audit = make.audit(setting["case"], setting["auditor"], tool="assessment-and-planning")
+    optional, _required = _optional_and_required_dates(app, audit.id)
+    assert len(optional) == 2  # the date authorised and the date last discussed in supervision
+    client.sign_in_as(setting["auditor"])
+
+    page = client.get_page(f"/audits/{audit.id}/edit")
+    for question_id in optional:
+        legend = page.find(id=f"q{question_id}_date").find_parent("fieldset").legend
+        assert legend.get_text(" ", strip=True).endswith("(optional)")
+
+    data = complete_post(app, audit.id) | {"action": "submit"}
+    for question_id in optional:
+        data[f"q{question_id}_date"] = ["", "", ""]
+    response = client.post(f"/audits/{audit.id}/edit", data=data)
+    assert response.status_code == 302, page_text(response)[:2000]
+    submitted = _audit(app, audit.id)
+    assert submitted.status == AuditStatus.SUBMITTED.value
+    with app.app_context():
+        for question_id in optional:
+            answer = db.session.scalar(
+                select(Answer).where(Answer.audit_id == audit.id, Answer.question_id == question_id)
+            )
+            assert answer is None or answer.date_value is None
+
+
+def test_an_optional_question_is_still_checked_and_a_required_one_still_blocks(app, client, setting, make):
+    from audit.domain.audit_answers import submission_problems
+
+    # The domain: an optional date that is given must still be a past date.
+    audit = make.audit(setting["case"], setting["auditor"], tool="assessment-and-planning")
+    optional, _required = _optional_and_required_dates(app, audit.id)
+    client.sign_in_as(setting["auditor"])
+    data = complete_post(app, audit.id) | {"action": "save"}
+    for question_id in optional:
+        data[f"q{question_id}_date"] = ["", "", ""]
+    assert client.post(f"/audits/{audit.id}/edit", data=data).status_code == 302
+    with app.app_context():
+        saved = db.session.get(Audit, audit.id)
+        assert submission_problems(saved) == []
+        answer = next(answer for answer in saved.answers if answer.question_id == optional[0])
+        answer.date_value = date(2999, 1, 1)  # as if stored before the form checked it
+        assert [name for name, _ in submission_problems(saved)] == [f"q{optional[0]}_date"]
+        db.session.rollback()
+
+    # The page: a required date left blank still stops submission.
+    other = make.audit(setting["case"], setting["auditor"], tool="front-door-mash")
+    _optional, required = _optional_and_required_dates(app, other.id)
+    assert required
+    data = complete_post(app, other.id) | {"action": "submit"}
+    data[f"q{required[0]}_date"] = ["", "", ""]
+    response = client.post(f"/audits/{other.id}/edit", data=data)
+    assert response.status_code == 200
+    assert "enter the date" in page_text(response)
+    assert f'href="#q{required[0]}_date"' in response.get_data(as_text=True)
+    assert _audit(app, other.id).status != AuditStatus.SUBMITTED.value

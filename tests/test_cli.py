@@ -1,4 +1,4 @@
-"""The command-line tasks: create-user and seed-demo."""
+"""The command-line tasks: create-user, seed-demo and load-tools."""
 
 from __future__ import annotations
 
@@ -125,3 +125,70 @@ def test_seed_demo_adds_a_spread_of_audits_once(app):
     again = runner.invoke(args=["seed-demo", "--cases", "40", "--audits", "60"])
     assert again.exit_code == 0
     assert _count(app, Audit) == 60
+
+
+def test_seed_demo_puts_nothing_in_the_future(app):
+    """Every stored moment (submitted, moderated, completed, acknowledged, created...) is at or
+    before now, and each audit's come in order; dates ahead (due dates, next sessions) may be later."""
+    from sqlalchemy import DateTime
+
+    from audit.clock import utcnow
+    from audit.models import Audit, Moderation
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "40", "--audits", "120"])
+    assert result.exit_code == 0, result.output
+    now = utcnow()
+    with app.app_context():
+        future = {}
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, DateTime):
+                    latest = db.session.scalar(select(func.max(column)))
+                    if latest is not None and latest > now:
+                        future[f"{table.name}.{column.name}"] = latest
+        assert future == {}, f"after {now}: {future}"
+        checked = 0
+        for audit in db.session.scalars(select(Audit)):
+            moments = [audit.created_at, audit.started_at, audit.submitted_at, audit.moderated_at]
+            present = [moment for moment in moments if moment is not None]
+            assert present == sorted(present), (audit.id, moments)
+            checked += 1
+        assert checked == 120
+        for moderation in db.session.scalars(select(Moderation)):
+            assert moderation.created_at >= moderation.audit.submitted_at
+
+
+def test_load_tools_publishes_a_change_to_a_question_being_required_only_as_a_new_version(app, tmp_path):
+    """Whether a question is required is part of the tool's content: changing it without raising
+    the version is refused, and with it makes a new version, leaving the older one as it was."""
+    from audit.domain.tools import DEFINITIONS_DIR
+    from audit.models import AuditTool, AuditToolVersion, ToolQuestion, ToolSection
+
+    shipped = (DEFINITIONS_DIR / "assessment-and-planning.toml").read_text(encoding="utf-8")
+    version = int(next(line for line in shipped.splitlines() if line.startswith("version = ")).split("=")[1])
+    changed = shipped.replace('answer = "date"\nrequired = false\n', 'answer = "date"\n', 1)
+    assert changed != shipped
+    runner = app.test_cli_runner()
+
+    assert "unchanged" in runner.invoke(args=["load-tools"]).output
+    (tmp_path / "assessment-and-planning.toml").write_text(changed, encoding="utf-8")
+    refused = runner.invoke(args=["load-tools", "--path", str(tmp_path)])
+    assert refused.exit_code != 0
+    assert "bump 'version'" in refused.output
+
+    bumped = changed.replace(f"\nversion = {version}\n", f"\nversion = {version + 1}\n", 1)
+    (tmp_path / "assessment-and-planning.toml").write_text(bumped, encoding="utf-8")
+    loaded = runner.invoke(args=["load-tools", "--path", str(tmp_path)])
+    assert loaded.exit_code == 0, loaded.output
+    assert f"assessment-and-planning version {version + 1}: loaded" in loaded.output
+    with app.app_context():
+        required = dict(
+            db.session.execute(
+                select(AuditToolVersion.version, ToolQuestion.required)
+                .join(ToolSection, ToolSection.tool_version_id == AuditToolVersion.id)
+                .join(ToolQuestion, ToolQuestion.section_id == ToolSection.id)
+                .join(AuditTool)
+                .where(AuditTool.slug == "assessment-and-planning", ToolQuestion.key == "date-authorised")
+            ).all()
+        )
+    assert required == {version: False, version + 1: True}

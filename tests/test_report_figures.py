@@ -218,7 +218,7 @@ def test_moderation_agreement(app, council):
     assert (agreement.percent_exact, agreement.percent_within_one) == (60.0, 90.0)
     assert agreement.kappa == pytest.approx(8 / 15)
     assert agreement.drift == pytest.approx(-0.3)
-    assert agreement.drift_in_words == "grades 0.3 of a grade more generously than moderators"
+    assert agreement.drift_in_words == "grade 0.3 of a grade more generously than moderators"
     assert [(d.name, d.pairs, d.drift) for d in agreement.by_auditor] == [
         ("Auditor X", 5, pytest.approx(-0.8)),
         ("Auditor Y", 5, pytest.approx(0.2)),
@@ -290,6 +290,8 @@ def test_filters_by_team_tool_theme_and_dates(app, make, council):
 )
 def test_drift_in_words(drift, words):
     assert agreement_figures.drift_in_words(drift) == words
+    # For auditors as a whole ("Overall, auditors grade ..."), not "auditors grades".
+    assert agreement_figures.drift_in_words(drift, plural=True) == "grade" + words.removeprefix("grades")
 
 
 def test_kappa_is_one_for_perfect_agreement_and_none_when_undefined():

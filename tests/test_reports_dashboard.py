@@ -56,11 +56,24 @@ def test_the_dashboard_shows_the_figures(app, client, make, leader):
     assert "Fathers' engagement: 100% good or better" in text
     assert "Completed in the period 2" in text
     # Auditor good (1) vs moderator RI (2) and good (1): drift (-1 + 0) / 2 = -0.5.
-    assert "Overall, auditors grades 0.5 of a grade more generously than moderators" in text
+    assert "Overall, auditors grade 0.5 of a grade more generously than moderators" in text
+    assert "auditors grades" not in text
     assert "Exact agreement 50% (1)" in text
     html = response.get_data(as_text=True)
     assert 'role="img"' in html and "<desc id=" in html
     assert "Supervision within timescale" in text
+
+
+def test_chart_labels_name_the_font_so_browsers_can_use_it(app, client, make, leader):
+    # Unquoted, a family name starting with a digit ("Source Sans 3") is invalid CSS and the
+    # browser falls back to its default serif font for the whole list.
+    _completed_audits(app, make, 1)
+    client.sign_in_as(leader)
+
+    page = assert_well_formed_page(client.get("/reports/"))
+
+    families = {str(text["font-family"]) for text in page.select("svg text")}
+    assert families == {"'Source Sans 3', arial, sans-serif"}
 
 
 def test_an_empty_period_says_there_is_no_data(client, leader):

@@ -3,7 +3,7 @@ standards page and the query counts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -190,6 +190,20 @@ def test_the_whole_record_pdf_holds_everything_for_the_parties(app, client, grou
     text = pdf_text(response.data, layout=True)
     assert "PDF-CHILD-A" in text and "PDF-CHILD-B" in text and "We talked about a hostile visit." in text
     assert "Sign-off" in text and "Pat Worker" in text and "Cory Colleague" in text
+
+
+@pytest.mark.parametrize("child_only", [False, True])
+def test_the_pdfs_print_uk_time_without_utc(client, group_record, monkeypatch, child_only):
+    # 23:15 UTC on 30 June is 00:15 on 1 July in England (BST).
+    monkeypatch.setattr("audit.supervision.views.documents.utcnow", lambda: datetime(2026, 6, 30, 23, 15))
+    g = group_record
+    client.sign_in_as(g["supervisor"])
+    path = f"/supervision/{g['record'].id}" + (f"/cases/{g['child'].id}" if child_only else "") + "/pdf"
+
+    text = pdf_text(client.get(path).data)
+
+    assert "on 1 July 2026 at 00:15 from" in text
+    assert "UTC" not in text
 
 
 def test_a_case_not_in_the_record_has_no_pdf(client, group_record, make):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
@@ -39,6 +39,15 @@ from audit.models import (
 
 DEMO_PREFIX = "DEMO-"
 BATCH = 1000
+MODERATED_AFTER = timedelta(days=7)
+
+
+def later(start: datetime, gap: timedelta, now: datetime) -> datetime:
+    """`gap` after `start`; or, were that after `now`, halfway from `start` to now: demo data
+    never has anything submitted, moderated or done in the future."""
+    moment = start + gap
+    return moment if moment <= now else start + (now - start) / 2
+
 
 _EVIDENCE = {
     0: (
@@ -77,6 +86,7 @@ class _Council:
     """What every synthetic audit is drawn from."""
 
     today: date
+    now: datetime  # no demo moment is later than this
     cases: Sequence[Case]
     auditors: Sequence[User]
     moderators: Sequence[User]
@@ -97,6 +107,7 @@ class _Planned:
     auditor: User
     case: Case
     submitted: datetime | None
+    moderated: datetime | None
 
 
 @dataclass
@@ -162,6 +173,7 @@ def _load_council(rng: random.Random, today: date) -> _Council | None:
         return None
     return _Council(
         today=today,
+        now=min(utcnow(), datetime.combine(today, time.max)),
         cases=cases,
         auditors=auditors,
         moderators=moderators,
@@ -220,14 +232,16 @@ def _plan_audit(rng: random.Random, council: _Council, index: int, *, first: boo
     if status in (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS):
         created = datetime.combine(council.today - timedelta(days=rng.randint(3, 45)), datetime.min.time())
         due = (created + timedelta(days=28)).date()
-    submitted = created + timedelta(days=rng.randint(2, 30)) if status.is_locked else None
-    if submitted and submitted.date() > council.today:
-        submitted = datetime.combine(council.today, datetime.min.time()) + timedelta(hours=9)
+    created = min(created, council.now)  # today's, in the hours already gone
+    submitted = later(created, timedelta(days=rng.randint(2, 30)), council.now) if status.is_locked else None
     quality = _team_quality(case.team_id)
     positions = [_grade_position(rng, quality, council.generosity[auditor.id]) for _ in version.sections]
     overall = round(sum(positions) / len(positions)) if version.asks_overall_grade and status.is_locked else None
-    row = _audit_row(case, version, auditor, council.leader, status, created, due, submitted, overall)
-    return _Planned(row, version, positions, status, auditor, case, submitted)
+    moderated = None
+    if submitted and status == AuditStatus.MODERATED:
+        moderated = later(submitted, MODERATED_AFTER, council.now)
+    row = _audit_row(case, version, auditor, council.leader, status, created, due, submitted, moderated, overall)
+    return _Planned(row, version, positions, status, auditor, case, submitted, moderated)
 
 
 def _pick_status(rng: random.Random, *, forced_roll: float | None) -> AuditStatus:
@@ -253,6 +267,7 @@ def _audit_row(
     created: datetime,
     due: date,
     submitted: datetime | None,
+    moderated: datetime | None,
     overall: int | None,
 ) -> dict[str, object]:
     return {
@@ -266,7 +281,7 @@ def _audit_row(
         "created_at": created,
         "started_at": created if status != AuditStatus.ASSIGNED else None,
         "submitted_at": submitted,
-        "moderated_at": submitted + timedelta(days=7) if submitted and status == AuditStatus.MODERATED else None,
+        "moderated_at": moderated,
         "updated_at": submitted or created,
         "overall_grade_id": version.scale.grades[overall].id if overall is not None else None,
         "overall_rationale": "Overall judgement reflects the section findings and the impact for the child."
@@ -288,7 +303,7 @@ def _add_records(rng: random.Random, council: _Council, rows: _Rows, audit_id: i
     if complete:
         rows.judgements += _judgement_rows(audit_id, audit)
     if complete and rng.random() < 0.8:
-        rows.actions.append(_action_row(rng, audit_id, audit))
+        rows.actions.append(_action_row(rng, audit_id, audit, council.now))
     if audit.status == AuditStatus.MODERATED and council.moderators:
         moderation, sections = _moderation(rng, council, audit_id, audit)
         rows.moderations.append(moderation)
@@ -335,7 +350,7 @@ def _judgement_rows(audit_id: int, audit: _Planned) -> list[dict[str, object]]:
     ]
 
 
-def _action_row(rng: random.Random, audit_id: int, audit: _Planned) -> dict[str, object]:
+def _action_row(rng: random.Random, audit_id: int, audit: _Planned, now: datetime) -> dict[str, object]:
     """An action arising, owned by the case's worker; most of those now past their due date are done."""
     owner_id = audit.case.worker_id or audit.auditor.id
     due = (audit.submitted or utcnow()).date() + timedelta(days=rng.choice((14, 28, 42)))
@@ -347,7 +362,7 @@ def _action_row(rng: random.Random, audit_id: int, audit: _Planned) -> dict[str,
         "due_date": due,
         "created_by_id": audit.auditor.id,
         "created_at": audit.submitted,
-        "completed_at": datetime.combine(due, datetime.min.time()) - timedelta(days=rng.randint(-5, 10))
+        "completed_at": min(datetime.combine(due, datetime.min.time()) - timedelta(days=rng.randint(-5, 10)), now)
         if done
         else None,
         "completed_by_id": owner_id if done else None,
@@ -387,7 +402,7 @@ def _moderation(
         if overall_position is not None
         else None,
         "overall_reason": None,
-        "created_at": (audit.submitted or utcnow()) + timedelta(days=7),
+        "created_at": audit.moderated,
     }
     return moderation, sections
 

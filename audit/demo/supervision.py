@@ -76,7 +76,8 @@ def _record_row(rng: random.Random, **fields: object) -> dict[str, object]:
     completed = fields.pop("completed", True)
     acknowledged = fields.pop("acknowledged", True)
     held_on: date = fields["held_on"]  # type: ignore[assignment]
-    stamp = datetime.combine(held_on, time(16, 0))
+    now = utcnow()
+    stamp = min(datetime.combine(held_on, time(16, 0)), now)  # a session today was written up already
     return {
         **dict.fromkeys(_REFLECTIVE_NAMES),
         "status": "acknowledged" if acknowledged else ("completed" if completed else "draft"),
@@ -85,7 +86,7 @@ def _record_row(rng: random.Random, **fields: object) -> dict[str, object]:
         "next_supervision_date": held_on + timedelta(days=28),
         "previous_actions_review": "Actions reviewed: most done; the rest carried forward.",
         "completed_at": stamp if completed else None,
-        "acknowledged_at": stamp + timedelta(days=2) if acknowledged else None,
+        "acknowledged_at": min(stamp + timedelta(days=2), now) if acknowledged else None,
         "created_at": stamp,
         "updated_at": stamp,
         "version": 1,

@@ -34,13 +34,16 @@ class Drift:
         return drift_in_words(self.drift)
 
 
-def drift_in_words(drift: float) -> str:
+def drift_in_words(drift: float, *, plural: bool = False) -> str:
+    """The drift as a verb phrase for one auditor or team ("grades ...") or, ``plural``, for
+    auditors as a whole ("grade ...")."""
+    verb = "grade" if plural else "grades"
     size = abs(round(drift, 1))
     if size == 0:
-        return "grades in line with moderators"
+        return f"{verb} in line with moderators"
     grades = "of a grade" if size < 1 else ("grade" if size == 1 else "grades")
     direction = "more generously" if drift < 0 else "more strictly"
-    return f"grades {size:g} {grades} {direction} than moderators"
+    return f"{verb} {size:g} {grades} {direction} than moderators"
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class ModerationAgreement:
 
     @property
     def drift_in_words(self) -> str | None:
-        return None if self.drift is None else drift_in_words(self.drift)
+        """Over every pair, following "auditors" ("auditors grade 0.4 of a grade ...")."""
+        return None if self.drift is None else drift_in_words(self.drift, plural=True)
 
 
 def quadratic_weighted_kappa(counts: dict[tuple[int, int], int], categories: int) -> float | None:

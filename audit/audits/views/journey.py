@@ -3,8 +3,6 @@ audit, amendments and the practitioner's reflection."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -22,7 +20,7 @@ from audit.domain.cases import case_by_reference
 from audit.domain.records import by_id
 from audit.models import Audit, AuditStatus, AuditToolVersion, Role
 from forms.audit import AuditFormBase, amendment_form_class, audit_form_class
-from forms.audit_extras import NewAuditForm, ReflectionForm
+from forms.audit_extras import AuditDatesFilterForm, NewAuditForm, ReflectionForm
 from forms.base import add_error, required
 
 
@@ -35,13 +33,6 @@ def audit_or_404(audit_id: int) -> Audit:
 
 def _int_arg(name: str) -> int | None:
     return request.args.get(name, type=int) or None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 # Lists -------------------------------------------------------------------------------------------
@@ -62,13 +53,15 @@ def mine() -> str:
 @audits.route("/")
 @signed_in
 def index() -> str:
+    dates = AuditDatesFilterForm(formdata=request.args)
+    dates.validate()  # a date with an error is shown beside its boxes and not applied
     filters = audit_data.AuditFilters(
         team_id=_int_arg("team"),
         tool_id=_int_arg("tool"),
         status=request.args.get("status") or None,
         overall_grade_key=request.args.get("grade") or None,
-        submitted_from=_date_arg("from"),
-        submitted_to=_date_arg("to"),
+        submitted_from=None if dates.start.errors else dates.start.data,
+        submitted_to=None if dates.end.errors else dates.end.data,
         overdue_only=request.args.get("overdue") == "1",
     )
     page = audit_data.audit_page(current_user, filters, request.args.get("page", 1, type=int) or 1)
@@ -79,6 +72,7 @@ def index() -> str:
         tools=tools.all_tools(),
         statuses=list(AuditStatus),
         grades=audit_data.grade_options(),
+        form=dates,
         today=utcnow().date(),
         title="Audits",
     )
@@ -158,6 +152,8 @@ def _editable_or_404(audit_id: int) -> Audit:
 
 
 def _expected_version(form: AuditFormBase) -> int | None:
+    """The version the user's copy was made from (or, after a conflict, the one they chose to save
+    over); ``None`` when the form's version is missing, empty or not a number, which is a conflict."""
     posted = form.overwrite.data or form.version.data
     if posted is None:
         return None
