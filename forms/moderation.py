@@ -1,28 +1,28 @@
 """The moderation form, built at run time from the audit's tool version (one class per version).
 
-Each section gets the moderator's grade (the scale's grades and its not-applicable label),
-whether they agree with the auditor, and their reasons. Which answers are missing or
-inconsistent is the domain's call (``audit.domain.moderation.problems_with``); the form only
-turns what was posted into values and refuses values that are not among its choices.
+Each section gets the moderator's grade (the scale's grades and its not-applicable label) and
+their reason. Agreement is not asked: the domain works it out from the grades, and says where a
+reason is needed because the grades differ (``audit.domain.moderation.problems_with``); the form
+only turns what was posted into values and refuses values that are not among its choices.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput
 from wtforms import Field, HiddenField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
+from wtforms.validators import Length
 
 from audit.domain.moderation import REASON_MAX, OverallGrade, SectionGrade
 from audit.models import AuditToolVersion
 from forms.base import Form
 from forms.fields import RadioField
-from forms.validators import long_text
 
 NOT_APPLICABLE = "na"
-AGREE, DISAGREE = "yes", "no"
-AGREEMENT = [SelectChoice(AGREE, "Agree"), SelectChoice(DISAGREE, "Disagree")]
+REASON_LABEL = "Why is your grade different?"
+REASON_HINT = "Needed only if your grade differs from the auditor's. If it is the same, you may add a comment."
 
 
 class OptionalRadioField(RadioField):
@@ -37,8 +37,15 @@ class OptionalRadioField(RadioField):
             super().pre_validate(form)
 
 
-def _reason(label: str, description: str) -> TextAreaField:
-    return long_text(label, description, limit=REASON_MAX)
+def _reason(where: str) -> TextAreaField:
+    """Optional here: whether it is needed depends on the grades, which is the domain's call. The
+    domain also limits its length; this says so against the field, naming the section."""
+    return TextAreaField(
+        REASON_LABEL,
+        description=REASON_HINT,
+        widget=GovCharacterCount(),
+        validators=[Length(max=REASON_MAX, message=f"{where}: your reason must be {REASON_MAX:,} characters or fewer")],
+    )
 
 
 class ModerationFormBase(Form):
@@ -48,26 +55,21 @@ class ModerationFormBase(Form):
 
     tool_version: AuditToolVersion
     overall_grade: Field
-    overall_agrees: Field
     overall_reason: Field
 
-    def section_fields(self, section_id: int) -> tuple[Field, Field, Field]:
-        return (
-            getattr(self, f"s{section_id}_grade"),
-            getattr(self, f"s{section_id}_agrees"),
-            getattr(self, f"s{section_id}_reason"),
-        )
+    def section_fields(self, section_id: int) -> tuple[Field, Field]:
+        """The section's grade and reason fields."""
+        return getattr(self, f"s{section_id}_grade"), getattr(self, f"s{section_id}_reason")
 
     def section_values(self) -> dict[int, SectionGrade]:
         """What was posted for each section, in the domain's terms; a refused value counts as none."""
         values = {}
         for section in self.tool_version.sections:
-            grade, agrees, reason = self.section_fields(section.id)
+            grade, reason = self.section_fields(section.id)
             grade_value = None if grade.errors else grade.data
             values[section.id] = SectionGrade(
                 grade_id=int(grade_value) if grade_value and grade_value != NOT_APPLICABLE else None,
                 not_applicable=grade_value == NOT_APPLICABLE,
-                agrees=_agreement(agrees),
                 reason=None if reason.errors else reason.data,
             )
         return values
@@ -79,7 +81,6 @@ class ModerationFormBase(Form):
         grade_value = None if grade.errors else grade.data
         return OverallGrade(
             grade_id=int(grade_value) if grade_value else None,
-            agrees=_agreement(self.overall_agrees),
             reason=None if self.overall_reason.errors else self.overall_reason.data,
         )
 
@@ -92,12 +93,6 @@ class ModerationFormBase(Form):
                     self.form_errors.append(message)
             elif not field.errors:
                 field.errors = [message]
-
-
-def _agreement(field: Field) -> bool | None:
-    if field.errors or field.data not in (AGREE, DISAGREE):
-        return None
-    return bool(field.data == AGREE)
 
 
 def moderation_form_class(tool_version: AuditToolVersion) -> type[ModerationFormBase]:
@@ -114,28 +109,12 @@ def moderation_form_class(tool_version: AuditToolVersion) -> type[ModerationForm
             choices=[*grade_choices, SelectChoice(NOT_APPLICABLE, scale.not_applicable_label)],
             invalid_choice_message=f"{section.title}: {off_scale}",
         )
-        attributes[f"{prefix}_agrees"] = OptionalRadioField(
-            "Do you agree with the auditor's grade?",
-            choices=AGREEMENT,
-            invalid_choice_message=f"{section.title}: select Agree or Disagree",
-        )
-        attributes[f"{prefix}_reason"] = _reason(
-            "Your reasons",
-            "Needed if you disagree. Say what in the record supports your grade and what it means for the child.",
-        )
+        attributes[f"{prefix}_reason"] = _reason(section.title)
     if tool_version.asks_overall_grade:
         attributes["overall_grade"] = OptionalRadioField(
             "Your overall grade",
             choices=grade_choices,
             invalid_choice_message=f"Overall grade: {off_scale}",
         )
-        attributes["overall_agrees"] = OptionalRadioField(
-            "Do you agree with the auditor's overall grade?",
-            choices=AGREEMENT,
-            invalid_choice_message="Overall grade: select Agree or Disagree",
-        )
-        attributes["overall_reason"] = _reason(
-            "Your reasons for the overall grade",
-            "Needed if you disagree. The overall grade is a judgement of the whole case, not an average.",
-        )
+        attributes["overall_reason"] = _reason("Overall grade")
     return type(f"ModerationForm{tool_version.id}", (ModerationFormBase,), attributes)

@@ -65,20 +65,19 @@ def submitted(make, case, auditor, slug: str = WITH_OVERALL, grades="good", over
 def form_data(
     tool: Tool,
     grade: str = "good",
-    agrees: str = "yes",
     reason: str = "",
-    overall: tuple[str, str, str] | None = ("good", "yes", ""),
+    overall: tuple[str, str] | None = ("good", ""),
     **overrides: str,
 ) -> dict[str, str]:
-    """A moderation form's post: the same answer for every section unless overridden by field name."""
+    """A moderation form's post: the same grade and reason for every section unless overridden by
+    field name; ``overall`` is (grade key, reason). Agreement is never posted: it is worked out."""
     data: dict[str, str] = {}
     for section_id, _key, _title in tool.sections:
         data[f"s{section_id}_grade"] = "na" if grade == "na" else str(tool.grades[grade])
-        data[f"s{section_id}_agrees"] = agrees
         data[f"s{section_id}_reason"] = reason
     if overall is not None:
         data["overall_grade"] = str(tool.grades[overall[0]])
-        data["overall_agrees"], data["overall_reason"] = overall[1], overall[2]
+        data["overall_reason"] = overall[1]
     data.update(overrides)
     return data
 
@@ -121,12 +120,11 @@ def test_moderator_moderates_an_audit_and_it_closes_with_both_sets_of_grades(app
 
     data = form_data(
         mash,
-        overall=("requires-improvement", "no", "Drift after the strategy discussion was not challenged."),
+        overall=("requires-improvement", "Drift after the strategy discussion was not challenged."),
         **{
             f"s{second[0]}_grade": str(mash.grades["requires-improvement"]),
-            f"s{second[0]}_agrees": "no",
             f"s{second[0]}_reason": "  Consent was overridden without recorded reasons.  ",
-            f"s{first[0]}_reason": "Agree: clear and timely.",
+            f"s{first[0]}_reason": "Agree: clear and timely.",  # an optional comment on the same grade
         },
     )
     response = client.post(f"/moderation/{audit.id}", data=data)
@@ -172,9 +170,11 @@ def test_a_tool_without_an_overall_grade_is_moderated_without_one(app, client, m
     moderation = saved_audit(app, audit.id).moderation
     assert moderation.overall_grade_id is None and moderation.overall_agrees is None
     assert all(item.not_applicable and item.grade_id is None for item in moderation.section_grades)
+    # Both not applicable is agreement, and needed no reason.
+    assert all(item.agrees and item.reason is None for item in moderation.section_grades)
 
 
-def test_disagreeing_without_a_reason_is_an_error_and_everything_else_is_kept(app, client, make, people):
+def test_a_different_grade_without_a_reason_is_an_error_and_everything_else_is_kept(app, client, make, people):
     _team, auditor, moderator, case = people
     mash = tool(app, make, WITH_OVERALL)
     section_id, _key, title = mash.sections[2]
@@ -183,10 +183,9 @@ def test_disagreeing_without_a_reason_is_an_error_and_everything_else_is_kept(ap
 
     data = form_data(
         mash,
-        overall=("good", "yes", "Overall this is sound."),
+        overall=("good", "Overall this is sound."),
         **{
             f"s{section_id}_grade": str(mash.grades["inadequate"]),
-            f"s{section_id}_agrees": "no",
             f"s{mash.sections[0][0]}_reason": "First section: kept after the error.",
         },
     )
@@ -195,7 +194,7 @@ def test_disagreeing_without_a_reason_is_an_error_and_everything_else_is_kept(ap
     assert response.status_code == 200
     assert_well_formed_page(response)
     html = response.get_data(as_text=True)
-    assert f"{title}: enter why you disagree with the auditor" in page_text(response)
+    assert f"{title}: enter why your grade differs from the auditor's" in page_text(response)
     assert error_summary_links(html) == [f"s{section_id}_reason"]
     assert f'id="s{section_id}_reason"' in html
     assert "First section: kept after the error." in html
@@ -203,8 +202,6 @@ def test_disagreeing_without_a_reason_is_an_error_and_everything_else_is_kept(ap
     page = parse(html)
     inadequate = page.find("input", attrs={"name": f"s{section_id}_grade", "value": str(mash.grades["inadequate"])})
     assert inadequate and inadequate.has_attr("checked")
-    disagree = page.find("input", attrs={"name": f"s{section_id}_agrees", "value": "no"})
-    assert disagree and disagree.has_attr("checked")
     assert saved_audit(app, audit.id).status == AuditStatus.SUBMITTED.value
     assert moderation_count(app) == 0
 
@@ -221,28 +218,177 @@ def test_every_missing_answer_is_listed_and_linked_to_its_field(app, client, mak
     assert_well_formed_page(response)
     html = response.get_data(as_text=True)
     links = error_summary_links(html)
-    expected = [name for section_id, *_ in mash.sections for name in (f"s{section_id}_grade", f"s{section_id}_agrees")]
-    assert links == [*expected, "overall_grade", "overall_agrees"]
+    # Only the grades: agreement is not asked, and no reason is due until a grade is given.
+    assert links == [*(f"s{section_id}_grade" for section_id, *_ in mash.sections), "overall_grade"]
     for anchor in links:
         assert f'id="{anchor}"' in html, f"the error summary links to #{anchor}, which is not on the page"
     assert response.get_data(as_text=True).count("govuk-error-message") == len(links)
 
 
-def test_agreeing_while_giving_a_different_grade_is_an_error(app, client, make, people):
+def test_the_page_asks_only_for_grades_and_says_when_a_reason_is_needed(app, client, make, people):
     _team, auditor, moderator, case = people
     mash = tool(app, make, WITH_OVERALL)
-    section_id, _key, title = mash.sections[0]
+    audit = submitted(make, case, auditor, grades="good", overall="requires-improvement")
+    client.sign_in_as(moderator)
+
+    page = client.get_page(f"/moderation/{audit.id}")
+
+    assert not page.select("input[name$='_agrees']"), "agreement is worked out, not asked"
+    assert "Agree" not in [label.get_text(strip=True) for label in page.select("label")]
+    first_id = mash.sections[0][0]
+    label = page.select_one(f"label[for='s{first_id}_reason']")
+    assert label and label.get_text(strip=True) == "Why is your grade different?"
+    hint = page.select_one(f"#s{first_id}_reason-hint")
+    assert hint and "Needed only if your grade differs from the auditor's (Good)" in hint.get_text()
+    overall_hint = page.select_one("#overall_reason-hint")
+    assert (
+        overall_hint
+        and "Needed only if your overall grade differs from the auditor's (Requires improvement to be good)"
+        in (overall_hint.get_text())
+    )
+    assert page.select_one(f"textarea#s{first_id}_reason[aria-describedby~='s{first_id}_reason-hint']")
+
+
+def test_the_same_grade_is_recorded_as_agreeing_without_a_reason(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor, grades="good", overall="good")
+    client.sign_in_as(moderator)
+
+    response = client.post(f"/moderation/{audit.id}", data=form_data(mash, grade="good", overall=("good", "")))
+
+    assert response.status_code == 302
+    moderation = saved_audit(app, audit.id).moderation
+    assert all(item.agrees and item.reason is None for item in moderation.section_grades)
+    assert len(moderation.section_grades) == len(mash.sections)
+    assert (moderation.overall_agrees, moderation.overall_reason) == (True, None)
+
+
+def test_each_different_grade_without_a_reason_is_named_in_the_error_summary(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    (first, _k1, first_title), (third, _k3, third_title) = mash.sections[0], mash.sections[2]
+    audit = submitted(make, case, auditor, grades="good", overall="good")
+    client.sign_in_as(moderator)
+
+    data = form_data(
+        mash,
+        overall=("inadequate", ""),
+        **{f"s{first}_grade": str(mash.grades["outstanding"]), f"s{third}_grade": "na"},
+    )
+    response = client.post(f"/moderation/{audit.id}", data=data)
+
+    assert response.status_code == 200
+    assert_well_formed_page(response)
+    summary = text_of(parse(response).select_one("div.govuk-error-summary"))
+    for where in (first_title, third_title, "Overall grade"):
+        assert f"{where}: enter why your grade differs from the auditor's" in summary
+    assert error_summary_links(response.get_data(as_text=True)) == [
+        f"s{first}_reason",
+        f"s{third}_reason",
+        "overall_reason",
+    ]
+    assert moderation_count(app) == 0
+
+
+def test_a_different_grade_with_a_reason_is_recorded_as_disagreeing(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    first, second = mash.sections[0][0], mash.sections[1][0]
+    audit = submitted(
+        make,
+        case,
+        auditor,
+        grades={key: "na" if index == 1 else "good" for index, (_id, key, _t) in enumerate(mash.sections)},
+        overall="good",
+    )
+    client.sign_in_as(moderator)
+
+    data = form_data(
+        mash,
+        overall=("requires-improvement", "The plan has no timescales."),
+        **{
+            f"s{first}_grade": str(mash.grades["outstanding"]),
+            f"s{first}_reason": "Exceptional, timely work.",
+            # the auditor said not applicable; a grade differs from that
+            f"s{second}_grade": str(mash.grades["good"]),
+            f"s{second}_reason": "The section applies: there was a strategy discussion.",
+        },
+    )
+    assert client.post(f"/moderation/{audit.id}", data=data).status_code == 302
+
+    moderation = saved_audit(app, audit.id).moderation
+    by_section = {item.section_id: item for item in moderation.section_grades}
+    assert (by_section[first].agrees, by_section[first].reason) == (False, "Exceptional, timely work.")
+    assert by_section[first].grade_id == mash.grades["outstanding"]
+    assert by_section[second].agrees is False and not by_section[second].not_applicable
+    assert [item.agrees for id_, item in by_section.items() if id_ not in (first, second)] == [True] * (
+        len(mash.sections) - 2
+    )
+    assert (moderation.overall_grade_id, moderation.overall_agrees, moderation.overall_reason) == (
+        mash.grades["requires-improvement"],
+        False,
+        "The plan has no timescales.",
+    )
+
+
+def test_an_overall_grade_the_same_as_the_auditors_needs_no_reason_and_a_different_one_does(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    audit = submitted(make, case, auditor, grades="good", overall="requires-improvement")
+    client.sign_in_as(moderator)
+
+    different = client.post(f"/moderation/{audit.id}", data=form_data(mash, overall=("good", "   ")))
+    assert "Overall grade: enter why your grade differs from the auditor's" in page_text(different)
+    assert error_summary_links(different.get_data(as_text=True)) == ["overall_reason"]
+
+    same = client.post(f"/moderation/{audit.id}", data=form_data(mash, overall=("requires-improvement", "")))
+    assert same.status_code == 302
+    moderation = saved_audit(app, audit.id).moderation
+    assert (moderation.overall_agrees, moderation.overall_reason) == (True, None)
+
+
+def test_a_reason_that_is_too_long_names_its_section(app, client, make, people):
+    _team, auditor, moderator, case = people
+    mash = tool(app, make, WITH_OVERALL)
+    section_id, _key, title = mash.sections[1]
     audit = submitted(make, case, auditor)
     client.sign_in_as(moderator)
 
-    data = form_data(mash, **{f"s{section_id}_grade": str(mash.grades["outstanding"])})
+    data = form_data(mash, **{f"s{section_id}_reason": "x" * (moderation_data.REASON_MAX + 1)})
     response = client.post(f"/moderation/{audit.id}", data=data)
 
-    assert f"{title}: your grade differs from the auditor's, so select Disagree and give your reason" in page_text(
-        response
-    )
-    assert error_summary_links(response.get_data(as_text=True)) == [f"s{section_id}_agrees"]
+    assert f"{title}: your reason must be 5,000 characters or fewer" in page_text(response)
+    assert error_summary_links(response.get_data(as_text=True)) == [f"s{section_id}_reason"]
     assert moderation_count(app) == 0
+
+
+def test_the_domain_works_out_agreement_whatever_it_is_given(app, make, people):
+    _team, auditor, moderator, case = people
+    fathers = tool(app, make, WITHOUT_OVERALL)
+    audit = submitted(make, case, auditor, slug=WITHOUT_OVERALL, grades="good")
+    good, outstanding = fathers.grades["good"], fathers.grades["outstanding"]
+    (first, _k, first_title), (second, *_rest) = fathers.sections[0], fathers.sections[1]
+    section_grades = {section_id: (good, False, None) for section_id, *_ in fathers.sections}
+
+    with app.app_context():
+        loaded = audit_with_everything(audit.id)
+        moderator_user = db.session.get(User, moderator.id)
+        section_grades[first] = (outstanding, False, None)
+        with pytest.raises(moderation_data.ModerationProblems) as error:
+            moderation_data.record_moderation(loaded, moderator_user, section_grades, None)
+        assert error.value.problems == [
+            (f"s{first}_reason", f"{first_title}: enter why your grade differs from the auditor's")
+        ]
+        section_grades[first] = (outstanding, False, "Better than judged.")
+        section_grades[second] = (None, True, None)  # not applicable, where the auditor graded it
+        with pytest.raises(moderation_data.ModerationProblems, match="enter why your grade differs"):
+            moderation_data.record_moderation(loaded, moderator_user, section_grades, None)
+        section_grades[second] = (good, False, "  ")
+        moderation = moderation_data.record_moderation(loaded, moderator_user, section_grades, None)
+        agrees = {item.section_id: (item.agrees, item.reason) for item in moderation.section_grades}
+    assert agrees[first] == (False, "Better than judged.")
+    assert agrees[second] == (True, None)
 
 
 def test_a_grade_not_on_the_scale_is_rejected(app, client, make, people):
@@ -270,15 +416,15 @@ def test_the_domain_refuses_a_grade_id_from_outside_the_tools_scale(app, make, p
     mash = tool(app, make, WITH_OVERALL)
     audit = submitted(make, case, auditor)
     good = mash.grades["good"]
-    section_grades = {section_id: (good, False, True, None) for section_id, *_ in mash.sections}
+    section_grades = {section_id: (good, False, None) for section_id, *_ in mash.sections}
     first = mash.sections[0][0]
-    section_grades[first] = (good + 1000, False, False, "A grade from nowhere")
+    section_grades[first] = (good + 1000, False, "A grade from nowhere")
 
     with app.app_context():
         loaded = audit_with_everything(audit.id)
         with pytest.raises(moderation_data.ModerationProblems) as error:
             moderation_data.record_moderation(
-                loaded, db.session.get(User, moderator.id), section_grades, (good + 1000, False, "Nowhere")
+                loaded, db.session.get(User, moderator.id), section_grades, (good + 1000, "Nowhere")
             )
         assert error.value.problems == [
             (f"s{first}_grade", f"{mash.sections[0][2]}: select a grade from the Ofsted four-point scale"),
@@ -292,14 +438,12 @@ def test_the_domain_refuses_an_overall_grade_the_tool_does_not_ask_for(app, make
     fathers = tool(app, make, WITHOUT_OVERALL)
     audit = submitted(make, case, auditor, slug=WITHOUT_OVERALL)
     good = fathers.grades["good"]
-    section_grades = {section_id: (good, False, True, None) for section_id, *_ in fathers.sections}
+    section_grades = {section_id: (good, False, None) for section_id, *_ in fathers.sections}
 
     with app.app_context():
         loaded = audit_with_everything(audit.id)
         with pytest.raises(moderation_data.ModerationProblems, match="does not ask for an overall grade"):
-            moderation_data.record_moderation(
-                loaded, db.session.get(User, moderator.id), section_grades, (good, True, None)
-            )
+            moderation_data.record_moderation(loaded, db.session.get(User, moderator.id), section_grades, (good, None))
 
 
 def test_an_audit_amended_since_the_moderator_opened_it_must_be_looked_at_again(app, client, make, people):
@@ -370,7 +514,7 @@ def test_an_audit_is_moderated_only_once(app, client, make, people):
     assert client.post(f"/moderation/{audit.id}", data=form_data(mash)).status_code == 302
 
     client.sign_in_as(other_moderator)
-    again = client.post(f"/moderation/{audit.id}", data=form_data(mash, grade="outstanding", agrees="no", reason="x"))
+    again = client.post(f"/moderation/{audit.id}", data=form_data(mash, grade="outstanding", reason="x"))
     assert again.status_code == 409
     assert "Morgan Moderator moderated this audit on " in page_text(again)
     assert moderation_count(app) == 1
@@ -503,7 +647,7 @@ def test_the_auditors_grades_are_not_rewritten(app, client, make, people):
             )
         ).all()
     client.sign_in_as(moderator)
-    data = form_data(mash, grade="good", agrees="no", reason="Better than judged.", overall=("good", "no", "Ditto."))
+    data = form_data(mash, grade="good", reason="Better than judged.", overall=("good", "Ditto."))
     assert client.post(f"/moderation/{audit.id}", data=data).status_code == 302
 
     with app.app_context():

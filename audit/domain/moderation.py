@@ -1,9 +1,11 @@
-"""Moderation: a moderator re-grades a submitted audit, agreeing or disagreeing with the auditor.
+"""Moderation: a moderator re-grades a submitted audit beside the auditor's grades.
 
 The auditor's grades are never changed; the moderator's sit beside them in a ``Moderation`` with
-one ``ModeratedSection`` per section, and the audit closes. Problems with what the moderator
-entered are reported against the field names the moderation form uses (``s<section id>_grade``,
-``s<section id>_agrees``, ``s<section id>_reason`` and ``overall_...``), as audit submission does.
+one ``ModeratedSection`` per section, and the audit closes. Whether the moderator agrees is worked
+out from the grades (the same grade, or both not applicable), never asked; a reason is needed only
+where the grades differ. Problems with what the moderator entered are reported against the field
+names the moderation form uses (``s<section id>_grade``, ``s<section id>_reason``,
+``overall_grade`` and ``overall_reason``), as audit submission does.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from audit.models import (
     ModeratedSection,
     Moderation,
     Role,
+    SectionJudgement,
     User,
 )
 
@@ -34,17 +37,16 @@ RECENT_LIMIT = 10
 
 
 class SectionGrade(NamedTuple):
-    """The moderator's view of one section; a plain 4-tuple in the same order works too."""
+    """The moderator's grade for one section and their reason (needed only where the grade differs
+    from the auditor's; a comment otherwise); a plain 3-tuple in the same order works too."""
 
     grade_id: int | None
     not_applicable: bool
-    agrees: bool | None
     reason: str | None
 
 
 class OverallGrade(NamedTuple):
     grade_id: int | None
-    agrees: bool | None
     reason: str | None
 
 
@@ -92,37 +94,36 @@ def _text(value: str | None) -> str | None:
     return value or None
 
 
-def _agreement_problems(
-    where: str, prefix: str, agrees: bool | None, reason: str | None, same_as_auditor: bool | None
-) -> list[tuple[str, str]]:
-    """Agreement must be stated, must not contradict the grades, and needs a reason when it is
-    disagreement. ``same_as_auditor`` is None when the moderator's grade is missing or invalid."""
+def _same_as_auditors(judgement: SectionJudgement | None, grade_id: int | None, not_applicable: bool) -> bool:
+    """Whether the moderator's grade for a section is the auditor's: the same grade, or both not
+    applicable. This is what "agrees" means, and what the agreement figures count."""
+    if judgement is None:
+        return False
+    if not_applicable or judgement.not_applicable:
+        return bool(not_applicable) and bool(judgement.not_applicable)
+    return grade_id is not None and grade_id == judgement.grade_id
+
+
+def _reason_problems(where: str, prefix: str, reason: str | None, differs: bool) -> list[tuple[str, str]]:
+    """A grade that differs from the auditor's needs a reason; a reason is never too long."""
     problems = []
-    if agrees is None:
-        problems.append((f"{prefix}_agrees", f"{where}: select whether you agree with the auditor"))
-    elif agrees and same_as_auditor is False:
-        problems.append(
-            (
-                f"{prefix}_agrees",
-                f"{where}: your grade differs from the auditor's, so select Disagree and give your reason",
-            )
-        )
-    if agrees is False and reason is None:
-        problems.append((f"{prefix}_reason", f"{where}: enter why you disagree with the auditor"))
+    if differs and reason is None:
+        problems.append((f"{prefix}_reason", f"{where}: enter why your grade differs from the auditor's"))
     if reason and len(reason) > REASON_MAX:
-        problems.append((f"{prefix}_reason", f"{where}: your reasons must be {REASON_MAX:,} characters or fewer"))
+        problems.append((f"{prefix}_reason", f"{where}: your reason must be {REASON_MAX:,} characters or fewer"))
     return problems
 
 
 def problems_with(
     audit: Audit,
-    section_grades: Mapping[int, tuple[int | None, bool, bool | None, str | None]],
-    overall: tuple[int | None, bool | None, str | None] | None,
+    section_grades: Mapping[int, tuple[int | None, bool, str | None]],
+    overall: tuple[int | None, str | None] | None,
 ) -> list[tuple[str, str]]:
     """Everything wrong with a moderation of this audit, in the order of the form.
 
-    Disagreeing while giving the auditor's own grade is allowed (right grade, wrong reasons);
-    agreeing while giving a different grade is not, since agreement rates are measured."""
+    Agreement is not asked: a grade the same as the auditor's agrees and needs no reason; a
+    different grade needs one (the auditor learns from it). A reason is asked for only once the
+    grade itself is valid, so a missing grade is one problem, not two."""
     tool_version = audit.tool_version
     scale = tool_version.scale
     on_scale = {grade.id for grade in scale.grades}
@@ -139,8 +140,8 @@ def problems_with(
     for section in tool_version.sections:
         prefix = f"s{section.id}"
         given = section_grades.get(section.id)
-        grade_id, not_applicable, agrees, reason = SectionGrade(*given) if given else (None, False, None, None)
-        same_as_auditor = None
+        grade_id, not_applicable, reason = SectionGrade(*given) if given else (None, False, None)
+        differs = False
         if grade_id is not None and not_applicable:
             problems.append((f"{prefix}_grade", f"{section.title}: select a grade or {scale.not_applicable_label}"))
         elif grade_id is not None and grade_id not in on_scale:
@@ -148,42 +149,41 @@ def problems_with(
         elif grade_id is None and not not_applicable:
             problems.append((f"{prefix}_grade", f"{section.title}: select your grade"))
         else:
-            judgement = judgements.get(section.id)
-            auditors = (judgement.grade_id, bool(judgement.not_applicable)) if judgement else (None, False)
-            same_as_auditor = auditors == (grade_id, bool(not_applicable))
-        problems.extend(_agreement_problems(section.title, prefix, agrees, _text(reason), same_as_auditor))
+            differs = not _same_as_auditors(judgements.get(section.id), grade_id, not_applicable)
+        problems.extend(_reason_problems(section.title, prefix, _text(reason), differs))
 
     if not tool_version.asks_overall_grade:
         if overall is not None:
             problems.append(("", f"{tool_version.name} does not ask for an overall grade"))
         return problems
 
-    grade_id, agrees, reason = OverallGrade(*overall) if overall else (None, None, None)
-    same_as_auditor = None
+    grade_id, reason = OverallGrade(*overall) if overall else (None, None)
+    differs = False
     if grade_id is None:
         problems.append(("overall_grade", "Overall grade: select your grade"))
     elif grade_id not in on_scale:
         problems.append(("overall_grade", f"Overall grade: select a grade from the {scale.name}"))
     else:
-        same_as_auditor = grade_id == audit.overall_grade_id
-    problems.extend(_agreement_problems("Overall grade", "overall", agrees, _text(reason), same_as_auditor))
+        differs = grade_id != audit.overall_grade_id
+    problems.extend(_reason_problems("Overall grade", "overall", _text(reason), differs))
     return problems
 
 
 def record_moderation(
     audit: Audit,
     moderator: User,
-    section_grades: Mapping[int, tuple[int | None, bool, bool | None, str | None]],
-    overall: tuple[int | None, bool | None, str | None] | None,
+    section_grades: Mapping[int, tuple[int | None, bool, str | None]],
+    overall: tuple[int | None, str | None] | None,
     *,
     expected_version: int | None = None,
 ) -> Moderation:
     """Store the moderator's grades beside the auditor's and close the audit.
 
     ``section_grades`` maps each section id of the audit's tool to (grade id or None,
-    not applicable, agrees with the auditor, reason); ``overall`` is (grade id or None, agrees,
-    reason) when the tool asks for an overall grade, else None. A reason is needed wherever the
-    moderator disagrees. Raises ModerationRefused or ModerationProblems and changes nothing then.
+    not applicable, reason); ``overall`` is (grade id or None, reason) when the tool asks for an
+    overall grade, else None. Each grade is recorded as agreeing when it is the auditor's (both
+    not applicable counts); a reason is needed wherever it is not, and kept as a comment where it
+    is. Raises ModerationRefused or ModerationProblems and changes nothing then.
     ``expected_version`` is the audit's version the moderator was shown: if the audit has been
     amended since, they must look again.
     """
@@ -199,19 +199,22 @@ def record_moderation(
         raise ModerationProblems(problems)
 
     moderation = Moderation(audit=audit, moderator_id=moderator.id, created_at=utcnow())
+    judgements = {judgement.section_id: judgement for judgement in audit.judgements}
     for section in audit.tool_version.sections:
-        grade_id, not_applicable, agrees, section_reason = SectionGrade(*section_grades[section.id])
+        grade_id, not_applicable, section_reason = SectionGrade(*section_grades[section.id])
         moderation.section_grades.append(
             ModeratedSection(
                 section_id=section.id,
                 grade_id=None if not_applicable else grade_id,
                 not_applicable=bool(not_applicable),
-                agrees=bool(agrees),
+                agrees=_same_as_auditors(judgements.get(section.id), grade_id, bool(not_applicable)),
                 reason=_text(section_reason),
             )
         )
     if audit.tool_version.asks_overall_grade and overall is not None:
-        moderation.overall_grade_id, moderation.overall_agrees, overall_reason = OverallGrade(*overall)
+        overall_grade_id, overall_reason = OverallGrade(*overall)
+        moderation.overall_grade_id = overall_grade_id
+        moderation.overall_agrees = overall_grade_id == audit.overall_grade_id
         moderation.overall_reason = _text(overall_reason)
     db.session.add(moderation)
     audit.status = AuditStatus.MODERATED

@@ -53,14 +53,14 @@ def test_moderator_moderates_a_submitted_audit(tab: Tab) -> None:
     tab.follow(submit, "moderation-form-errors")
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
-    # Disagree everywhere, with a grade and reasons, which is always a valid moderation.
+    # Agreement is worked out from the grades: a grade and a reason everywhere is always a valid
+    # moderation (the reason is needed where a grade differs, an optional comment where it is the same).
+    expect(page.locator("input[type=radio][name$='_agrees']")).to_have_count(0)
     names = page.locator("input[type=radio][name$='_grade']").evaluate_all(
         "inputs => [...new Set(inputs.map(input => input.name))]"
     )
     for name in names:
         page.locator(f"input[type=radio][name='{name}']").first.check()
-    for radio in page.locator("input[type=radio][name$='_agrees'][value=no]").all():
-        radio.check()
     for reason in page.locator("textarea[name$='_reason']").all():
         reason.fill("The record supports a different grade: the plan has no timescales.")
     tab.follow(submit, "moderation-done")
