@@ -9,6 +9,7 @@ from audit.access import ensure_team_access, found, signed_in
 from audit.cases import cases
 from audit.domain import cases as case_data
 from audit.domain.access_log import record_access
+from audit.domain.case_history import case_history
 from audit.domain.records import by_id
 from audit.models import Case, PlanType
 
@@ -35,4 +36,10 @@ def show(case_id: int) -> str:
     case = found(by_id(Case, case_id))
     ensure_team_access(case.team_id)
     record_access(current_user.id, "view", "case", case.id, case.id)
-    return render_template("cases/show.html", case=case, title=f"Case {case.reference}", nav_section="cases.index")
+    return render_template(
+        "cases/show.html",
+        case=case,
+        history=case_history(case, current_user),
+        title=f"Case {case.reference}",
+        nav_section="cases.index",
+    )
