@@ -488,7 +488,7 @@ def test_the_worker_adds_a_reflection_to_a_submitted_audit_of_their_case(app, cl
     assert "I had not contacted the father; I will now." in page_text(client.get(f"/audits/{audit.id}"))
     mine = page_text(client.get("/audits/mine"))
     assert "FU-000001" not in mine
-    assert "None at the moment" in mine
+    assert "No audits are waiting for your reflection." in mine
     assert "no audits waiting for your reflection" in page_text(client.get("/"))
 
 

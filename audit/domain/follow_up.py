@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from audit.clock import today, utcnow
+from audit.clock import to_local, today, utcnow
 from audit.extensions import db
-from audit.models import Action, Audit, AuditStatus, Case, Role, SafeguardingConcern, User, UserRole
+from audit.models import (
+    Action,
+    Audit,
+    AuditStatus,
+    Case,
+    Role,
+    SafeguardingConcern,
+    SupervisionAttendee,
+    SupervisionRecord,
+    SupervisionStatus,
+    User,
+    UserRole,
+)
 from audit.models.people import SERVICE_WIDE_ROLES
 
 __all__ = ["today"]
@@ -115,19 +127,38 @@ class WorkCounts:
     open_audits: int
     overdue_audits: int
     awaiting_reflection: int
+    supervision_to_acknowledge: int = 0  # completed records of their supervision, not yet acknowledged
+    oldest_supervision_waiting_days: int | None = None  # days since the oldest of those was completed
+    supervision_drafts: int = 0  # records they supervise, not yet completed
+    supervision_awaiting_worker: int = 0  # records they completed that a worker has not acknowledged
+
+
+def days_since(moment: datetime, on: date | None = None) -> int:
+    """Whole days from a stored (UTC) time to ``on`` (by default today), both as UK dates."""
+    return ((on or today()) - to_local(moment).date()).days
 
 
 def work_counts(user: User) -> WorkCounts:
-    """The user's open and overdue actions, the open and overdue audits assigned to them, and the
-    submitted audits of their cases waiting for their reflection: counted in one SQL statement."""
+    """The user's open and overdue actions, the open and overdue audits assigned to them, the
+    submitted audits of their cases waiting for their reflection, the supervision records waiting
+    for their acknowledgement (and when the oldest was completed), and the records they supervise
+    that are drafts or wait for a worker's acknowledgement: counted in one SQL statement."""
     now = today()
     open_action = and_(Action.owner_id == user.id, Action.completed_at.is_(None))
     open_audit = and_(
         Audit.auditor_id == user.id,
         Audit.status.in_((AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)),
     )
+    # As ``supervision.awaiting_my_acknowledgement`` lists them.
+    to_acknowledge = and_(
+        SupervisionRecord.status == SupervisionStatus.COMPLETED,
+        SupervisionRecord.attendees.any(
+            and_(SupervisionAttendee.user_id == user.id, SupervisionAttendee.acknowledged_at.is_(None))
+        ),
+    )
+    supervised_by_them = SupervisionRecord.supervisor_id == user.id
 
-    def count(model: type[Action | Audit], *where: ColumnElement[bool]) -> ScalarSelect[int]:
+    def count(model: type[Action | Audit | SupervisionRecord], *where: ColumnElement[bool]) -> ScalarSelect[int]:
         return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
     row = db.session.execute(
@@ -145,9 +176,27 @@ def work_counts(user: User) -> WorkCounts:
                 Audit.practitioner_reflection.is_(None),
             )
             .scalar_subquery(),
+            count(SupervisionRecord, to_acknowledge),
+            count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.DRAFT),
+            count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.COMPLETED),
+            select(func.min(SupervisionRecord.completed_at)).where(to_acknowledge).scalar_subquery(),
         )
     ).one()
-    return WorkCounts(*(int(value or 0) for value in row))
+    *numbers, oldest = row
+    (open_actions, overdue_actions, open_audits, overdue_audits, reflection, acknowledge, drafts, awaiting) = (
+        int(value or 0) for value in numbers
+    )
+    return WorkCounts(
+        open_actions,
+        overdue_actions,
+        open_audits,
+        overdue_audits,
+        reflection,
+        supervision_to_acknowledge=acknowledge,
+        oldest_supervision_waiting_days=days_since(oldest, now) if isinstance(oldest, datetime) else None,
+        supervision_drafts=drafts,
+        supervision_awaiting_worker=awaiting,
+    )
 
 
 def action_is_overdue(action: Action, on: date | None = None) -> bool:

@@ -122,6 +122,7 @@ def acknowledge_concern(concern_id: int) -> str | Response:
     return render_template(
         "audits/acknowledge.html",
         concern=concern,
+        raised_days_ago=follow_up.days_since(concern.raised_at),
         form=form,
         title="Safeguarding concern",
         nav_section="audits.concerns",
