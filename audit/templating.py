@@ -132,9 +132,11 @@ def _globals() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
+    if app.template_folder is None:  # create_app always names it
+        raise RuntimeError("The app has no template folder")
     app.jinja_loader = ChoiceLoader(
         [
-            FileSystemLoader(app.template_folder),  # type: ignore[arg-type]
+            FileSystemLoader(app.template_folder),
             PrefixLoader(
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount
 from wtforms import Field, HiddenField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, Length
 
 from audit.answers import ANSWER_KINDS, answer_kind

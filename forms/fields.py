@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovSelect, GovTextArea
@@ -28,10 +29,33 @@ class SelectWidget(NoEmptyHint, GovSelect):
 
 class CheckboxesField(SelectMultipleField):
     widget = CheckboxesWidget()
+    error_anchor: str  # set by a form: the box an error summary links to (audit.templating)
+
+    if TYPE_CHECKING:
+        # WTForms 3.3 takes invalid_choice_message; types-WTForms 3.2 does not know it yet.
+        def __init__(
+            self,
+            label: str | None = None,
+            validators: Sequence[Any] | None = None,
+            *,
+            invalid_choice_message: str | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class GovSelectField(SelectField):
     widget = SelectWidget()
+
+    if TYPE_CHECKING:
+        # WTForms 3.3 takes invalid_choice_message; types-WTForms 3.2 does not know it yet.
+        def __init__(
+            self,
+            label: str | None = None,
+            validators: Sequence[Any] | None = None,
+            *,
+            invalid_choice_message: str | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class GovMonthInput(GovDateInput):
@@ -94,6 +118,7 @@ class GovMonthField(DateField):
     """A month and year (posted as two values under one name), held as the month's first day."""
 
     widget = GovMonthInput()
+    error_anchor: str  # set by a form: the box an error summary links to (audit.templating)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%m %Y")

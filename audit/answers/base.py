@@ -9,7 +9,7 @@ from datetime import date
 from typing import ClassVar, NamedTuple
 
 from wtforms import Field
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 
 from audit.models import Answer, AnswerType, ScaleGrade, ToolQuestion
 

@@ -4,7 +4,8 @@ field; ``forms.fields`` imports them for every other form."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput
 from wtforms import DateField, Field, SelectField, TextAreaField
@@ -19,6 +20,7 @@ class NoEmptyHint:
     empty hint element (and a dangling aria-describedby). Drop it when there is no text."""
 
     def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        # A mixin: the GOV.UK widget after it in the class's bases has map_gov_params.
         params: dict[str, Any] = super().map_gov_params(field, **kwargs)  # type: ignore[misc]
         if not (params.get("hint") or {}).get("text") and not (params.get("hint") or {}).get("html"):
             params.pop("hint", None)
@@ -31,6 +33,17 @@ class RadioWidget(NoEmptyHint, GovRadioInput):
 
 class RadioField(SelectField):
     widget = RadioWidget()
+
+    if TYPE_CHECKING:
+        # WTForms 3.3 takes invalid_choice_message; types-WTForms 3.2 does not know it yet.
+        def __init__(
+            self,
+            label: str | None = None,
+            validators: Sequence[Any] | None = None,
+            *,
+            invalid_choice_message: str | None = None,
+            **kwargs: Any,
+        ) -> None: ...
 
 
 class ScaleRadioField(RadioField):
@@ -51,6 +64,7 @@ class GovDateField(DateField):
     posted without it, and says "Enter a real date" in words a user can act on."""
 
     widget = GovDateInput()
+    error_anchor: str  # set by a form: the box an error summary links to (audit.templating)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%d %m %Y")

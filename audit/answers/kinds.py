@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from wtforms import Field
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import Optional
 
 from audit.answers.base import EVIDENCE_MAX, AnswerKind, StoredAnswer, register, too_long

@@ -10,6 +10,7 @@ Rows are written with bulk inserts. Everything is invented; no text names anyone
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -72,10 +73,18 @@ _REFLECTIVE_NAMES = (
 )
 
 
+def _held_on(row: Mapping[str, object]) -> date:
+    """The day a record row was held: a row holds column values of every type."""
+    held_on = row["held_on"]
+    if not isinstance(held_on, date):
+        raise TypeError(f"held_on must be a date, not {held_on!r}")
+    return held_on
+
+
 def _record_row(rng: random.Random, **fields: object) -> dict[str, object]:
     completed = fields.pop("completed", True)
     acknowledged = fields.pop("acknowledged", True)
-    held_on: date = fields["held_on"]  # type: ignore[assignment]
+    held_on = _held_on(fields)
     now = utcnow()
     stamp = min(datetime.combine(held_on, time(16, 0)), now)  # a session today was written up already
     return {
@@ -263,7 +272,7 @@ def _insert(rng: random.Random, planned: _Planned, today: date) -> int:
 def _case_row(rng: random.Random, record_id: int, case_id: int, record: dict[str, object]) -> dict[str, object]:
     """A case discussed in supervision, recorded the signs-of-safety way."""
     decision, rationale = rng.choice(_DECISIONS)
-    held_on: date = record["held_on"]  # type: ignore[assignment]
+    held_on = _held_on(record)
     return {
         "record_id": record_id,
         "case_id": case_id,
@@ -286,7 +295,7 @@ def _action_row(
     rng: random.Random, record_id: int, case_id: int, record: dict[str, object], *, owner_id: int, today: date
 ) -> dict[str, object]:
     """An action for the worker; most of those due more than five days ago are done."""
-    held_on: date = record["held_on"]  # type: ignore[assignment]
+    held_on = _held_on(record)
     due = held_on + timedelta(days=rng.randint(7, 28))
     done = due < today - timedelta(days=5) and rng.random() < 0.8
     return {

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -524,7 +524,7 @@ def carried_forward_actions(record: SupervisionRecord) -> Sequence[Action]:
 LIST_LIMIT = 25
 
 
-def _listed(query):  # type: ignore[no-untyped-def]
+def _listed(query: Select[SupervisionRecord]) -> Select[SupervisionRecord]:
     return query.options(
         selectinload(SupervisionRecord.attendees).selectinload(SupervisionAttendee.user),
         selectinload(SupervisionRecord.supervisor),
