@@ -1,8 +1,9 @@
 """The one autosave endpoint behaviour, shared by audits and supervision records.
 
 The page's script (static/js/autosave.mjs) posts the whole form; whatever is valid is saved as a
-draft, and the answer says the new version, when, and which fields need correcting. A save from
-an out-of-date copy is refused with 409 and saves nothing.
+draft, and the answer says the new version, when, and which fields need correcting (as a list,
+and by field name in `field_problems`). A save from an out-of-date copy is refused with 409 and
+saves nothing.
 """
 
 from __future__ import annotations
@@ -37,5 +38,10 @@ def save_draft(form: FlaskForm, save: Callable[[], object], version: Callable[[]
     except EditConflict as error:  # refused before anything was changed
         told = error.told_to(current_user.id)
         return json_response(409, error="conflict", message=f"{told}. Your latest changes have not been saved.")
-    problems = [message for field in form for message in (field.errors if isinstance(field.errors, list) else [])]
-    return json_response(200, version=version(), saved_at=f"{local_now():%H:%M}", problems=problems)
+    invalid = {field.name: field.errors for field in form if isinstance(field.errors, list) and field.errors}
+    problems = [message for messages in invalid.values() for message in messages]
+    # By field name too, so the script can say "Not saved" next to the field it is about.
+    field_problems = {name: "; ".join(messages) for name, messages in invalid.items()}
+    return json_response(
+        200, version=version(), saved_at=f"{local_now():%H:%M}", problems=problems, field_problems=field_problems
+    )

@@ -122,6 +122,10 @@ def test_an_invalid_audit_field_keeps_its_saved_value_and_says_why(
     messages = response.get_json()["problems"] if route == "autosave" else [page_text(response)]
     assert any("must be 5,000 characters or fewer" in message for message in messages)
     assert any("must be a real date" in message for message in messages)
+    if route == "autosave":  # by field name too, so the page says "Not saved" next to each field
+        by_field = response.get_json()["field_problems"]
+        assert set(by_field) == {f"q{question}_evidence", f"q{date_question}_date"}
+        assert "must be a real date" in by_field[f"q{date_question}_date"]
     if route == "edit":  # what was typed is shown back, to be corrected
         page = parse(response)
         evidence = page.find("textarea", attrs={"name": f"q{question}_evidence"})

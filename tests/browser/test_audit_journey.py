@@ -1,10 +1,14 @@
 """The auditor's journey in a real browser: start an audit, autosave, an expired CSRF token that
-loses nothing, the completeness check, submission and the read-only audit."""
+loses nothing, the completeness check, submission and the read-only audit; autosave's status next
+to the field being edited."""
 
 from __future__ import annotations
 
+import time
+from datetime import date
+
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 from sqlalchemy import select
 
 from audit.extensions import db
@@ -15,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 AUDITOR = "auditor@demo.example"
 CASE = "DEMO-000007"
+STATUS_CASE = "DEMO-000008"
 
 
 def _answers(tab: Tab, audit_id: int) -> list[Answer]:
@@ -89,3 +94,79 @@ def test_auditor_completes_an_audit_without_losing_a_word(tab: Tab) -> None:
     # Read-only now: the form sends the auditor back to the audit.
     tab.goto(f"/audits/{audit_id}/edit", "audit-locked-redirect")
     assert page.url.endswith(f"/audits/{audit_id}")
+
+
+def _field_status(tab: Tab, control_selector: str) -> Locator:
+    """The autosave status the script puts under a field: in the field's outer form group."""
+    group = tab.page.locator("form .govuk-form-group", has=tab.page.locator(control_selector)).last
+    return group.locator("[data-autosave-field-status]")
+
+
+def test_autosave_says_next_to_the_field_what_happened_within_seconds(tab: Tab) -> None:
+    page = tab.page
+    tab.sign_in(AUDITOR, landing="home-auditor")
+    tab.goto("/audits/new", "audit-new", once=True)
+    page.get_by_label("Case reference").fill(STATUS_CASE)
+    page.get_by_label("Assessment and planning audit (version 2)").check()
+    tab.follow(page.get_by_role("button", name="Start audit"), "audit-edit-assessment")
+    audit_id = int(page.url.split("/")[-2])
+
+    # Typing, then nothing else: within a few seconds the box itself says it was saved.
+    evidence = page.locator("textarea[name$='_evidence']").first
+    evidence_name = evidence.get_attribute("name")
+    evidence.press_sequentially("Authorised late; the child waited.", delay=20)
+    typed_at = time.monotonic()
+    expect(_field_status(tab, f"textarea[name='{evidence_name}']")).to_contain_text("Saved at", timeout=6_000)
+    assert time.monotonic() - typed_at < 6
+    assert any(answer.evidence == "Authorised late; the child waited." for answer in _answers(tab, audit_id))
+    # Screen readers hear the first save once, from the one polite live region.
+    announcement = page.locator("#autosave-announcement")
+    expect(announcement).to_have_attribute("aria-live", "polite")
+    expect(announcement).to_contain_text("Saved at")
+    # The field's own status and the line above the buttons are for the eye, not announced each save.
+    assert (
+        page.locator("[aria-live] [data-autosave-field-status], [data-autosave-field-status][aria-live]").count() == 0
+    )
+    assert page.locator("#autosave-status").get_attribute("aria-live") is None
+
+    # A real date saves; then 31/2/2026 is "Not saved" with the reason, and the saved date stays.
+    date_input = page.locator(".govuk-date-input").first
+    date_name = date_input.locator("input").first.get_attribute("name")
+    date_question = int(str(date_name).removeprefix("q").removesuffix("_date"))
+    day, month, year = (date_input.locator("input").nth(index) for index in range(3))
+    day.fill("3")
+    month.fill("2")
+    year.fill("2026")
+    date_status = _field_status(tab, f"#{date_name}")
+    expect(date_status).to_contain_text("Saved at", timeout=6_000)
+    day.fill("31")
+    expect(date_status).to_contain_text("Not saved:", timeout=6_000)
+    expect(date_status).to_contain_text("must be a real date")
+    expect(announcement).to_contain_text("must be a real date")
+    saved = {answer.question_id: answer for answer in _answers(tab, audit_id)}
+    assert saved[date_question].date_value == date(2026, 2, 3)
+    tab.check("audit-edit-autosave-problem")
+    page.set_viewport_size({"width": 390, "height": 844})
+    date_status.scroll_into_view_if_needed()
+    tab.check("audit-edit-autosave-problem-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # Put right, the field says it is saved again, and so does the live region.
+    day.fill("28")
+    expect(date_status).to_contain_text("Saved at", timeout=6_000)
+    expect(announcement).to_contain_text("Saved at")
+    saved = {answer.question_id: answer for answer in _answers(tab, audit_id)}
+    assert saved[date_question].date_value == date(2026, 2, 28)
+
+    # A copy that does not say its version is a conflict: said next to the field and announced,
+    # and nothing is overwritten.
+    page.evaluate("document.querySelector('#audit-form input[name=version]').value = ''")
+    evidence.press_sequentially(" Not this.", delay=20)
+    evidence_status = _field_status(tab, f"textarea[name='{evidence_name}']")
+    expect(evidence_status).to_contain_text("Not saved.", timeout=6_000)
+    expect(evidence_status).to_contain_text("reload the page")
+    expect(announcement).to_contain_text("Your latest changes have not been saved")
+    assert any(answer.evidence == "Authorised late; the child waited." for answer in _answers(tab, audit_id))
+    # Chromium logs the refused save's 409 as a console error: that one is expected here.
+    tab.console_errors = [error for error in tab.console_errors if "status of 409 (CONFLICT)" not in error]
+    tab.check("audit-edit-autosave-conflict")
