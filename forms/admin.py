@@ -7,7 +7,7 @@ from typing import TypedDict
 
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
+from wtforms import HiddenField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
 
@@ -173,13 +173,25 @@ class CaseImportForm(Form):
     file = FileField(
         "CSV file of cases",
         description="A CSV file with a header row. Columns: reference, team, plan_type (required); "
-        "worker_email, age_band, gender, ethnicity, religion, disability (optional).",
+        "worker_email, age_band, gender, ethnicity, religion, disability, status (optional).",
         widget=GovFileInput(),
     )
-    submit = SubmitField("Check and import cases", widget=GovSubmitInput())
+    scope = CheckboxesField(
+        "Which cases the file holds",
+        choices=[SelectChoice("full", "This file is a full export of open cases: close cases not in it")],
+        invalid_choice_message="Select from the list",
+    )
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
 
     def validate_file(self, field: FileField) -> None:
         if not field.data or not getattr(field.data, "filename", ""):
             raise ValidationError("Select a CSV file")
         if not field.data.filename.lower().endswith(".csv"):
             raise ValidationError("The selected file must be a CSV")
+
+
+class CaseImportConfirmForm(Form):
+    """Confirms the changes previewed; the fingerprint says which plan the admin saw."""
+
+    fingerprint = HiddenField()
+    submit = SubmitField("Apply these changes", widget=GovSubmitInput())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
@@ -82,6 +82,8 @@ class Case(Model):
     disability: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Open while None; the date the case-management system's export showed it closed.
+    closed_on: Mapped[date | None] = mapped_column(index=True)
 
     team: Mapped[Team] = relationship()
     worker: Mapped[User | None] = relationship()
@@ -89,3 +91,24 @@ class Case(Model):
     @property
     def plan_type_label(self) -> str:
         return PlanType(self.plan_type).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class CaseImportUpload(Model):
+    """A case CSV waiting between its preview and the admin's confirmation.
+
+    Held server-side (never in the cookie session: it may be megabytes), bound to the admin who
+    uploaded it, reached only by a random token, and deleted once applied or after a short while.
+    """
+
+    __tablename__ = "case_import_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    full_export: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

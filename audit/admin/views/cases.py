@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response as FlaskResponse
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -13,7 +14,7 @@ from audit.domain import cases as case_data
 from audit.domain.access_log import record_access, record_case_accesses
 from audit.domain.records import by_id
 from audit.models import Case, PlanType, Role, Team, User
-from forms.admin import CaseForm, CaseImportForm
+from forms.admin import CaseForm, CaseImportConfirmForm, CaseImportForm
 from forms.base import add_error, required
 
 
@@ -88,9 +89,19 @@ def edit_case(case_id: int) -> str | Response:
     return _edit_case(case)
 
 
+def _problems_message(result: case_import.ImportResult) -> str:
+    count = len(result.errors)
+    return (
+        f"The file has {count} problem{'s' if count != 1 else ''}. "
+        "No cases were imported. Correct the file and upload it again."
+    )
+
+
 @admin.route("/cases/import", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def import_cases() -> str | Response:
+    """Step 1: upload and check. A file with problems lists them here; a good file waits
+    server-side for its uploader and the preview of what it would change is shown."""
     form = CaseImportForm()
     result = None
     if form.validate_on_submit():
@@ -99,19 +110,80 @@ def import_cases() -> str | Response:
         if len(content) > limit:
             form.file.errors.append(f"The selected file must be smaller than {limit // (1024 * 1024)} MB")
         else:
-            result = case_import.import_cases(content)
+            full_export = "full" in (form.scope.data or [])
+            result = case_import.plan_import(content, full_export)
             if result.ok:
-                record_case_accesses(current_user.id, "import", result.case_ids)
-                current_app.logger.info("User %s imported %d cases", current_user.id, result.imported)
-                message = f"{result.imported:,} case{'s' if result.imported != 1 else ''} imported."
-                if result.ignored_columns:
-                    message += f" These columns were ignored and not stored: {', '.join(result.ignored_columns)}."
-                flash(message, "success")
-                return redirect(url_for("admin.cases"))
-            form.file.errors.append(
-                f"The file has {len(result.errors)} problem{'s' if len(result.errors) != 1 else ''}. "
-                "No cases were imported. Correct the file and upload it again."
-            )
+                token = case_import.keep_upload(current_user.id, content, full_export)
+                return redirect(url_for("admin.import_preview", token=token), code=303)
+            form.file.errors.append(_problems_message(result))
     return render_template(
         "admin/import_cases.html", form=form, result=result, title="Import cases", nav_section="admin.cases"
+    )
+
+
+def _preview(result: case_import.ImportResult, form: CaseImportConfirmForm, *, notice: str | None = None) -> str:
+    form.fingerprint.data = result.fingerprint
+    return render_template(
+        "admin/import_preview.html",
+        form=form,
+        result=result,
+        notice=notice,
+        title="Check the changes before applying them",
+        nav_section="admin.cases",
+    )
+
+
+@admin.route("/cases/import/<token>", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def import_preview(token: str) -> str | Response:
+    """Step 2: what the file would change, planned afresh against the cases as they are now, and
+    on confirmation applied all or nothing."""
+    upload = case_import.kept_upload(token, current_user.id)
+    if upload is None:
+        flash("The file you checked is no longer held (files wait for an hour). Upload it again.", "important")
+        return redirect(url_for("admin.import_cases"))
+    form = CaseImportConfirmForm()
+    if not form.validate_on_submit():
+        return _preview(case_import.plan_import(upload.content, upload.full_export), form)
+    result = case_import.apply_import(upload.content, upload.full_export, form.fingerprint.data or "")
+    if not result.ok:
+        return _preview(
+            result, form, notice="The cases have changed since the file was checked. " + _problems_message(result)
+        )
+    if not result.applied:
+        return _preview(
+            result, form, notice="The cases have changed since you checked the file. Check the changes again below."
+        )
+    record_case_accesses(current_user.id, "import", result.case_ids)
+    case_import.discard_upload(upload)
+    current_app.logger.info(
+        "User %s imported cases: %d added, %d updated, %d closed, %d reopened",
+        current_user.id,
+        len(result.new),
+        len(result.changed),
+        len(result.closed),
+        len(result.reopened),
+    )
+    message = (
+        f"Import applied: {_count(len(result.new), 'case')} added, {len(result.changed):,} updated, "
+        f"{len(result.closed):,} closed, {len(result.reopened):,} reopened, {result.unchanged:,} unchanged."
+    )
+    if result.ignored_columns:
+        message += f" These columns were ignored and not stored: {', '.join(result.ignored_columns)}."
+    flash(message, "success")
+    return redirect(url_for("admin.cases"))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+@admin.route("/cases/import/template.csv")
+@requires(Role.ADMIN)
+def import_template() -> FlaskResponse:
+    """A CSV with the header row and one made-up example row, to fill in or compare with."""
+    return FlaskResponse(
+        case_import.TEMPLATE_CSV,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="cases-template.csv"'},
     )
