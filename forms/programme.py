@@ -11,11 +11,11 @@ from wtforms import Field, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from audit.domain.programme import MAX_CHOSEN_REFERENCES, MAX_PER_TEAM, MAX_SEED, parse_references
+from audit.domain.programme import MAX_CHOSEN_REFERENCES, MAX_PER_TEAM, MAX_SEED, REASON_MAX, parse_references
 from audit.models import AuditToolVersion, Team, User
 from forms.base import Form
 from forms.fields import CheckboxesField, GovDateField, GovMonthField, NestableTextArea, RadioField
-from forms.validators import due_not_in_past, strip
+from forms.validators import due_not_in_past, long_text, strip
 
 SAMPLE = "sample"
 CHOSEN = "chosen"
@@ -161,3 +161,31 @@ class ProgrammeForm(Form):
     @property
     def seed_number(self) -> int | None:
         return whole_number(self.seed.data) if self.sampling and self.seed.data else None
+
+
+class ReassignForm(Form):
+    """Another auditor for an audit not yet submitted, and why."""
+
+    auditor = RadioField(
+        "New auditor",
+        description="Nobody can be given a case they hold or a case in a team they manage.",
+        validators=[InputRequired(message="Select the new auditor")],
+        invalid_choice_message="Select the new auditor from the list",
+    )
+    reason = long_text("Reason for the change", required="Enter the reason for the change", limit=REASON_MAX)
+    submit = SubmitField("Reassign the audit", widget=GovSubmitInput())
+
+    def __init__(self, *args: object, auditors: Sequence[User], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.auditor.choices = [SelectChoice(str(user.id), user.name) for user in auditors]
+        self._auditor_teams = [user.team.name if user.team else "No team" for user in auditors]
+
+    def auditor_items(self) -> list[dict[str, object]]:
+        return [{"hint": {"text": team}} for team in self._auditor_teams]
+
+
+class CancelAuditForm(Form):
+    """Why an audit not yet submitted is withdrawn."""
+
+    reason = long_text("Reason for cancelling", required="Enter the reason for cancelling", limit=REASON_MAX)
+    submit = SubmitField("Cancel the audit", widget=GovSubmitInput())

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from audit.clock import today, utcnow
 from audit.domain import programme as programme_data
@@ -612,3 +612,236 @@ def test_a_case_no_selected_auditor_can_take_is_named_on_the_form(app, client, m
         error,
     )
     assert 'href="#auditors"' in response.get_data(as_text=True)
+
+
+# Reassigning and cancelling an audit not yet submitted -------------------------------------------
+
+
+def _changes(app, audit) -> list[tuple[str, str | None, str | None, str, int]]:
+    from audit.models import AuditAmendment
+
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AuditAmendment).where(AuditAmendment.audit_id == audit.id).order_by(AuditAmendment.id)
+        )
+        return [(row.field, row.old_value, row.new_value, row.reason, row.user_id) for row in rows]
+
+
+def _status_and_auditor(app, audit) -> tuple[AuditStatus, int]:
+    with app.app_context():
+        saved = db.session.get(Audit, audit.id)
+        return saved.status_enum, saved.auditor_id
+
+
+def test_a_leader_reassigns_an_audit_keeping_its_answers_and_recording_why(app, client, make):
+    council = Council(make)
+    programme = make.programme(council.leader, [(council.north_cases[0], council.outside, AuditStatus.IN_PROGRESS)])
+    with app.app_context():
+        audit = db.session.scalar(select(Audit).where(Audit.programme_id == programme.id))
+    make.answers(audit)
+    with app.app_context():
+        answers_before = db.session.get(Audit, audit.id).answers
+        answered = sorted((answer.question_id, answer.evidence) for answer in answers_before)
+    client.sign_in_as(council.leader)
+
+    # Offered from the programme page; the form offers only auditors who may take the case.
+    programme_page = client.get_page(f"/programme/{programme.id}")
+    assert programme_page.find("a", href=f"/programme/audits/{audit.id}/reassign")
+    form = client.get_page(f"/programme/audits/{audit.id}/reassign")
+    offered = {str(tag["value"]) for tag in form.find_all("input", attrs={"name": "auditor"})}
+    assert offered == {str(council.south_auditor.id)}  # not the current auditor, not North's manager
+
+    response = client.post(
+        f"/programme/audits/{audit.id}/reassign",
+        data={"auditor": str(council.south_auditor.id), "reason": "Quinn is on leave"},
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/programme/{programme.id}"
+    assert _status_and_auditor(app, audit) == (AuditStatus.IN_PROGRESS, council.south_auditor.id)
+    assert _changes(app, audit) == [("Auditor", "Quinn QA", "Sol South", "Quinn is on leave", council.leader.id)]
+    with app.app_context():
+        kept = sorted((answer.question_id, answer.evidence) for answer in db.session.get(Audit, audit.id).answers)
+    assert kept == answered and kept
+    # The change is shown on the audit page, and the new auditor can carry on.
+    text = page_text(client.get_page(f"/audits/{audit.id}"))
+    assert "Auditor" in text and "Quinn QA" in text and "Sol South" in text and "Quinn is on leave" in text
+    client.sign_in_as(council.south_auditor)
+    assert client.get(f"/audits/{audit.id}/edit").status_code == 200
+    client.sign_in_as(council.outside)
+    assert client.get(f"/audits/{audit.id}/edit").status_code == 404
+
+
+def test_reassigning_refuses_a_conflicted_auditor_a_missing_reason_and_a_submitted_audit(app, client, make):
+    council = Council(make)
+    open_audit = make.audit(council.north_cases[0], council.outside, status=AuditStatus.ASSIGNED)
+    submitted = make.audit(council.north_cases[1], council.outside, status=AuditStatus.SUBMITTED)
+    client.sign_in_as(council.leader)
+
+    # North's manager may not audit a North case: not offered, and refused if posted anyway.
+    response = client.post(
+        f"/programme/audits/{open_audit.id}/reassign", data={"auditor": str(council.north_manager.id), "reason": "x"}
+    )
+    assert response.status_code == 200
+    assert _error_summary(response) == ["Select the new auditor from the list"]
+    response = client.post(
+        f"/programme/audits/{open_audit.id}/reassign", data={"auditor": str(council.south_auditor.id), "reason": " "}
+    )
+    assert _error_summary(response) == ["Enter the reason for the change"]
+    with app.app_context():
+        audit = db.session.get(Audit, open_audit.id)
+        manager = db.session.get(User, council.north_manager.id)
+        with pytest.raises(programme_data.ProgrammeError, match="manages the case's team"):
+            programme_data.reassign_audit(audit, manager, "Reason", audit.auditor)
+        db.session.rollback()
+    assert _status_and_auditor(app, open_audit) == (AuditStatus.ASSIGNED, council.outside.id)
+    assert _changes(app, open_audit) == []
+
+    # A submitted audit is not reassigned: the pages send the leader back to it.
+    response = client.post(
+        f"/programme/audits/{submitted.id}/reassign", data={"auditor": str(council.south_auditor.id), "reason": "x"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == f"/audits/{submitted.id}"
+    assert _status_and_auditor(app, submitted) == (AuditStatus.SUBMITTED, council.outside.id)
+    with app.app_context():
+        audit = db.session.get(Audit, submitted.id)
+        with pytest.raises(programme_data.ProgrammeError, match="only an audit not yet submitted"):
+            programme_data.cancel_audit(audit, "Reason", audit.auditor)
+    assert _changes(app, submitted) == []
+
+
+def test_a_cancelled_audit_keeps_its_reason_and_is_not_open_overdue_counted_or_editable(app, client, make):
+    from audit.domain import audits as audit_data
+    from audit.reporting.figures import COMPLETED, OPEN
+
+    council = Council(make)
+    late = today() - timedelta(days=3)
+    programme = make.programme(
+        council.leader,
+        [
+            (council.north_cases[0], council.outside, AuditStatus.IN_PROGRESS),
+            (council.north_cases[1], council.outside, AuditStatus.ASSIGNED),
+        ],
+        due_date=late,
+    )
+    with app.app_context():
+        audit = db.session.scalar(
+            select(Audit).where(Audit.programme_id == programme.id, Audit.status == AuditStatus.IN_PROGRESS)
+        )
+        assert programme_data.programme_summary(programme.id).overdue == 2
+    client.sign_in_as(council.leader)
+    assert client.get_page(f"/audits/{audit.id}").find("a", href=f"/programme/audits/{audit.id}/cancel")
+    client.get_page(f"/programme/audits/{audit.id}/cancel")
+
+    response = client.post(f"/programme/audits/{audit.id}/cancel", data={"reason": "The case was closed"})
+
+    assert response.status_code == 302
+    assert _status_and_auditor(app, audit) == (AuditStatus.CANCELLED, council.outside.id)
+    assert _changes(app, audit) == [("Status", "In progress", "Cancelled", "The case was closed", council.leader.id)]
+    with app.app_context():
+        saved = db.session.get(Audit, audit.id)
+        assert not audit_data.is_overdue(saved)
+        summary = programme_data.programme_summary(programme.id)
+        assert (summary.not_started, summary.in_progress, summary.overdue, summary.cancelled, summary.total) == (
+            1,
+            0,
+            1,
+            1,
+            1,
+        )
+        assert audit_data.overdue_count(db.session.get(User, council.leader.id)) == 1
+        assert audit.id not in [item.id for item in audit_data.my_audits(db.session.get(User, council.outside.id))]
+    assert AuditStatus.CANCELLED.value not in OPEN + COMPLETED
+    text = page_text(client.get_page(f"/programme/{programme.id}"))
+    assert "1 not started, 0 in progress, 0 submitted, 0 moderated (1 cancelled, not counted)" in text
+    assert "Cancelled" in text
+    page = client.get_page(f"/audits/{audit.id}")
+    assert "The case was closed" in page_text(page)
+    assert not page.find("a", href=f"/programme/audits/{audit.id}/reassign")
+    # Nobody edits it any more, and it is not cancelled twice.
+    client.sign_in_as(council.outside)
+    response = client.get(f"/audits/{audit.id}/edit")
+    assert response.status_code == 302 and response.headers["Location"] == f"/audits/{audit.id}"
+    assert client.post(f"/audits/{audit.id}/autosave", data={"version": "2"}).status_code != 200
+    assert "Continue the audit" not in page_text(client.get_page(f"/audits/{audit.id}"))
+    client.sign_in_as(council.leader)
+    assert client.post(f"/programme/audits/{audit.id}/cancel", data={"reason": "Again"}).status_code == 302
+    assert len(_changes(app, audit)) == 1
+
+
+def test_a_cancelled_audits_case_may_be_sampled_again(app, make):
+    team = make.team()
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    case = make.case(team)
+    make.audit(case, auditor, status=AuditStatus.CANCELLED)
+    with app.app_context():
+        assert _ids(programme_data.sample_cases([team.id], 1, 1, today()).cases) == [case.id]
+
+
+# Previewing the sample ---------------------------------------------------------------------------
+
+
+def _hidden(page) -> list[tuple[str, str]]:
+    return [(str(tag["name"]), str(tag.get("value", ""))) for tag in page.find_all("input", attrs={"type": "hidden"})]
+
+
+def test_the_preview_shows_the_sample_writes_nothing_and_creates_exactly_it(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    with app.app_context():
+        before = (
+            db.session.scalar(select(func.count(Audit.id))),
+            db.session.scalar(select(func.count(AuditProgramme.id))),
+        )
+
+    page = client.post_page("/programme/new", data={**council.form(), "action": "preview"})
+
+    with app.app_context():
+        after = (
+            db.session.scalar(select(func.count(Audit.id))),
+            db.session.scalar(select(func.count(AuditProgramme.id))),
+        )
+    assert after == before  # nothing written
+    rows = [[text_of(cell) for cell in row.find_all("td")] for row in page.select("tbody tr")]
+    assert len(rows) == 6
+    assert Counter(row[0] for row in rows) == {"North team": 4, "South team": 2}
+    assert all(row[2] != "Nia North" for row in rows if row[0] == "North team")
+    hidden = dict(_hidden(page))
+    seed = int(hidden["seed"])  # a new sample number, fixed for creating
+    assert f"sample number {seed}" in page_text(page)
+    previewed = {(row[1], row[2]) for row in rows}
+
+    data = [(name, value) for name, value in _hidden(page) if name != "csrf_token"]
+    # "Go back and change" returns to the form with the answers, still writing nothing.
+    back = client.post_page("/programme/new", data=_multi([*data, ("action", "change")]))
+    assert back.find("input", attrs={"name": "name"})["value"] == "June 2030: fathers"
+    assert back.find("input", attrs={"name": "seed"})["value"] == str(seed)
+    response = client.post("/programme/new", data=_multi([*data, ("action", "create")]))
+
+    assert response.status_code == 302, _error_summary(response)
+    with app.app_context():
+        programme = db.session.scalar(select(AuditProgramme).order_by(AuditProgramme.id.desc()))
+        audits = db.session.scalars(select(Audit).where(Audit.programme_id == programme.id)).all()
+        created = {(audit.case.reference, audit.auditor.name) for audit in audits}
+        assert programme.sample_seed == seed
+    assert created == previewed
+
+
+def test_the_preview_shows_errors_on_the_form_and_works_for_chosen_cases(app, client, make):
+    council = Council(make)
+    client.sign_in_as(council.leader)
+    response = client.post("/programme/new", data={**council.form(auditors=[]), "action": "preview"})
+    assert _error_summary(response) == ["Select at least one auditor"]
+
+    chosen = council.form(selection="chosen", references="SOU-0001\nNOR-0002", per_team="")
+    page = client.post_page("/programme/new", data={**chosen, "action": "preview"})
+    assert [text_of(row.find_all("td")[1]) for row in page.select("tbody tr")] == ["SOU-0001", "NOR-0002"]  # as typed
+    assert "Chosen cases" in page_text(page)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AuditProgramme.id))) == 0
+
+
+def _multi(pairs: list[tuple[str, str]]):
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict(pairs)

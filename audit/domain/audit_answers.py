@@ -88,8 +88,9 @@ def _grade_fields(grade_key: str | None, grades: dict[str, ScaleGrade]) -> tuple
 
 
 def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: int | None) -> None:
-    """Store the values on the audit; raises EditConflict when the audit changed underneath."""
-    if audit.is_locked:
+    """Store the values on the audit; raises EditConflict when the audit changed underneath, and
+    AuditLocked when it is submitted or cancelled."""
+    if not audit.status_enum.is_open:
         raise AuditLocked
     amendments.check_version(audit, expected_version)
     _apply(audit, values)

@@ -59,8 +59,9 @@ def can_view(user: User, audit: Audit) -> bool:
 
 
 def can_edit(user: User, audit: Audit) -> bool:
-    """Only the assigned auditor edits a draft; a submitted audit is changed only by amendment."""
-    return audit.auditor_id == user.id and not audit.is_locked
+    """Only the assigned auditor edits a draft; a submitted audit is changed only by amendment,
+    and a cancelled one not at all."""
+    return audit.auditor_id == user.id and audit.status_enum.is_open
 
 
 def can_amend(user: User, audit: Audit) -> bool:

@@ -21,12 +21,12 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import joinedload, selectinload
 
-from audit.clock import today
+from audit.clock import today, utcnow
 from audit.domain.atomic import all_or_nothing
 from audit.domain.audits import auditor_conflict, is_overdue_clause, start_audit
 from audit.domain.cases import normalise_reference
 from audit.extensions import db
-from audit.models import Audit, AuditProgramme, AuditStatus, AuditToolVersion, Case, Team, User
+from audit.models import Audit, AuditAmendment, AuditProgramme, AuditStatus, AuditToolVersion, Case, Team, User
 
 MAX_PER_TEAM = 100
 MAX_CHOSEN_REFERENCES = 500
@@ -85,10 +85,11 @@ def months_before(day: date, months: int) -> date:
 def recently_audited(as_of: date) -> Select[int]:
     """Ids of cases with an audit created or submitted in the six months up to ``as_of``.
 
-    Every audit counts: AuditStatus has no cancelled state. When one is added, leave it out here
-    (``Audit.status != AuditStatus.CANCELLED``); the typed column refuses a state it does not know."""
+    A cancelled audit does not count: the case was not audited, so it may be sampled again."""
     since = datetime.combine(months_before(as_of, RECENTLY_AUDITED_MONTHS), datetime.min.time())
-    return select(Audit.case_id).where(or_(Audit.created_at >= since, Audit.submitted_at >= since))
+    return select(Audit.case_id).where(
+        Audit.status != AuditStatus.CANCELLED, or_(Audit.created_at >= since, Audit.submitted_at >= since)
+    )
 
 
 def sample_cases(team_ids: Iterable[int], per_team: int, seed: int, as_of: date) -> Sample:
@@ -104,7 +105,7 @@ def sample_cases(team_ids: Iterable[int], per_team: int, seed: int, as_of: date)
     eligible: dict[int, list[int]] = defaultdict(list)
     rows = db.session.execute(
         select(Case.team_id, Case.id)
-        .where(Case.team_id.in_(team_ids), Case.id.not_in(recently_audited(as_of)))
+        .where(Case.team_id.in_(team_ids), Case.closed_on.is_(None), Case.id.not_in(recently_audited(as_of)))
         .order_by(Case.team_id, Case.id)
     )
     for team_id, case_id in rows:
@@ -270,9 +271,11 @@ class ProgrammeSummary:
     submitted: int
     moderated: int
     overdue: int
+    cancelled: int = 0
 
     @property
     def total(self) -> int:
+        """The audits still to be done or done: cancelled ones are not counted."""
         return self.not_started + self.in_progress + self.submitted + self.moderated
 
 
@@ -288,6 +291,7 @@ def _summaries(programme_id: int | None = None) -> list[ProgrammeSummary]:
         "submitted": Audit.status == AuditStatus.SUBMITTED,
         "moderated": Audit.status == AuditStatus.MODERATED,
         "overdue": is_overdue_clause(),
+        "cancelled": Audit.status == AuditStatus.CANCELLED,
     }
     counts = (
         select(Audit.programme_id, *(count_where(condition).label(name) for name, condition in counted.items()))
@@ -329,3 +333,55 @@ def programme_audits(programme_id: int) -> Sequence[Audit]:
         .options(selectinload(Audit.case), selectinload(Audit.team), selectinload(Audit.auditor))
         .order_by(Team.name, Case.reference)
     ).all()
+
+
+# Changing an assigned audit ----------------------------------------------------------------------
+
+REASON_MAX = 2000
+
+
+def _check_changeable(audit: Audit, reason: str) -> str:
+    if not audit.status_enum.is_open:
+        raise ProgrammeError(
+            f"This audit is {audit.status_enum.label.lower()}: only an audit not yet submitted can be changed"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ProgrammeError("Enter the reason", "reason")
+    if len(reason) > REASON_MAX:
+        raise ProgrammeError(f"The reason must be {REASON_MAX:,} characters or fewer", "reason")
+    return reason
+
+
+def _record(audit: Audit, by: User, what: str, old: str, new: str, reason: str) -> AuditAmendment:
+    """The change, kept with the audit's amendments (who, when, what, from, to, why)."""
+    change = AuditAmendment(audit_id=audit.id, user_id=by.id, field=what, old_value=old, new_value=new, reason=reason)
+    db.session.add(change)
+    audit.updated_at = utcnow()
+    audit.updated_by_id = by.id
+    db.session.flush()
+    return change
+
+
+def reassign_audit(audit: Audit, auditor: User, reason: str, by: User) -> AuditAmendment:
+    """Give an audit not yet submitted to another auditor, keeping its answers; the change and its
+    reason are recorded. The same rules as planning apply (``auditor_conflict``)."""
+    reason = _check_changeable(audit, reason)
+    if auditor.id == audit.auditor_id:
+        raise ProgrammeError(f"{auditor.name} is already the auditor. Select someone else", "auditor")
+    problem = auditor_conflict(audit.case, auditor)
+    if problem:
+        raise ProgrammeError(f"{problem}. Select someone else", "auditor")
+    previous = audit.auditor.name
+    audit.auditor_id = auditor.id
+    audit.auditor = auditor
+    return _record(audit, by, "Auditor", previous, auditor.name, reason)
+
+
+def cancel_audit(audit: Audit, reason: str, by: User) -> AuditAmendment:
+    """Withdraw an audit not yet submitted: it is kept, with its answers and the reason, but is no
+    longer open, overdue or counted in the programme's progress or the reports."""
+    reason = _check_changeable(audit, reason)
+    previous = audit.status_enum.label
+    audit.status = AuditStatus.CANCELLED
+    return _record(audit, by, "Status", previous, AuditStatus.CANCELLED.label, reason)

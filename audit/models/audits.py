@@ -24,6 +24,7 @@ class AuditStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"  # a draft
     SUBMITTED = "submitted"  # locked; awaiting moderation
     MODERATED = "moderated"  # closed
+    CANCELLED = "cancelled"  # withdrawn by a leader before submission, with the reason recorded
 
     @property
     def label(self) -> str:
@@ -32,11 +33,19 @@ class AuditStatus(enum.StrEnum):
             AuditStatus.IN_PROGRESS: "In progress",
             AuditStatus.SUBMITTED: "Submitted",
             AuditStatus.MODERATED: "Moderated",
+            AuditStatus.CANCELLED: "Cancelled",
         }[self]
 
     @property
     def is_locked(self) -> bool:
+        """Submitted: changed only by amendment. (A cancelled audit is closed but was never
+        submitted; ``is_open`` says whether an audit can still be worked on.)"""
         return self in {AuditStatus.SUBMITTED, AuditStatus.MODERATED}
+
+    @property
+    def is_open(self) -> bool:
+        """Assigned or in progress: the auditor may work on it, and a leader may reassign or cancel it."""
+        return self in {AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS}
 
 
 class AuditProgramme(Model):
@@ -61,7 +70,9 @@ class AuditProgramme(Model):
 class Audit(Model):
     __tablename__ = "audits"
     __table_args__ = (
-        CheckConstraint("status IN ('assigned', 'in_progress') OR submitted_at IS NOT NULL", name="submitted_has_date"),
+        CheckConstraint(
+            "status IN ('assigned', 'in_progress', 'cancelled') OR submitted_at IS NOT NULL", name="submitted_has_date"
+        ),
         Index("ix_audits_team_status", "team_id", "status"),
         Index("ix_audits_auditor_status", "auditor_id", "status"),
         # Reports: the audits completed in a period, with every column the figures group them by,
@@ -246,7 +257,8 @@ class ModeratedSection(Model):
 
 
 class AuditAmendment(AmendmentColumns, Model):
-    """A change to a submitted audit: who, when, what, from what, to what, and why."""
+    """A change to a submitted audit, or a leader's reassignment or cancellation of an open one
+    (``audit.domain.programme``): who, when, what, from what, to what, and why."""
 
     __tablename__ = "audit_amendments"
 

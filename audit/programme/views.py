@@ -1,21 +1,22 @@
-"""The audit programme's pages: the programmes, planning one, and following one."""
+"""The audit programme's pages: the programmes, planning one (with a preview of its sample), following
+one, and reassigning or cancelling an audit not yet submitted."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from audit.access import requires
+from audit.access import found, requires
 from audit.clock import today
 from audit.domain import audits as audit_data
 from audit.domain import people, tools
 from audit.domain import programme as programme_data
-from audit.domain.access_log import record_accesses
-from audit.models import Case, Role
+from audit.domain.access_log import record_access, record_accesses
+from audit.models import Audit, Case, Role, User
 from audit.programme import programme
 from forms.base import add_error, required
-from forms.programme import ProgrammeForm
+from forms.programme import CancelAuditForm, ProgrammeForm, ReassignForm
 
 
 @programme.route("/")
@@ -40,7 +41,30 @@ def new() -> str | Response:
         # The cases are looked for even when other answers have errors, so that unknown case
         # references are reported with everything else at once.
         cases, shortfalls, seed = _cases_for(form)
-        if not form.errors:
+        action = request.form.get("action")
+        chosen_auditors = [auditor for auditor in auditors if str(auditor.id) in (form.auditors.data or [])]
+        if not form.errors and action == "preview":
+            # Nothing is written: the page shows the cases and auditors and repeats the answers,
+            # with the sample number fixed, so "Create" makes exactly this programme.
+            try:
+                assigned = programme_data.assign_auditors(cases, chosen_auditors)
+            except programme_data.ProgrammeError as error:
+                _show_error(form, error)
+            else:
+                return render_template(
+                    "programme/preview.html",
+                    form=form,
+                    tool_version=tool_versions[form.tool.data],
+                    cases=cases,
+                    assigned=assigned,
+                    shortfalls=shortfalls,
+                    seed=seed,
+                    answers=_answers_with_seed(seed),
+                    title="Preview the sample",
+                    nav_section="programme.index",
+                )
+        # "change" goes back to the form with the answers given; anything else creates.
+        if not form.errors and action != "change":
             try:
                 created = programme_data.create_programme(
                     name=required(form.name),
@@ -49,7 +73,7 @@ def new() -> str | Response:
                     due_date=required(form.due_date),
                     created_by=current_user,
                     cases=cases,
-                    auditors=[auditor for auditor in auditors if str(auditor.id) in required(form.auditors)],
+                    auditors=chosen_auditors,
                     seed=seed,
                     per_team=form.per_team_number,
                 )
@@ -69,6 +93,18 @@ def new() -> str | Response:
         title="Plan an audit programme",
         nav_section="programme.index",
     )
+
+
+def _answers_with_seed(seed: int | None) -> list[tuple[str, str]]:
+    """What was posted, as hidden fields for the preview's buttons, with the sample number the
+    preview drew (a new one when left blank), so that creating draws the same cases."""
+    answers = [
+        (name, value)
+        for name, values in request.form.lists()
+        if name not in {"csrf_token", "action", "seed", "submit"}
+        for value in values
+    ]
+    return [*answers, ("seed", "" if seed is None else str(seed))]
 
 
 def _cases_for(form: ProgrammeForm) -> tuple[list[Case], list[programme_data.Shortfall], int | None]:
@@ -134,5 +170,80 @@ def show(programme_id: int) -> str:
         audits=programme_data.programme_audits(programme_id),
         today=today(),
         title=summary.programme.name,
+        nav_section="programme.index",
+    )
+
+
+# Changing an audit not yet submitted -------------------------------------------------------------
+
+
+def _open_audit_or_404(audit_id: int) -> Audit:
+    audit = found(audit_data.audit_with_everything(audit_id))
+    if not audit.status_enum.is_open:
+        flash(
+            f"This audit is {audit.status_enum.label.lower()}: only an audit not yet submitted can be changed.",
+            "important",
+        )
+        abort(redirect(url_for("audits.show", audit_id=audit.id)))
+    return audit
+
+
+def _back_to(audit: Audit) -> str:
+    if audit.programme_id is not None:
+        return url_for("programme.show", programme_id=audit.programme_id)
+    return url_for("audits.show", audit_id=audit.id)
+
+
+@programme.route("/audits/<int:audit_id>/reassign", methods=["GET", "POST"])
+@requires(Role.LEADER)
+def reassign(audit_id: int) -> str | Response:
+    audit = _open_audit_or_404(audit_id)
+    others: list[User] = [
+        auditor
+        for auditor in audit_data.eligible_auditors()
+        if auditor.id != audit.auditor_id and audit_data.auditor_conflict(audit.case, auditor) is None
+    ]
+    form = ReassignForm(auditors=others)
+    if form.validate_on_submit():
+        new_auditor = next(auditor for auditor in others if str(auditor.id) == form.auditor.data)
+        try:
+            programme_data.reassign_audit(audit, new_auditor, required(form.reason), current_user)
+        except programme_data.ProgrammeError as error:
+            add_error(form.auditor if error.about == "auditor" else form.reason, str(error))
+        else:
+            record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+            flash(f"The audit of {audit.case.reference} is now assigned to {new_auditor.name}.", "success")
+            return redirect(_back_to(audit))
+    return render_template(
+        "programme/reassign.html",
+        audit=audit,
+        form=form,
+        has_auditors=bool(others),
+        back=_back_to(audit),
+        title=f"Reassign the audit of {audit.case.reference}",
+        nav_section="programme.index",
+    )
+
+
+@programme.route("/audits/<int:audit_id>/cancel", methods=["GET", "POST"])
+@requires(Role.LEADER)
+def cancel(audit_id: int) -> str | Response:
+    audit = _open_audit_or_404(audit_id)
+    form = CancelAuditForm()
+    if form.validate_on_submit():
+        try:
+            programme_data.cancel_audit(audit, required(form.reason), current_user)
+        except programme_data.ProgrammeError as error:
+            add_error(form.reason, str(error))
+        else:
+            record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+            flash(f"The audit of {audit.case.reference} has been cancelled.", "success")
+            return redirect(_back_to(audit))
+    return render_template(
+        "programme/cancel.html",
+        audit=audit,
+        form=form,
+        back=_back_to(audit),
+        title=f"Cancel the audit of {audit.case.reference}",
         nav_section="programme.index",
     )

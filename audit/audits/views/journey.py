@@ -178,6 +178,9 @@ def _render_form(audit: Audit, form: AuditFormBase, conflict: audit_answers.Edit
 @requires(Role.AUDITOR)
 def edit(audit_id: int) -> str | Response:
     audit = _editable_or_404(audit_id)
+    if audit.status == AuditStatus.CANCELLED:
+        flash("This audit has been cancelled and can no longer be changed.", "important")
+        return redirect(url_for("audits.show", audit_id=audit.id))
     if audit.is_locked:
         flash("This audit has been submitted. To correct it, make an amendment.", "important")
         return redirect(url_for("audits.show", audit_id=audit.id))
@@ -223,6 +226,8 @@ def autosave(audit_id: int) -> Response:
     audit = audit_data.audit_with_everything(audit_id)
     if audit is None or audit.auditor_id != current_user.id:
         abort(404)
+    if audit.status == AuditStatus.CANCELLED:
+        return draft_saving.locked("This audit has been cancelled and can no longer be changed.")
     if audit.is_locked:
         return draft_saving.locked("This audit has been submitted and can no longer be changed here.")
     form = audit_form_class(audit.tool_version)()
