@@ -64,6 +64,11 @@ MATRIX: dict[str, Row] = {
     "admin.new_case": Row("GET", "/admin/cases/new", ADMIN_ONLY),
     "admin.edit_case": Row("GET", "/admin/cases/{case}", ADMIN_ONLY),
     "admin.import_cases": Row("GET", "/admin/cases/import", ADMIN_ONLY),
+    "admin.import_template": Row("GET", "/admin/cases/import/template.csv", ADMIN_ONLY, status=200),
+    # An unknown or someone else's token: sent back to upload the file again.
+    "admin.import_preview": Row(
+        "GET", "/admin/cases/import/no-such-token", ADMIN_ONLY, status=302, location="/admin/cases/import"
+    ),
     "admin.tools_index": Row("GET", "/admin/tools", ADMIN_ONLY),
     "admin.tool_version": Row("GET", "/admin/tools/versions/1", ADMIN_ONLY),
     "admin.downloads": Row("GET", "/admin/downloads", ADMIN_ONLY),
@@ -88,6 +93,9 @@ MATRIX: dict[str, Row] = {
     "programme.index": Row("GET", "/programme/", frozenset({Role.LEADER})),
     "programme.new": Row("GET", "/programme/new", frozenset({Role.LEADER})),
     "programme.show": Row("GET", "/programme/{programme}", frozenset({Role.LEADER})),
+    # Reassigning or cancelling an audit not yet submitted ({audit} is in progress): tests/test_programme.py.
+    "programme.reassign": Row("GET", "/programme/audits/{audit}/reassign", frozenset({Role.LEADER}), status=200),
+    "programme.cancel": Row("GET", "/programme/audits/{audit}/cancel", frozenset({Role.LEADER}), status=200),
     "reports.dashboard": Row("GET", "/reports/", frozenset({Role.LEADER})),
     "reports.answers_csv": Row("GET", "/reports/answers.csv", frozenset({Role.LEADER})),
     "reports.actions_csv": Row("GET", "/reports/actions.csv", frozenset({Role.LEADER})),
@@ -122,6 +130,7 @@ MATRIX: dict[str, Row] = {
     ),
     "supervision.pdf": Row("GET", "/supervision/{my_supervision}/pdf", SIGNED_IN),
     "supervision.case_pdf": Row("GET", "/supervision/{my_supervision}/cases/{case}/pdf", SIGNED_IN),
+    "supervision.browse": Row("GET", "/supervision/browse", frozenset({Role.LEADER})),
     "supervision.compliance": Row("GET", "/supervision/compliance", frozenset({Role.SUPERVISOR, Role.LEADER})),
     "supervision.standards": Row("GET", "/supervision/standards", ADMIN_ONLY),
 }

@@ -53,6 +53,8 @@ def index() -> str:
     return render_template(
         "supervision/index.html",
         supervises=supervises,
+        # Leaders look across everyone's supervision on the browse page, so their own empty lists are not shown.
+        browses=current_user.has_role(Role.LEADER),
         drafts=records.written_by(current_user, SupervisionStatus.DRAFT) if supervises else [],
         awaiting=records.written_by(current_user, SupervisionStatus.COMPLETED) if supervises else [],
         recent=records.written_by(current_user, SupervisionStatus.ACKNOWLEDGED, limit=10) if supervises else [],
