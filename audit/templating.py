@@ -81,6 +81,7 @@ STATUS_TAG_CLASSES: dict[type[enum.Enum], dict[Any, str]] = {
         AuditStatus.IN_PROGRESS: "govuk-tag--blue",
         AuditStatus.SUBMITTED: "govuk-tag--yellow",
         AuditStatus.MODERATED: "govuk-tag--green",
+        AuditStatus.CANCELLED: "govuk-tag--purple",  # not red: red means overdue
     },
     SupervisionStatus: {
         SupervisionStatus.DRAFT: "govuk-tag--grey",

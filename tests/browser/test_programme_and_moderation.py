@@ -20,7 +20,7 @@ def test_leader_plans_an_audit_programme(tab: Tab) -> None:
     tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Audit programme"), "programme")
     tab.follow(page.get_by_role("button", name="Plan a programme"), "programme-new")
 
-    tab.follow(page.get_by_role("button", name="Create programme"), "programme-new-errors")
+    tab.follow(page.get_by_role("button", name="Preview the sample"), "programme-new-errors")
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name for the programme")
 
     due = today() + timedelta(days=28)
@@ -36,7 +36,9 @@ def test_leader_plans_an_audit_programme(tab: Tab) -> None:
     page.locator("input[name=due_date]").nth(0).fill(str(due.day))
     page.locator("input[name=due_date]").nth(1).fill(str(due.month))
     page.locator("input[name=due_date]").nth(2).fill(str(due.year))
-    tab.follow(page.get_by_role("button", name="Create programme"), "programme-show")
+    tab.follow(page.get_by_role("button", name="Preview the sample"), "programme-preview")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Preview the sample")
+    tab.follow(page.get_by_role("button", name="Create the programme"), "programme-show")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Browser test month")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("audit")
 
