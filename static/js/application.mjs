@@ -107,3 +107,22 @@ function startTimeoutWarning(dialog) {
 
 const dialog = document.getElementById("timeout-dialog");
 if (dialog) startTimeoutWarning(dialog);
+
+// "Scroll the table sideways to see more" shows above a table only while it is wider than its
+// scrolling region (see .app-table-hint in application.scss); checked again whenever a region resizes.
+function markWideTables(regions) {
+  const update = (region) => {
+    const hint = region.previousElementSibling;
+    if (hint && hint.classList.contains("app-table-hint")) {
+      hint.classList.toggle("app-table-hint--shown", region.scrollWidth > region.clientWidth + 1);
+    }
+  };
+  if ("ResizeObserver" in window) {
+    const observer = new ResizeObserver((entries) => entries.forEach((entry) => update(entry.target)));
+    regions.forEach((region) => observer.observe(region));
+  } else {
+    regions.forEach(update);
+  }
+}
+
+markWideTables(document.querySelectorAll(".app-table-wrapper"));

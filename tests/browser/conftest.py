@@ -202,6 +202,28 @@ _RUN_AXE = """async (tags) => {
 }"""
 
 
+PHONE_MAX_WIDTH = 640
+
+# How far the page overflows sideways, and the elements that stick out furthest (for the message).
+_PAGE_OVERFLOW = """() => {
+  const root = document.documentElement;
+  const by = root.scrollWidth - root.clientWidth;
+  const widest = [];
+  if (by > 0) {
+    for (const element of document.body.querySelectorAll("*")) {
+      const right = element.getBoundingClientRect().right;
+      if (right > root.clientWidth + 1 && !element.parentElement.closest(".app-table-wrapper")) {
+        const classes = typeof element.className === "string" ? element.className.trim() : "";
+        const names = classes ? "." + classes.split(/\\s+/).join(".") : "";
+        widest.push([Math.round(right), element.tagName.toLowerCase() + names]);
+      }
+    }
+    widest.sort((a, b) => b[0] - a[0]);
+  }
+  return { by, widest: widest.slice(0, 6).map(([right, element]) => `${element} (${right}px)`).join(", ") };
+}"""
+
+
 def format_violations(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:
@@ -267,6 +289,7 @@ class Tab:
         self._assert_no_console_errors(name, status)
         violations = page.evaluate("() => window.__cspViolations || []")
         assert not violations, f"{name} ({page.url}): Content Security Policy violations:\n" + "\n".join(violations)
+        self.assert_fits_the_screen(name)
         if not (once and name in self.server.audited):
             self.screenshot(name)
             self.assert_accessible(name)
@@ -280,6 +303,18 @@ class Tab:
             expected = f"the server responded with a status of {status}"
             errors = [error for error in errors if not (expected in error and f"({self.page.url})" in error)]
         assert not errors, f"{name} ({self.page.url}): console errors:\n" + "\n".join(errors)
+
+    def assert_fits_the_screen(self, name: str) -> None:
+        """At a phone's width (below GOV.UK's 641px tablet breakpoint) nothing scrolls the whole page
+        sideways (WCAG 1.4.10 reflow): a wide table scrolls inside its own labelled region."""
+        viewport = self.page.viewport_size
+        if viewport is None or viewport["width"] > PHONE_MAX_WIDTH:
+            return
+        overflow = self.page.evaluate(_PAGE_OVERFLOW)
+        assert overflow["by"] <= 0, (
+            f"{name} ({self.page.url}): the page is {overflow['by']}px wider than a {viewport['width']}px screen;"
+            f" widest elements: {overflow['widest']}"
+        )
 
     def assert_accessible(self, name: str) -> None:
         page = self.page

@@ -173,7 +173,7 @@ def test_admin_imports_cases_from_a_csv_file(tab: Tab) -> None:
         f"{good}-1,Leaving care,care leaver,",
     ]
     page.get_by_label("CSV file of cases").set_input_files(_csv_file("bad.csv", bad))
-    tab.follow(page.get_by_role("button", name="Check and import cases"), "admin-import-problems")
+    tab.follow(page.get_by_role("button", name="Check the file"), "admin-import-problems")
     assert error_summary(tab) == [
         "The file has 3 problems. No cases were imported. Correct the file and upload it again."
     ]
@@ -195,8 +195,9 @@ def test_admin_imports_cases_from_a_csv_file(tab: Tab) -> None:
         f"{good}-2,Safeguarding East,child protection,practitioner@demo.example,",
     ]
     page.get_by_label("CSV file of cases").set_input_files(_csv_file("good.csv", good_rows))
-    tab.follow(page.get_by_role("button", name="Check and import cases"), "admin-import-done")
-    assert "2 cases imported." in banner(tab)
+    tab.follow(page.get_by_role("button", name="Check the file"), "admin-import-preview")
+    tab.follow(page.get_by_role("button", name="Apply these changes"), "admin-import-done")
+    assert "Import applied: 2 cases added" in banner(tab)
     assert "These columns were ignored and not stored: child_name." in banner(tab)
     page.get_by_label("Case reference contains").fill(good)
     tab.follow(page.get_by_role("button", name="Filter cases"), "admin-cases-imported")
@@ -319,3 +320,103 @@ def test_pages_fit_a_phone_screen(open_tab: Callable[..., Tab], live_server: Liv
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 320px screen"
+
+
+# Each role's pages at a phone's width: every menu page, and one page of each kind linked from them
+# (a record, its edit page, a form). Tab.check fails any page that scrolls sideways at this width.
+PHONE_WIDTH = 390
+PHONE_ROLES = ("practitioner", "supervisor", "auditor", "moderator", "leader", "admin")
+# Downloads are not pages; "/reports/?team=3" and the like are the menu page again.
+NOT_A_PAGE = re.compile(r"(pdf|\.csv)$|^/static/|^/sign-out")
+
+
+def _hrefs(tab: Tab, selector: str) -> list[str]:
+    """The same-site paths the matching links go to, in page order, each once."""
+    hrefs: list[str] = tab.page.eval_on_selector_all(
+        selector,
+        "(links) => links.filter((link) => new URL(link.href).origin === location.origin)"
+        ".map((link) => new URL(link.href).pathname)",
+    )
+    return [href for href in dict.fromkeys(hrefs) if not NOT_A_PAGE.search(href)]
+
+
+def _kind(path: str) -> str:
+    """A page's kind: its path with the record numbers taken out (/audits/12/edit -> audits-n-edit)."""
+    return re.sub(r"\d+", "n", path.strip("/")).replace("/", "-") or "home"
+
+
+@pytest.mark.parametrize("role", PHONE_ROLES)
+def test_every_page_fits_a_390px_phone(open_tab: Callable[..., Tab], live_server: LiveServer, role: str) -> None:
+    """Issue 10: on a 390px phone the compliance page was 861px and an audit 426px wide."""
+    tab = open_tab(live_server, viewport={"width": PHONE_WIDTH, "height": 844})
+    tab.sign_in(f"{role}@demo.example", landing=f"phone-{role}-home", form="phone-sign-in")
+    linked = _hrefs(tab, "main a[href]")
+    menu = _hrefs(tab, ".govuk-service-navigation__list a")
+    visited = {"/"}
+    for path in menu:
+        if path in visited:
+            continue
+        visited.add(path)
+        tab.goto(path, f"phone-{role}-{_kind(path)}")
+        linked += _hrefs(tab, "main a[href]")
+        menu += [path for path in _hrefs(tab, ".app-subnav__list a") if path not in menu]
+    kinds = {_kind(path) for path in visited}
+    for depth in (1, 2):  # the pages linked from the menu pages, and the pages linked from those
+        following, linked = linked, []
+        for path in following:
+            if path not in visited and _kind(path) not in kinds:
+                visited.add(path)
+                kinds.add(_kind(path))
+                tab.goto(path, f"phone-{role}-{_kind(path)}")
+                if depth == 1:
+                    linked += _hrefs(tab, "main a[href]")
+    assert len(tab.checked) > 4, tab.checked
+
+
+def test_my_audits_shows_due_date_and_status_on_a_phone(open_tab: Callable[..., Tab], live_server: LiveServer) -> None:
+    """Issue 10: on My audits at 390px the due date and status were cut off; now each audit is a
+    stacked summary with every column on screen."""
+    tab = open_tab(live_server, viewport={"width": PHONE_WIDTH, "height": 844})
+    tab.sign_in("auditor@demo.example", landing="phone-auditor-home", form="phone-sign-in")
+    tab.goto("/audits/mine", "phone-my-audits-due-and-status")
+    first = tab.page.locator("main table tbody tr").first
+    for column in ("Due", "Status"):
+        cell = first.locator(f"td[data-label='{column}']")
+        expect(cell).to_be_visible()
+        cell.scroll_into_view_if_needed()
+        expect(cell).to_be_in_viewport(ratio=1)
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH, f"{column}: {box}"
+    expect(first.locator("td[data-label='Due']")).to_contain_text(re.compile(r"\d{4}|–"))
+    expect(first.locator("td[data-label='Status'] .govuk-tag").first).to_be_visible()
+
+
+def test_printing_leaves_out_the_navigation(tab: Tab) -> None:
+    """Issue 10: printing showed the navigation, filters and link addresses. Printed pages (the
+    reports, the plan, the audits list, an audit, a case) now carry the content alone."""
+    tab.sign_in("leader@demo.example", landing="home-leader", form="sign-in")
+    page = tab.page
+    tab.goto("/audits/", "audits-before-printing")
+    expect(page.locator(".govuk-service-navigation")).to_be_visible()
+    expect(page.locator("main form[method='get']")).to_be_visible()
+    audit = _hrefs(tab, "main table a[href^='/audits/']")[0]
+    tab.goto("/cases/", "cases-before-printing")
+    case = _hrefs(tab, "main table a[href^='/cases/']")[0]
+    pages = [("/reports/", "reports"), ("/plan/", "plan"), ("/audits/", "audits"), (audit, "audit"), (case, "case")]
+    page.emulate_media(media="print")
+    try:
+        for path, name in pages:
+            tab.goto(path, f"print-{name}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            for chrome in (".govuk-service-navigation", ".app-header", ".govuk-skip-link", ".govuk-footer", "aside"):
+                expect(page.locator(chrome).first).to_be_hidden()
+            for control in page.locator("main .govuk-button, main form[method='get'], .govuk-back-link").all():
+                expect(control).to_be_hidden()
+            for table in page.locator("main table").all():
+                expect(table).to_be_visible()
+            # GOV.UK Frontend prints a link's address after its text; these pages do not.
+            for link in page.locator("main a[href]").all()[:20]:
+                after = link.evaluate("(element) => getComputedStyle(element, '::after').content")
+                assert after in ("none", "normal"), f"{name}: a link prints {after} after it"
+    finally:
+        page.emulate_media(media="screen")
