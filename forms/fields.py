@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovSelect, GovTextArea
@@ -14,7 +13,7 @@ from wtforms.utils import unset_value
 
 # The radios and the date input are the answer fields' too: they live with the answer types.
 from audit.answers.fields import GovDateField as GovDateField
-from audit.answers.fields import NoEmptyHint
+from audit.answers.fields import NoEmptyHint, TakesInvalidChoiceMessage
 from audit.answers.fields import RadioField as RadioField
 from audit.answers.fields import RadioWidget as RadioWidget
 
@@ -27,35 +26,13 @@ class SelectWidget(NoEmptyHint, GovSelect):
     pass
 
 
-class CheckboxesField(SelectMultipleField):
+class CheckboxesField(TakesInvalidChoiceMessage, SelectMultipleField):
     widget = CheckboxesWidget()
     error_anchor: str  # set by a form: the box an error summary links to (audit.templating)
 
-    if TYPE_CHECKING:
-        # WTForms 3.3 takes invalid_choice_message; types-WTForms 3.2 does not know it yet.
-        def __init__(
-            self,
-            label: str | None = None,
-            validators: Sequence[Any] | None = None,
-            *,
-            invalid_choice_message: str | None = None,
-            **kwargs: Any,
-        ) -> None: ...
 
-
-class GovSelectField(SelectField):
+class GovSelectField(TakesInvalidChoiceMessage, SelectField):
     widget = SelectWidget()
-
-    if TYPE_CHECKING:
-        # WTForms 3.3 takes invalid_choice_message; types-WTForms 3.2 does not know it yet.
-        def __init__(
-            self,
-            label: str | None = None,
-            validators: Sequence[Any] | None = None,
-            *,
-            invalid_choice_message: str | None = None,
-            **kwargs: Any,
-        ) -> None: ...
 
 
 class GovMonthInput(GovDateInput):

@@ -31,8 +31,9 @@ class RadioWidget(NoEmptyHint, GovRadioInput):
     pass
 
 
-class RadioField(SelectField):
-    widget = RadioWidget()
+class TakesInvalidChoiceMessage:
+    """The choice fields' constructor as WTForms 3.3 has it (it takes ``invalid_choice_message``);
+    types-WTForms 3.2 does not know that keyword yet. Typing only: at run time this adds nothing."""
 
     if TYPE_CHECKING:
         # WTForms 3.3 takes invalid_choice_message; types-WTForms 3.2 does not know it yet.
@@ -44,6 +45,10 @@ class RadioField(SelectField):
             invalid_choice_message: str | None = None,
             **kwargs: Any,
         ) -> None: ...
+
+
+class RadioField(TakesInvalidChoiceMessage, SelectField):
+    widget = RadioWidget()
 
 
 class ScaleRadioField(RadioField):
