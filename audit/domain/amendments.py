@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from audit.clock import to_local, utcnow
+from audit.domain.atomic import Refused, all_or_nothing
 from audit.extensions import db
 from audit.models import AmendmentColumns, User
 
@@ -96,6 +97,19 @@ def amend(
         record.updated_by_id = user.id
     db.session.flush()
     return amendments
+
+
+def amend_if_complete(
+    amend_record: Callable[[], list[AmendmentT]], problems: Callable[[], list[tuple[str, str]]]
+) -> list[AmendmentT]:
+    """Amend a locked record, all or nothing: an amendment that would leave the record incomplete
+    (``problems`` finds some once it is applied) changes nothing and raises ``Refused`` with them."""
+    with all_or_nothing():
+        changes = amend_record()
+        found = problems()
+        if found:
+            raise Refused(found)
+    return changes
 
 
 def amendments_recorded(count: int) -> str:

@@ -21,7 +21,6 @@ from audit.clock import utcnow
 from audit.domain import amendments
 from audit.domain.amendments import EditConflict as EditConflict
 from audit.domain.amendments import amendments_recorded as amendments_recorded
-from audit.domain.atomic import Refused, all_or_nothing
 from audit.extensions import db
 from audit.models import (
     Answer,
@@ -286,9 +285,6 @@ def amend_if_complete(
 ) -> list[AuditAmendment]:
     """Amend a submitted audit, all or nothing: an amendment that would leave the audit
     incomplete changes nothing and raises ``Refused`` with the problems."""
-    with all_or_nothing():
-        changes = amend(audit, values, user, reason, expected_version)
-        problems = submission_problems(audit)
-        if problems:
-            raise Refused(problems)
-    return changes
+    return amendments.amend_if_complete(
+        lambda: amend(audit, values, user, reason, expected_version), lambda: submission_problems(audit)
+    )

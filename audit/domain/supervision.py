@@ -21,7 +21,6 @@ from audit.domain import amendments
 from audit.domain.access_log import Action as AccessAction
 from audit.domain.access_log import record_accesses
 from audit.domain.amendments import EditConflict
-from audit.domain.atomic import Refused, all_or_nothing
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -572,12 +571,9 @@ def amend_if_complete(
 ) -> list[SupervisionAmendment]:
     """Amend a completed record, all or nothing: an amendment that would leave the record
     incomplete changes nothing and raises ``Refused`` with the problems."""
-    with all_or_nothing():
-        changes = amend(record, values, user, reason, expected_version)
-        problems = completion_problems(record)
-        if problems:
-            raise Refused(problems)
-    return changes
+    return amendments.amend_if_complete(
+        lambda: amend(record, values, user, reason, expected_version), lambda: completion_problems(record)
+    )
 
 
 def record_accesses_for(user: User, record: SupervisionRecord, action: AccessAction) -> None:
