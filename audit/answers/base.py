@@ -27,6 +27,18 @@ class StoredAnswer(NamedTuple):
     text_value: str | None
 
 
+class DemoAnswer(NamedTuple):
+    """What the demo generator knows when it makes up an answer: the section's grade position
+    (0 best .. 3 worst), the question's place in its section, the scale's grades, example evidence
+    by grade position, and the day the audit was submitted."""
+
+    position: int
+    number: int
+    grades: Sequence[ScaleGrade]
+    evidence: Mapping[int, Sequence[str]]
+    on: date
+
+
 class AnswerKind:
     """One kind of question answer (a grade, yes/no/not applicable, a date, typed text): its form
     field, what submission requires of it, how it reads on the page and in the PDF (the partial
@@ -71,19 +83,8 @@ class AnswerKind:
         others = (kind.csv_text(answer, na_label) for kind in ANSWER_KINDS.values() if kind is not self)
         return next((text for text in others if text), "")
 
-    def demo_value(
-        self,
-        rng: random.Random,
-        *,
-        position: int,
-        number: int,
-        grades: Sequence[ScaleGrade],
-        evidence: Mapping[int, Sequence[str]],
-        on: date,
-    ) -> dict[str, object]:
-        """The stored columns of a synthetic answer. ``position`` is the section's grade position
-        (0 best .. 3 worst), ``number`` the question's place in its section, ``evidence`` example
-        evidence by grade position and ``on`` the day the audit was submitted."""
+    def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
+        """The stored columns of a synthetic answer (see ``DemoAnswer``)."""
         raise NotImplementedError
 
 

@@ -4,17 +4,17 @@ class here (registered for a new ``AnswerType`` member) and its partial in ``tem
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import Optional
 
-from audit.answers.base import EVIDENCE_MAX, AnswerKind, StoredAnswer, register, too_long
+from audit.answers.base import EVIDENCE_MAX, AnswerKind, DemoAnswer, StoredAnswer, register, too_long
 from audit.answers.fields import GovDateField, ScaleRadioField, answer_text, not_in_future, optional_answer
 from audit.clock import today
-from audit.models import Answer, AnswerType, ScaleGrade, ToolQuestion
+from audit.models import Answer, AnswerType, ToolQuestion
 
 YES_NO_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "na": "Not applicable"}
 YES_NO_CHOICES = [SelectChoice(value, label) for value, label in YES_NO_LABELS.items()]
@@ -58,19 +58,13 @@ class GradeAnswer(AnswerKind):
             return answer.grade_label
         return na_label if answer.not_applicable else ""
 
-    def demo_value(
-        self,
-        rng: random.Random,
-        *,
-        position: int,
-        number: int,
-        grades: Sequence[ScaleGrade],
-        evidence: Mapping[int, Sequence[str]],
-        on: date,
-    ) -> dict[str, object]:
+    def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
         # Questions scatter a little around their section's grade.
-        question_position = max(0, min(3, position + rng.choice((-1, 0, 0, 0, 1))))
-        return {"grade_id": grades[question_position].id, "evidence": evidence[question_position][number % 2]}
+        question_position = max(0, min(3, demo.position + rng.choice((-1, 0, 0, 0, 1))))
+        return {
+            "grade_id": demo.grades[question_position].id,
+            "evidence": demo.evidence[question_position][demo.number % 2],
+        }
 
 
 @register
@@ -104,17 +98,8 @@ class YesNoAnswer(AnswerKind):
         # "Not applicable" in the scale's own words, as a not-applicable grade is.
         return {"yes": "Yes", "no": "No", "na": na_label}[answer.choice] if answer.choice else ""
 
-    def demo_value(
-        self,
-        rng: random.Random,
-        *,
-        position: int,
-        number: int,
-        grades: Sequence[ScaleGrade],
-        evidence: Mapping[int, Sequence[str]],
-        on: date,
-    ) -> dict[str, object]:
-        return {"choice": "yes" if rng.random() > position * 0.2 else "no"}
+    def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
+        return {"choice": "yes" if rng.random() > demo.position * 0.2 else "no"}
 
 
 @register
@@ -144,17 +129,8 @@ class DateAnswer(AnswerKind):
     def csv_text(self, answer: StoredAnswer, na_label: str) -> str:
         return answer.date_value.isoformat() if answer.date_value else ""
 
-    def demo_value(
-        self,
-        rng: random.Random,
-        *,
-        position: int,
-        number: int,
-        grades: Sequence[ScaleGrade],
-        evidence: Mapping[int, Sequence[str]],
-        on: date,
-    ) -> dict[str, object]:
-        return {"date_value": on - timedelta(days=rng.randint(5, 90))}
+    def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
+        return {"date_value": demo.on - timedelta(days=rng.randint(5, 90))}
 
 
 @register
@@ -177,14 +153,5 @@ class TextAnswer(AnswerKind):
     def csv_text(self, answer: StoredAnswer, na_label: str) -> str:
         return answer.text_value or ""
 
-    def demo_value(
-        self,
-        rng: random.Random,
-        *,
-        position: int,
-        number: int,
-        grades: Sequence[ScaleGrade],
-        evidence: Mapping[int, Sequence[str]],
-        on: date,
-    ) -> dict[str, object]:
+    def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
         return {"text_value": "Recorded in the case file."}

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from audit.answers import answer_kind
+from audit.answers.base import DemoAnswer
 from audit.clock import utcnow
 from audit.domain.audits import auditor_conflict
 from audit.extensions import db
@@ -330,7 +331,7 @@ def _answer_rows(rng: random.Random, audit_id: int, audit: _Planned, *, complete
             if not complete and number > 1:
                 break
             value = answer_kind(question.answer_type).demo_value(
-                rng, position=position, number=number, grades=grades, evidence=_EVIDENCE, on=on
+                rng, DemoAnswer(position=position, number=number, grades=grades, evidence=_EVIDENCE, on=on)
             )
             rows.append({"audit_id": audit_id, "question_id": question.id, "not_applicable": False, **value})
     return rows
