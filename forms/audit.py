@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount
-from wtforms import Field, HiddenField, TextAreaField
+from wtforms import Field, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, Length
 
@@ -23,18 +23,14 @@ from audit.domain.audit_answers import (
     SectionValues,
 )
 from audit.models import Audit, AuditToolVersion
-from forms.base import Form
+from forms.base import DraftForm
 from forms.validators import long_text
 
 # Every part a question's fields can have ("grade", "evidence", "choice"...), over all kinds of answer.
 ANSWER_PARTS = tuple(dict.fromkeys(part for kind in ANSWER_KINDS.values() for part in kind.parts))
 
 
-class AuditFormBase(Form):
-    version = HiddenField()
-    # Set when the user has seen a conflict and chosen to save their answers over the newer ones.
-    overwrite = HiddenField()
-
+class AuditFormBase(DraftForm):
     tool_version: AuditToolVersion
 
     def question_fields(self, question_id: int) -> dict[str, Field]:

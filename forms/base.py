@@ -9,7 +9,7 @@ from typing import Any, overload
 from flask import request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectMultipleField, StringField
+from wtforms import DateField, Field, HiddenField, SelectMultipleField, StringField
 
 from audit.preserve import restored_formdata
 
@@ -58,3 +58,20 @@ def required(field: Field) -> Any:
     if field.data is None:
         raise ValueError(f"The {field.name} field has no value: read it after the form validates")
     return field.data
+
+
+class DraftForm(Form):
+    """A record edited over time (an audit, a supervision record): the version the user's copy was
+    made from, and, once they have seen a conflict and chosen to save over it, the newer version."""
+
+    version = HiddenField()
+    overwrite = HiddenField()  # set when the user saw a conflict and chose to save over it
+
+    def expected_version(self) -> int | None:
+        """The version this save is made from; ``None`` when the form's version is missing, empty
+        or not a number, which the domain treats as a conflict, never as leave to overwrite."""
+        posted = self.overwrite.data or self.version.data
+        try:
+            return int(posted) if posted is not None else None
+        except ValueError:
+            return None

@@ -10,7 +10,7 @@ from datetime import time
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
-from wtforms import Field, HiddenField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import Field, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -25,7 +25,7 @@ from audit.domain.supervision import (
     RecordValues,
 )
 from audit.models import Case, SupervisionKind, SupervisionRecord, SupervisionStandard, User
-from forms.base import Form
+from forms.base import DraftForm, Form
 from forms.fields import CheckboxesField, GovDateField, GovSelectField, RadioField
 from forms.validators import long_text, not_in_future, not_in_past
 
@@ -130,10 +130,7 @@ class NewSupervisionForm(Form):
 # The record ---------------------------------------------------------------------------------------
 
 
-class SupervisionFormBase(Form):
-    version = HiddenField()
-    overwrite = HiddenField()  # set when the user saw a conflict and chose to save over it
-
+class SupervisionFormBase(DraftForm):
     held_on = GovDateField(
         "Date", description="For example, 27 3 2026", validators=[InputRequired("Enter the date"), not_in_future]
     )

@@ -151,18 +151,6 @@ def _editable_or_404(audit_id: int) -> Audit:
     return audit
 
 
-def _expected_version(form: AuditFormBase) -> int | None:
-    """The version the user's copy was made from (or, after a conflict, the one they chose to save
-    over); ``None`` when the form's version is missing, empty or not a number, which is a conflict."""
-    posted = form.overwrite.data or form.version.data
-    if posted is None:
-        return None
-    try:
-        return int(posted)
-    except ValueError:
-        return None
-
-
 def _render_form(audit: Audit, form: AuditFormBase, conflict: audit_answers.EditConflict | None = None) -> str:
     return render_template(
         "audits/edit.html",
@@ -193,7 +181,7 @@ def edit(audit_id: int) -> str | Response:
     form.validate()
     conflict = None
     try:
-        audit_answers.save_draft(audit, form.draft_values(), current_user, _expected_version(form))
+        audit_answers.save_draft(audit, form.draft_values(), current_user, form.expected_version())
         record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
         form.version.data = str(audit.version)
         form.overwrite.data = ""
@@ -233,7 +221,7 @@ def autosave(audit_id: int) -> Response:
     form = audit_form_class(audit.tool_version)()
     return draft_saving.save_draft(
         form,
-        save=lambda: audit_answers.save_draft(audit, form.draft_values(), current_user, _expected_version(form)),
+        save=lambda: audit_answers.save_draft(audit, form.draft_values(), current_user, form.expected_version()),
         version=lambda: audit.version,
     )
 
@@ -254,7 +242,7 @@ def amend(audit_id: int) -> str | Response:
     elif request.method == "POST" and form.validate():
         try:
             changes = audit_answers.amend_if_complete(
-                audit, form.draft_values(), current_user, form.amendment_reason.data, _expected_version(form)
+                audit, form.draft_values(), current_user, form.amendment_reason.data, form.expected_version()
             )
         except audit_answers.EditConflict as error:
             conflict = error

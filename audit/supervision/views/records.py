@@ -103,18 +103,6 @@ def _own_draft_or_404(record_id: int) -> SupervisionRecord:
     return record
 
 
-def _expected_version(form: SupervisionFormBase) -> int | None:
-    """The version the user's copy was made from (or, after a conflict, the one they chose to save
-    over); ``None`` when the form's version is missing, empty or not a number, which is a conflict."""
-    posted = form.overwrite.data or form.version.data
-    if posted is None:
-        return None
-    try:
-        return int(posted)
-    except ValueError:
-        return None
-
-
 def _render_form(record: SupervisionRecord, form: SupervisionFormBase, conflict: EditConflict | None = None) -> str:
     return render_template(
         "supervision/edit.html",
@@ -136,9 +124,9 @@ def _save(record: SupervisionRecord, form: SupervisionFormBase, *, change_cases:
     if not change_cases:
         values = replace(values, case_ids=None)
     try:
-        records.save_draft(record, values, current_user, _expected_version(form))
+        records.save_draft(record, values, current_user, form.expected_version())
     except records.SupervisionError as error:
-        records.save_draft(record, replace(values, case_ids=None), current_user, _expected_version(form))
+        records.save_draft(record, replace(values, case_ids=None), current_user, form.expected_version())
         return str(error)
     return None
 
@@ -310,7 +298,7 @@ def amend(record_id: int) -> str | Response:
     elif request.method == "POST" and form.validate():
         try:
             changes = records.amend_if_complete(
-                record, form.values(), current_user, form.amendment_reason.data, _expected_version(form)
+                record, form.values(), current_user, form.amendment_reason.data, form.expected_version()
             )
         except EditConflict as error:
             conflict = error
