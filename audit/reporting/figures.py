@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, cast, exist
 from sqlalchemy.orm import aliased
 
 from audit.clock import today
+from audit.domain.audits import OPEN_STATUSES
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -31,7 +32,7 @@ from audit.models import (
 )
 
 COMPLETED = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
-OPEN = (AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value)
+OPEN = tuple(status.value for status in OPEN_STATUSES)  # the domain's rule: one meaning of "open"
 
 
 def percent(part: int, whole: int) -> float | None:
