@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount
-from wtforms import Field, TextAreaField
+from wtforms import Field, HiddenField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, Length
 
@@ -22,6 +22,7 @@ from audit.domain.audit_answers import (
     OverallValues,
     SectionValues,
 )
+from audit.domain.audit_tasks import OVERALL, OVERALL_FIELDS
 from audit.models import Audit, AuditToolVersion
 from forms.base import DraftForm
 from forms.validators import long_text
@@ -32,6 +33,10 @@ ANSWER_PARTS = tuple(dict.fromkeys(part for kind in ANSWER_KINDS.values() for pa
 
 class AuditFormBase(DraftForm):
     tool_version: AuditToolVersion
+    # On a page with one part of the audit (a section, or the overall grade and findings): which
+    # part, so a save changes that part alone and leaves the others as they are saved.
+    part = HiddenField()
+    completed: ScaleRadioField  # "Have you completed this section?", last of the fields (audit_form_class)
 
     def question_fields(self, question_id: int) -> dict[str, Field]:
         return {
@@ -80,15 +85,25 @@ class AuditFormBase(DraftForm):
         self.child_family_feedback.data = audit.child_family_feedback
         self.version.data = str(audit.version)
 
+    def posted_part(self) -> str | None:
+        """The part this post is about (``s12``, ``overall``), or None for the whole audit."""
+        return self.part.data or None
+
     def draft_values(self) -> DraftValues:
         """The posted values in the domain's terms; fields that failed validation are left out and
-        named in ``keep``, so that their saved values stay as they are."""
+        named in ``keep``, so that their saved values stay as they are. A post from one part's page
+        carries that part's values only: every other part keeps what is saved."""
 
         def ok(field: Field) -> bool:
             return not field.errors
 
+        part = self.posted_part()
+        sections_posted = [
+            section for section in self.tool_version.sections if part is None or part == f"s{section.id}"
+        ]
+        closing_posted = part in (None, OVERALL)
         answers = {}
-        for section in self.tool_version.sections:
+        for section in sections_posted:
             for question in section.questions:
                 fields = self.question_fields(question.id)
                 answers[question.id] = AnswerValues(
@@ -101,14 +116,14 @@ class AuditFormBase(DraftForm):
                     else None,
                 )
         sections = {}
-        for section in self.tool_version.sections:
+        for section in sections_posted:
             grade, evidence = self.section_fields(section.id)
             sections[section.id] = SectionValues(
                 grade=grade.data if ok(grade) else None,
                 evidence=(evidence.data or None) if ok(evidence) else None,
             )
         overall = None
-        if self.tool_version.asks_overall_grade:
+        if self.tool_version.asks_overall_grade and closing_posted:
             overall = OverallValues(
                 grade=self.overall_grade.data if ok(self.overall_grade) else None,
                 rationale=_text(self.overall_rationale),
@@ -121,7 +136,8 @@ class AuditFormBase(DraftForm):
             strengths=_text(self.strengths),
             areas_for_development=_text(self.areas_for_development),
             child_family_feedback=_text(self.child_family_feedback),
-            keep=frozenset(field.name for field in self if field.errors),
+            keep=frozenset(field.name for field in self if field.errors)
+            | (frozenset() if closing_posted else frozenset(OVERALL_FIELDS)),
         )
 
     def add_problems(self, problems: list[tuple[str, str]]) -> None:
@@ -182,6 +198,14 @@ def audit_form_class(tool_version: AuditToolVersion) -> type[AuditFormBase]:
     attributes["child_family_feedback"] = long_text(
         "The child's and family's feedback (optional)",
         "What the child and family said about the help they get. If you could not gather it, say why.",
+    )
+    # Last, so that a problem with it comes last in the error summary, after the answers it is about.
+    attributes["completed"] = ScaleRadioField(
+        "Have you completed this section?",
+        choices=[
+            SelectChoice("yes", "Yes, I’ve completed this section"),
+            SelectChoice("no", "No, I’ll come back to it later"),
+        ],
     )
     name = f"AuditForm{tool_version.id}"
     return type(name, (AuditFormBase,), attributes)

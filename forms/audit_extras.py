@@ -108,3 +108,7 @@ class CompleteActionForm(Form):
         ],
     )
     submit = SubmitField("Mark as done", widget=GovSubmitInput())
+
+
+class SubmitAuditForm(Form):
+    """Submits the audit from "Check your answers": the button and the CSRF token."""

@@ -110,7 +110,7 @@ def test_an_answer_round_trips_from_the_form_to_the_page_the_pdf_and_the_csv(
     # The form: the kind's own fields, posted as a browser would, saved as a draft.
     client.sign_in_as(auditor)
     data = {"version": "1", "action": "save"} | {f"q{question_id}_{part}": value for part, value in posted.items()}
-    response = client.post(f"/audits/{audit.id}/edit", data=data)
+    response = client.post(f"/audits/{audit.id}/edit/all", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
 
     with app.test_request_context():
@@ -141,7 +141,7 @@ def test_an_answer_round_trips_from_the_form_to_the_page_the_pdf_and_the_csv(
         assert kind.csv_value(row, NA_LABEL) == cell
 
     # The form shows what was saved.
-    page = client.get(f"/audits/{audit.id}/edit").get_data(as_text=True)
+    page = client.get(f"/audits/{audit.id}/edit/all").get_data(as_text=True)
     assert f'name="q{question_id}_{kind.part}"' in page
 
 
@@ -204,7 +204,7 @@ def test_the_form_says_optional_on_optional_questions_only(app, client, make) ->
     auditor = make.user(Role.AUDITOR, team=make.team("Quality Test"))
     audit = make.audit(case, auditor, tool=OPTIONAL_TOOL["slug"])
     client.sign_in_as(auditor)
-    page = client.get_page(f"/audits/{audit.id}/edit")
+    page = client.get_page(f"/audits/{audit.id}/edit/all")
     # Each question's legend (or, for typed text, its label): numbered, with the question's text.
     labels = [
         " ".join(node.get_text(" ", strip=True).split())

@@ -95,7 +95,7 @@ def test_save_and_come_back_later_keeps_a_partial_draft(app, client, setting, ma
     client.sign_in_as(setting["auditor"])
     question = first_graded_question(app, audit.id)
     response = client.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={
             "version": "1",
             f"q{question}_grade": "good",
@@ -109,7 +109,7 @@ def test_save_and_come_back_later_keeps_a_partial_draft(app, client, setting, ma
         assert answer.grade.key == "good"
         assert answer.evidence == "Seen alone twice."
         assert db.session.get(Audit, audit.id).status == AuditStatus.IN_PROGRESS.value
-    page = client.get(f"/audits/{audit.id}/edit").get_data(as_text=True)
+    page = client.get(f"/audits/{audit.id}/edit/all").get_data(as_text=True)
     assert "Seen alone twice." in page
     assert 'value="good" checked' in page
 
@@ -119,7 +119,7 @@ def test_submitting_an_incomplete_audit_lists_every_problem_and_locks_nothing(ap
     client.sign_in_as(setting["auditor"])
     question = first_graded_question(app, audit.id)
     response = client.post(
-        f"/audits/{audit.id}/edit", data={"version": "1", f"q{question}_grade": "good", "action": "submit"}
+        f"/audits/{audit.id}/edit/all", data={"version": "1", f"q{question}_grade": "good", "action": "submit"}
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -136,7 +136,7 @@ def test_complete_audit_submits_and_is_then_read_only(app, client, setting, make
     audit = make.audit(setting["case"], setting["auditor"], tool="assessment-and-planning")
     client.sign_in_as(setting["auditor"])
     data = complete_post(app, audit.id) | {"action": "submit"}
-    response = client.post(f"/audits/{audit.id}/edit", data=data)
+    response = client.post(f"/audits/{audit.id}/edit/all", data=data)
     assert response.status_code == 302, page_text(response)[:2000]
     submitted = _audit(app, audit.id)
     assert submitted.status == AuditStatus.SUBMITTED.value
@@ -144,8 +144,8 @@ def test_complete_audit_submits_and_is_then_read_only(app, client, setting, make
     assert _count(app, SectionJudgement, audit_id=audit.id) == len(audit_structure(app, audit.id)["sections"])
 
     # Locked: the form redirects to the audit; a post changes nothing; autosave refuses.
-    assert client.get(f"/audits/{audit.id}/edit").headers["Location"] == f"/audits/{audit.id}"
-    client.post(f"/audits/{audit.id}/edit", data=data | {"strengths": "Changed after submission"})
+    assert client.get(f"/audits/{audit.id}/edit/all").headers["Location"] == f"/audits/{audit.id}"
+    client.post(f"/audits/{audit.id}/edit/all", data=data | {"strengths": "Changed after submission"})
     assert _audit(app, audit.id).strengths == "The child's voice is clear throughout."
     locked = client.post(f"/audits/{audit.id}/autosave", data=data, headers={"Accept": "application/json"})
     assert locked.status_code == 409
@@ -157,11 +157,11 @@ def test_overall_grade_above_an_inadequate_section_needs_a_reason(app, client, s
     data = complete_post(app, audit.id) | {"action": "submit"}
     first_section = audit_structure(app, audit.id)["sections"][0][0]
     data[f"s{first_section}_grade"] = "inadequate"
-    response = client.post(f"/audits/{audit.id}/edit", data=data)
+    response = client.post(f"/audits/{audit.id}/edit/all", data=data)
     assert "Explain why the overall grade is higher than the inadequate judgement" in page_text(response)
     data["overall_above_inadequate_reason"] = "The immediate risk was managed well by the duty team."
     data["version"] = str(_audit(app, audit.id).version)
-    assert client.post(f"/audits/{audit.id}/edit", data=data).status_code == 302
+    assert client.post(f"/audits/{audit.id}/edit/all", data=data).status_code == 302
 
 
 def test_bad_values_get_clear_errors_and_everything_else_is_saved(app, client, setting, make):
@@ -181,7 +181,7 @@ def test_bad_values_get_clear_errors_and_everything_else_is_saved(app, client, s
         f"q{dated[0]}_date": ["1", "1", "2999"],  # in the future
         "q999999_grade": "good",  # a question of no tool: not a field, ignored
     }
-    response = client.post(f"/audits/{audit.id}/edit", data=data)
+    response = client.post(f"/audits/{audit.id}/edit/all", data=data)
     text = page_text(response)
     assert "Select a grade from the tool's scale" in text
     assert "Evidence must be 5,000 characters or fewer" in text
@@ -203,7 +203,7 @@ def test_a_question_from_another_tool_version_cannot_be_answered(app, client, se
     foreign_question = first_graded_question(app, other.id)
     client.sign_in_as(setting["auditor"])
     client.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={"version": "1", "action": "save", f"q{foreign_question}_grade": "good"},
     )
     assert _count(app, Answer, audit_id=audit.id, question_id=foreign_question) == 0
@@ -221,7 +221,7 @@ def test_a_conflict_with_someone_elses_save_names_them(app, client, setting, mak
     client.sign_in_as(setting["auditor"])
 
     stale = client.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={"version": "1", "action": "save", f"q{question}_evidence": "Typed in the stale copy"},
     )
     text = page_text(stale)
@@ -242,12 +242,12 @@ def test_two_people_saving_the_same_audit_get_a_conflict_not_an_overwrite(app, c
     other_tab.sign_in_as(setting["auditor"])
 
     first = other_tab.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={"version": "1", "action": "save", f"q{question}_evidence": "Saved first in the other tab"},
     )
     assert first.status_code == 302
     stale = client.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={"version": "1", "action": "save", f"q{question}_evidence": "Typed in the stale copy"},
     )
     assert stale.status_code == 200
@@ -271,7 +271,7 @@ def test_two_people_saving_the_same_audit_get_a_conflict_not_an_overwrite(app, c
     # Having seen the conflict, the user saves deliberately over it (the page carries the version).
     overwrite = stale.get_data(as_text=True).split('name="overwrite" type="hidden" value="')[1].split('"')[0]
     again = client.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={
             "version": "1",
             "overwrite": overwrite,
@@ -318,7 +318,7 @@ def test_only_the_assigned_auditor_edits(client, setting, make):
     audit = make.audit(setting["case"], setting["auditor"])
     other_auditor = make.user(Role.AUDITOR, team=setting["team"])
     client.sign_in_as(other_auditor)
-    assert client.get(f"/audits/{audit.id}/edit").status_code == 404
+    assert client.get(f"/audits/{audit.id}/edit/all").status_code == 404
     assert client.post(f"/audits/{audit.id}/autosave", data={"version": "1"}).status_code == 404
     assert client.get("/audits/999999/edit").status_code == 404
 
@@ -328,7 +328,7 @@ def test_expired_csrf_on_submit_loses_nothing_and_saves_after_returning(app, cli
     question = first_graded_question(app, audit.id)
     client.sign_in_as(setting["auditor"])
     response = client.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={
             "version": "1",
             "action": "submit",
@@ -337,8 +337,8 @@ def test_expired_csrf_on_submit_loses_nothing_and_saves_after_returning(app, cli
             "csrf_token": "expired",
         },
     )
-    assert response.headers["Location"] == f"/audits/{audit.id}/edit"
-    page = client.get(f"/audits/{audit.id}/edit")
+    assert response.headers["Location"] == f"/audits/{audit.id}/edit/all"
+    page = client.get(f"/audits/{audit.id}/edit/all")
     assert "Typed for two hours" in page.get_data(as_text=True)
     assert "We saved what you entered" in page_text(page)
     with app.app_context():
@@ -353,13 +353,13 @@ def test_expired_session_on_save_keeps_everything_through_sign_in(app, client, s
     with client.session_transaction() as session:
         session["last_active"] -= 3 * 3600
     response = client.post(
-        f"/audits/{audit.id}/edit",
+        f"/audits/{audit.id}/edit/all",
         data={"version": "1", "action": "save", f"q{question}_evidence": "Written before lunch"},
     )
     location = response.headers["Location"]
     assert location.startswith("/sign-in")
     response = client.post(location, data={"email": "auditor@test.example", "password": PASSWORD})
-    assert response.headers["Location"] == f"/audits/{audit.id}/edit"
+    assert response.headers["Location"] == f"/audits/{audit.id}/edit/all"
     client.get(response.headers["Location"])
     with app.app_context():
         answer = db.session.scalar(select(Answer).where(Answer.audit_id == audit.id, Answer.question_id == question))
@@ -374,7 +374,7 @@ def test_largest_tool_with_every_answer_at_full_length_submits_without_413(app, 
         if name.endswith(("_evidence", "_text")) or name in {"overall_rationale", "strengths", "areas_for_development"}:
             data[name] = ("é" + "x" * 4998 + "!")[:5000]
     data["child_family_feedback"] = "y" * 5000
-    response = client.post(f"/audits/{audit.id}/edit", data=data)
+    response = client.post(f"/audits/{audit.id}/edit/all", data=data)
     assert response.status_code == 302, page_text(response)[:1000]
     assert _audit(app, audit.id).status == AuditStatus.SUBMITTED.value
 
@@ -383,7 +383,7 @@ def test_amendments_record_who_when_what_and_why(app, client, setting, make):
     audit = make.audit(setting["case"], setting["auditor"], tool="assessment-and-planning")
     client.sign_in_as(setting["auditor"])
     data = complete_post(app, audit.id)
-    client.post(f"/audits/{audit.id}/edit", data=data | {"action": "submit"})
+    client.post(f"/audits/{audit.id}/edit/all", data=data | {"action": "submit"})
     question = first_graded_question(app, audit.id)
     version = str(_audit(app, audit.id).version)
 
@@ -456,7 +456,7 @@ def test_optional_questions_left_blank_do_not_stop_submission(app, client, setti
     assert len(optional) == 2  # the date authorised and the date last discussed in supervision
     client.sign_in_as(setting["auditor"])
 
-    page = client.get_page(f"/audits/{audit.id}/edit")
+    page = client.get_page(f"/audits/{audit.id}/edit/all")
     for question_id in optional:
         legend = page.find(id=f"q{question_id}_date").find_parent("fieldset").legend
         assert legend.get_text(" ", strip=True).endswith("(optional)")
@@ -464,7 +464,7 @@ def test_optional_questions_left_blank_do_not_stop_submission(app, client, setti
     data = complete_post(app, audit.id) | {"action": "submit"}
     for question_id in optional:
         data[f"q{question_id}_date"] = ["", "", ""]
-    response = client.post(f"/audits/{audit.id}/edit", data=data)
+    response = client.post(f"/audits/{audit.id}/edit/all", data=data)
     assert response.status_code == 302, page_text(response)[:2000]
     submitted = _audit(app, audit.id)
     assert submitted.status == AuditStatus.SUBMITTED.value
@@ -486,7 +486,7 @@ def test_an_optional_question_is_still_checked_and_a_required_one_still_blocks(a
     data = complete_post(app, audit.id) | {"action": "save"}
     for question_id in optional:
         data[f"q{question_id}_date"] = ["", "", ""]
-    assert client.post(f"/audits/{audit.id}/edit", data=data).status_code == 302
+    assert client.post(f"/audits/{audit.id}/edit/all", data=data).status_code == 302
     with app.app_context():
         saved = db.session.get(Audit, audit.id)
         assert submission_problems(saved) == []
@@ -501,7 +501,7 @@ def test_an_optional_question_is_still_checked_and_a_required_one_still_blocks(a
     assert required
     data = complete_post(app, other.id) | {"action": "submit"}
     data[f"q{required[0]}_date"] = ["", "", ""]
-    response = client.post(f"/audits/{other.id}/edit", data=data)
+    response = client.post(f"/audits/{other.id}/edit/all", data=data)
     assert response.status_code == 200
     assert "enter the date" in page_text(response)
     assert f'href="#q{required[0]}_date"' in response.get_data(as_text=True)

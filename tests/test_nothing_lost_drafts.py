@@ -30,6 +30,8 @@ TODAY = date.today()
 TOO_LONG = "x" * 5001
 JSON = {"Accept": "application/json"}
 ROUTES = ["autosave", "edit"]
+# An audit's one-page form; its section pages are tested in tests/test_audit_task_list.py.
+AUDIT_ROUTES = ["autosave", "edit/all"]
 NO_VERSION = [pytest.param("", id="empty-version"), pytest.param(None, id="missing-version")]
 
 
@@ -103,7 +105,7 @@ def _audit_state(app: Flask, audit_id: int, question: int, date_question: int) -
         return (audit.version, answers[question].evidence, answers[date_question].date_value, audit.strengths)
 
 
-@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("route", AUDIT_ROUTES)
 def test_an_invalid_audit_field_keeps_its_saved_value_and_says_why(
     app: Flask, client: Client, saved_audit: dict[str, Any], route: str
 ) -> None:
@@ -126,7 +128,7 @@ def test_an_invalid_audit_field_keeps_its_saved_value_and_says_why(
         by_field = response.get_json()["field_problems"]
         assert set(by_field) == {f"q{question}_evidence", f"q{date_question}_date"}
         assert "must be a real date" in by_field[f"q{date_question}_date"]
-    if route == "edit":  # what was typed is shown back, to be corrected
+    if route == "edit/all":  # what was typed is shown back, to be corrected
         page = parse(response)
         evidence = page.find("textarea", attrs={"name": f"q{question}_evidence"})
         assert evidence is not None and evidence.get_text() == TOO_LONG
@@ -142,7 +144,7 @@ def test_an_invalid_audit_field_keeps_its_saved_value_and_says_why(
 
 
 @pytest.mark.parametrize("version", NO_VERSION)
-@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("route", AUDIT_ROUTES)
 def test_an_audit_save_without_a_version_is_a_conflict_that_changes_nothing(
     app: Flask, client: Client, saved_audit: dict[str, Any], route: str, version: str | None
 ) -> None:
@@ -153,7 +155,7 @@ def test_an_audit_save_without_a_version_is_a_conflict_that_changes_nothing(
     _assert_conflict(response, route, "Your answers below have not been saved.")
     assert _audit_state(app, audit.id, question, date_question) == before
 
-    if route == "edit":  # having seen the conflict, the user may deliberately save over it
+    if route == "edit/all":  # having seen the conflict, the user may deliberately save over it
         overwrite = _overwrite_value(response)
         assert overwrite == str(before[0])
         again = client.post(
@@ -175,7 +177,7 @@ def test_an_audit_amendment_without_a_version_is_a_conflict(
 ) -> None:
     audit = saved_audit["audit"]
     data = complete_post(app, audit.id)
-    submitted = client.post(f"/audits/{audit.id}/edit", data=data | {"action": "submit"})
+    submitted = client.post(f"/audits/{audit.id}/edit/all", data=data | {"action": "submit"})
     assert submitted.status_code == 302
     data.pop("version")
     if version is not None:

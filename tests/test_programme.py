@@ -667,9 +667,9 @@ def test_a_leader_reassigns_an_audit_keeping_its_answers_and_recording_why(app, 
     text = page_text(client.get_page(f"/audits/{audit.id}"))
     assert "Auditor" in text and "Quinn QA" in text and "Sol South" in text and "Quinn is on leave" in text
     client.sign_in_as(council.south_auditor)
-    assert client.get(f"/audits/{audit.id}/edit").status_code == 200
+    assert client.get(f"/audits/{audit.id}/edit/all").status_code == 200
     client.sign_in_as(council.outside)
-    assert client.get(f"/audits/{audit.id}/edit").status_code == 404
+    assert client.get(f"/audits/{audit.id}/edit/all").status_code == 404
 
 
 def test_reassigning_refuses_a_conflicted_auditor_a_missing_reason_and_a_submitted_audit(app, client, make):
@@ -760,7 +760,7 @@ def test_a_cancelled_audit_keeps_its_reason_and_is_not_open_overdue_counted_or_e
     assert not page.find("a", href=f"/programme/audits/{audit.id}/reassign")
     # Nobody edits it any more, and it is not cancelled twice.
     client.sign_in_as(council.outside)
-    response = client.get(f"/audits/{audit.id}/edit")
+    response = client.get(f"/audits/{audit.id}/edit/all")
     assert response.status_code == 302 and response.headers["Location"] == f"/audits/{audit.id}"
     assert client.post(f"/audits/{audit.id}/autosave", data={"version": "2"}).status_code != 200
     assert "Continue the audit" not in page_text(client.get_page(f"/audits/{audit.id}"))

@@ -149,6 +149,7 @@ def audit_with_everything(audit_id: int) -> Audit | None:
             selectinload(Audit.moderation).selectinload(Moderation.section_grades),
             selectinload(Audit.moderation).selectinload(Moderation.moderator),
             selectinload(Audit.amendments).selectinload(AuditAmendment.user),
+            selectinload(Audit.parts_done),
         )
     )
 

@@ -17,6 +17,7 @@ from audit.models.cases import Case, PlanType
 from audit.models.logs import AccessLogEntry, PreservedForm, ReportDownload, SignInFailure
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
 from audit.models.plan import Measure, PlanAction, PlanActionStatus, Priority, measure_teams
+from audit.models.progress import AuditPartDone, SupervisionPartDone
 from audit.models.supervision import (
     SupervisionAmendment,
     SupervisionAttendee,
@@ -44,6 +45,7 @@ __all__ = [
     "AnswerType",
     "Audit",
     "AuditAmendment",
+    "AuditPartDone",
     "AuditProgramme",
     "AuditStatus",
     "AuditTool",
@@ -69,6 +71,7 @@ __all__ = [
     "SupervisionAttendee",
     "SupervisionCase",
     "SupervisionKind",
+    "SupervisionPartDone",
     "SupervisionRecord",
     "SupervisionStandard",
     "SupervisionStatus",

@@ -15,6 +15,7 @@ from audit.models.actions import Action
 from audit.models.amendments import AmendmentColumns
 from audit.models.cases import Case
 from audit.models.people import Team, User
+from audit.models.progress import AuditPartDone
 from audit.models.tools import AuditToolVersion, ScaleGrade, ToolQuestion, ToolSection
 from audit.models.types import stored_enum
 
@@ -134,6 +135,7 @@ class Audit(Model):
     )
     moderation: Mapped[Moderation | None] = relationship(back_populates="audit")
     amendments: Mapped[list[AuditAmendment]] = relationship(back_populates="audit", order_by="AuditAmendment.id")
+    parts_done: Mapped[list[AuditPartDone]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def status_enum(self) -> AuditStatus:

@@ -15,6 +15,7 @@ from audit.models.actions import Action
 from audit.models.amendments import AmendmentColumns
 from audit.models.cases import Case
 from audit.models.people import Team, User
+from audit.models.progress import SupervisionPartDone
 from audit.models.types import stored_enum
 
 
@@ -110,6 +111,7 @@ class SupervisionRecord(Model):
     amendments: Mapped[list[SupervisionAmendment]] = relationship(
         back_populates="record", order_by="SupervisionAmendment.id"
     )
+    parts_done: Mapped[list[SupervisionPartDone]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def kind_enum(self) -> SupervisionKind:

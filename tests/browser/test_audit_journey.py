@@ -1,6 +1,8 @@
-"""The auditor's journey in a real browser: start an audit, autosave, an expired CSRF token that
-loses nothing, the completeness check, submission and the read-only audit; autosave's status next
-to the field being edited."""
+"""The auditor's journey in a real browser, at a desktop and a phone width: start an audit, work
+through its task list with autosave, an expired CSRF token that loses nothing, a section's checks,
+an invalid entry that keeps its saved value, a page without a version that gets the conflict page,
+"Check your answers", submission and the read-only audit; autosave's status next to the field
+being edited (on the one-page form)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from tests.browser.conftest import Tab
 pytestmark = pytest.mark.browser
 
 AUDITOR = "auditor@demo.example"
-CASE = "DEMO-000007"
-STATUS_CASE = "DEMO-000008"
+CASE = "DEMO-000015"  # Safeguarding East, the demo auditor's own team
+STATUS_CASE = "DEMO-000039"
+PHONE_CASE = "DEMO-000039"
 
 
 def _answers(tab: Tab, audit_id: int) -> list[Answer]:
@@ -34,23 +37,46 @@ def _status(tab: Tab, audit_id: int) -> str:
         return db.session.get(Audit, audit_id).status
 
 
-def test_auditor_completes_an_audit_without_losing_a_word(tab: Tab) -> None:
+def _fill_every_answer(tab: Tab) -> None:
+    """Answer everything on a part's page as an auditor would: grades, yes/no, evidence, findings."""
     page = tab.page
+    for value in ("good", "yes"):
+        for radio in page.locator(f"#audit-form input[type=radio][value={value}]:not([name=completed])").all():
+            radio.check()
+    for textarea in page.locator("#audit-form textarea").all():
+        name = textarea.get_attribute("name") or ""
+        if not textarea.input_value() and name != "overall_above_inadequate_reason":
+            textarea.fill("Seen in the record; it made a difference for the child.")
+
+
+@pytest.mark.parametrize(("width", "case"), [(1280, CASE), (390, PHONE_CASE)], ids=["1280px", "390px"])
+def test_auditor_completes_an_audit_through_the_task_list_without_losing_a_word(
+    tab: Tab, width: int, case: str
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": width, "height": 844 if width < 641 else 800})
+    at = f"-{width}"
     tab.sign_in(AUDITOR, landing="home-auditor")
-    tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="My audits"), "audits-mine")
-    tab.follow(page.get_by_role("button", name="Start an audit"), "audit-new")
+    tab.goto("/audits/mine", "audits-mine", once=True)
+    tab.follow(page.get_by_role("button", name="Start an audit"), f"audit-new{at}")
 
     # Bad input first: no case reference, no tool.
-    tab.follow(page.get_by_role("button", name="Start audit"), "audit-new-errors")
+    tab.follow(page.get_by_role("button", name="Start audit"), f"audit-new-errors{at}")
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the case reference")
 
-    page.get_by_label("Case reference").fill(CASE)
+    page.get_by_label("Case reference").fill(case)
     page.get_by_label("Themed audit: fathers' engagement (version 1)").check()
-    tab.follow(page.get_by_role("button", name="Start audit"), "audit-edit")
+    tab.follow(page.get_by_role("button", name="Start audit"), f"audit-tasks{at}")
     audit_id = int(page.url.split("/")[-2])
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Audit of {CASE}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Audit of {case}")
+    sections = page.locator("#main-content .govuk-task-list").first.locator(".govuk-task-list__item")
+    total = sections.count()
+    expect(page.locator("#task-count")).to_have_text(f"You have completed 0 of {total} sections.")
+    expect(sections.first).to_contain_text("Not started")
 
-    # Autosave: type evidence and leave the field; the draft is saved without pressing anything.
+    # Section 1: autosave as the auditor types, then the CSRF token expires: nothing is lost.
+    tab.follow(page.get_by_role("link", name="1. Identifying and contacting fathers"), f"audit-part{at}")
+    expect(page.locator(".govuk-caption-l")).to_contain_text(f"section 1 of {total}")
     first_evidence = page.locator("textarea[name$='_evidence']").first
     first_evidence.fill("The father was named and contacted in week one.")
     first_evidence.press("Tab")
@@ -58,41 +84,73 @@ def test_auditor_completes_an_audit_without_losing_a_word(tab: Tab) -> None:
     assert any(
         answer.evidence == "The father was named and contacted in week one." for answer in _answers(tab, audit_id)
     )
-
-    # The CSRF token expires while the auditor types: submitting keeps everything and saves it.
-    page.locator("input[type=radio][value=good]").first.check()
+    page.locator("#audit-form input[type=radio][value=good]").first.check()
     second_evidence = page.locator("textarea[name$='_evidence']").nth(1)
     second_evidence.fill("Typed after the token expired.")
     page.evaluate("document.querySelector('#audit-form input[name=csrf_token]').value = 'expired'")
-    tab.follow(page.get_by_role("button", name="Submit audit"), "audit-edit-restored")
+    tab.follow(page.get_by_role("button", name="Save and continue"), f"audit-part-restored{at}")
     expect(page.locator(".govuk-notification-banner").first).to_contain_text("We saved what you entered")
     expect(page.locator("textarea[name$='_evidence']").nth(1)).to_have_value("Typed after the token expired.")
     assert any(answer.evidence == "Typed after the token expired." for answer in _answers(tab, audit_id))
-    assert _status(tab, audit_id) == AuditStatus.IN_PROGRESS.value
 
-    # Submitting an incomplete audit lists the problems, linked to the fields.
-    tab.follow(page.get_by_role("button", name="Submit audit"), "audit-edit-incomplete")
+    # Marked complete with answers missing: the problems, linked to the fields; not completed.
+    page.get_by_label("Yes, I’ve completed this section").check()
+    tab.follow(page.get_by_role("button", name="Save and continue"), f"audit-part-incomplete{at}")
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("select a grade")
-    expect(summary).to_contain_text("Enter the strengths you found")
+    expect(summary).to_contain_text("Answer everything above before you mark this section as completed")
 
-    # Complete it and submit.
-    for radio_group_value in ("good", "yes"):
-        for radio in page.locator(f"input[type=radio][value={radio_group_value}]").all():
-            radio.check()
-    for textarea in page.locator("textarea[name$='_evidence']").all():
-        if not textarea.input_value():
-            textarea.fill("Seen in the record; it made a difference for the child.")
-    page.get_by_label("Strengths").fill("Fathers are named and involved early.")
-    page.get_by_label("Areas for development").fill("Record why a father was not contacted.")
-    tab.follow(page.get_by_role("button", name="Submit audit"), "audit-submitted")
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Audit submitted")
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Audit of {CASE}")
+    # An invalid entry keeps the saved value and says why.
+    too_long = "x" * 5001
+    first_evidence = page.locator("textarea[name$='_evidence']").first
+    first_evidence.fill(too_long)
+    tab.follow(page.get_by_role("button", name="Save and continue"), f"audit-part-invalid{at}")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be 5,000 characters or fewer")
+    expect(page.locator("textarea[name$='_evidence']").first).to_have_value(too_long)
+    assert any(
+        answer.evidence == "The father was named and contacted in week one." for answer in _answers(tab, audit_id)
+    )
+    page.locator("textarea[name$='_evidence']").first.fill("The father was named and contacted in week one.")
+    _fill_every_answer(tab)
+    page.get_by_label("Yes, I’ve completed this section").check()
+    tab.follow(page.get_by_role("button", name="Save and continue"), f"audit-tasks-one-done{at}")
+    expect(page.locator("#task-count")).to_have_text(f"You have completed 1 of {total} sections.")
+    expect(sections.first).to_contain_text("Completed")
+
+    # A page whose version is empty gets the conflict page, and overwrites nothing.
+    tab.follow(page.get_by_role("link", name="2. Fathers in the assessment and plan"), f"audit-part-2{at}")
+    page.evaluate("document.querySelector('#audit-form input[name=version]').value = ''")
+    page.locator("textarea[name$='_evidence']").first.fill("From a page that lost its version.")
+    tab.follow(page.get_by_role("button", name="Save and continue"), f"audit-part-conflict{at}")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Your answers on this page have not been saved.")
+    assert not any(answer.evidence == "From a page that lost its version." for answer in _answers(tab, audit_id))
+    tab.console_errors = [error for error in tab.console_errors if "status of 409 (CONFLICT)" not in error]
+
+    # Having seen it, the auditor saves over it; then completes every other part.
+    _fill_every_answer(tab)
+    page.get_by_label("Yes, I’ve completed this section").check()
+    tab.follow(page.get_by_role("button", name="Save and continue"), f"audit-tasks-two-done{at}")
+    for number in range(3, total + 1):
+        tab.follow(
+            page.locator(f"#main-content .govuk-task-list__item:nth-child({number}) a"),
+            f"audit-part-{number}{at}",
+            once=True,
+        )
+        _fill_every_answer(tab)
+        page.get_by_label("Yes, I’ve completed this section").check()
+        tab.follow(page.get_by_role("button", name="Save and continue"), f"audit-tasks-{number}-done{at}", once=True)
+    expect(page.locator("#task-count")).to_have_text(f"You have completed {total} of {total} sections.")
+
+    # Check your answers, then submit.
+    tab.follow(page.get_by_role("link", name="Check your answers and submit"), f"audit-check{at}")
     expect(page.locator("main")).to_contain_text("Typed after the token expired.")
+    tab.follow(page.get_by_role("button", name="Submit audit"), f"audit-submitted{at}")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Audit submitted")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Audit of {case}")
     assert _status(tab, audit_id) == AuditStatus.SUBMITTED.value
 
-    # Read-only now: the form sends the auditor back to the audit.
-    tab.goto(f"/audits/{audit_id}/edit", "audit-locked-redirect")
+    # Read-only now: the task list sends the auditor back to the audit.
+    tab.goto(f"/audits/{audit_id}/edit", f"audit-locked-redirect{at}", once=True)
     assert page.url.endswith(f"/audits/{audit_id}")
 
 
@@ -108,8 +166,9 @@ def test_autosave_says_next_to_the_field_what_happened_within_seconds(tab: Tab) 
     tab.goto("/audits/new", "audit-new", once=True)
     page.get_by_label("Case reference").fill(STATUS_CASE)
     page.get_by_label("Assessment and planning audit (version 2)").check()
-    tab.follow(page.get_by_role("button", name="Start audit"), "audit-edit-assessment")
+    tab.follow(page.get_by_role("button", name="Start audit"), "audit-tasks-assessment")
     audit_id = int(page.url.split("/")[-2])
+    tab.goto(f"/audits/{audit_id}/edit/all", "audit-edit-assessment")
 
     # Typing, then nothing else: within a few seconds the box itself says it was saved.
     evidence = page.locator("textarea[name$='_evidence']").first

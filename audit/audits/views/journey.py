@@ -151,20 +151,8 @@ def _editable_or_404(audit_id: int) -> Audit:
     return audit
 
 
-def _render_form(audit: Audit, form: AuditFormBase, conflict: audit_answers.EditConflict | None = None) -> str:
-    return render_template(
-        "audits/edit.html",
-        audit=audit,
-        form=form,
-        conflict=conflict,
-        title=f"Audit of {audit.case.reference}",
-        nav_section="audits.mine",
-    )
-
-
-@audits.route("/<int:audit_id>/edit", methods=["GET", "POST"])
-@requires(Role.AUDITOR)
-def edit(audit_id: int) -> str | Response:
+def editable_draft(audit_id: int) -> Audit | Response:
+    """The auditor's own open audit, or where to send them when it is no longer a draft."""
     audit = _editable_or_404(audit_id)
     if audit.status == AuditStatus.CANCELLED:
         flash("This audit has been cancelled and can no longer be changed.", "important")
@@ -172,9 +160,33 @@ def edit(audit_id: int) -> str | Response:
     if audit.is_locked:
         flash("This audit has been submitted. To correct it, make an amendment.", "important")
         return redirect(url_for("audits.show", audit_id=audit.id))
+    return audit
+
+
+def _render_form(audit: Audit, form: AuditFormBase, conflict: audit_answers.EditConflict | None = None) -> str:
+    return render_template(
+        "audits/edit.html",
+        audit=audit,
+        form=form,
+        conflict=conflict,
+        title=f"Audit of {audit.case.reference}: every section",
+        nav_section="audits.mine",
+    )
+
+
+@audits.route("/<int:audit_id>/edit/all", methods=["GET", "POST"])
+@requires(Role.AUDITOR)
+def edit_all(audit_id: int) -> str | Response:
+    """Every part on one page, for an auditor who would rather scroll than step through the task
+    list; it saves, autosaves and submits by the same rules."""
+    audit = editable_draft(audit_id)
+    if isinstance(audit, Response):
+        return audit
     form = audit_form_class(audit.tool_version)()
+    form.part.data = ""  # the whole audit, whatever was posted
     if request.method == "GET" and not form.restored:
         form.fill_from(audit)
+        record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
         return _render_form(audit, form)
 
     # A post, or what was posted before the session expired: save it as a draft first.
@@ -219,11 +231,12 @@ def autosave(audit_id: int) -> Response:
     if audit.is_locked:
         return draft_saving.locked("This audit has been submitted and can no longer be changed here.")
     form = audit_form_class(audit.tool_version)()
-    return draft_saving.save_draft(
-        form,
-        save=lambda: audit_answers.save_draft(audit, form.draft_values(), current_user, form.expected_version()),
-        version=lambda: audit.version,
-    )
+
+    def save() -> None:
+        audit_answers.save_draft(audit, form.draft_values(), current_user, form.expected_version())
+        record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+
+    return draft_saving.save_draft(form, save=save, version=lambda: audit.version)
 
 
 # After submission ---------------------------------------------------------------------------------
@@ -239,6 +252,7 @@ def amend(audit_id: int) -> str | Response:
     conflict = None
     if request.method == "GET" and not form.restored:
         form.fill_from(audit)
+        record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
     elif request.method == "POST" and form.validate():
         try:
             changes = audit_answers.amend_if_complete(
