@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config.update(config or {})
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from audit import cli, database, errors, request_log, routing, templating
+    from audit import cli, database, errors, health, proxies, request_log, routing, templating
     from audit.admin import admin
     from audit.audits import audits
     from audit.auth import auth, login
@@ -52,8 +52,13 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     cli.init_app(app)
 
     with app.app_context():
-        database.configure_engine(db.engine)
+        database.configure_engine(
+            db.engine, app.config["DATABASE_LOCK_TIMEOUT"], app.config["DATABASE_STATEMENT_TIMEOUT"]
+        )
 
     for blueprint in (auth, home, admin, cases, audits, moderation, programme, supervision, reports, plan):
         app.register_blueprint(blueprint)
+    # WSGI middleware: /health is answered in front of everything; other requests pass ProxyFix.
+    proxies.init_app(app)
+    health.init_app(app)
     return app

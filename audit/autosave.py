@@ -3,7 +3,11 @@
 The page's script (static/js/autosave.mjs) posts the whole form; whatever is valid is saved as a
 draft, and the answer says the new version, when, and which fields need correcting (as a list,
 and by field name in `field_problems`). A save from an out-of-date copy is refused with 409 and
-saves nothing.
+saves nothing. Text no database can store (a NUL, a lone surrogate) is one of those field problems
+(forms.base): the field keeps its saved value, the rest is saved, and the script shows why beside
+it, where the person's typing still is. A body that is not a form at all (JSON that is not an
+object of text) never reaches here: audit.routing answers it with 400 and
+``{"error": "unreadable", "message": ...}``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from audit import backup
 from audit.demo import council
 from audit.demo.audits import seed_audits
 from audit.demo.plan import seed_plan
@@ -112,10 +113,58 @@ def load_tools_command(path: Path) -> None:
         click.echo(f"  {result.slug} version {result.version}: {'loaded' if result.created else 'unchanged'}")
 
 
+def _echo_counts(counts: dict[str, int]) -> None:
+    width = max((len(table) for table in counts), default=0)
+    for table, count in counts.items():
+        click.echo(f"  {table.ljust(width)}  {count:>9,}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Back up the database to PATH, a new file; safe while the app is running (never copy the
+    SQLite file itself). SQLite: a copy made by SQLite's backup API; PostgreSQL: pg_dump's
+    custom format."""
+    try:
+        summary = backup.back_up(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    size = path.stat().st_size / (1024 * 1024)
+    click.echo(
+        f"Backed up to {path} ({size:,.1f} MB), at migration {summary.revision or '(none)'}; it reads back whole."
+    )
+    if summary.row_counts:
+        click.echo("It holds:")
+        _echo_counts(summary.row_counts)
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds records.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Restore the database from a backup made by `flask backup`, after checking that it is whole
+    and made at this code's migration. Stop the web servers first. Refuses to replace a database
+    that holds records unless given --force."""
+    try:
+        summary = backup.restore(path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {path}, at migration {summary.revision}. The database now holds:")
+    _echo_counts(summary.row_counts)
+
+
 def init_app(app: Flask) -> None:
+    from audit.admin.cli import retention_command
+    from audit.audits.cli import concerns
     from audit.reports.cli import report
 
     app.cli.add_command(report)
+    app.cli.add_command(concerns)
     app.cli.add_command(load_tools_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(retention_command)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _is_app_root(folder: Path) -> bool:
@@ -47,9 +48,140 @@ MAX_FORM_PARTS = 2000
 # A CSV of cases: 5 MB is far beyond any council's caseload (100,000 rows of ~50 bytes).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
+# How long each kind of record is kept, in days; RETENTION_<KIND>_DAYS overrides one (e.g.
+# RETENTION_AUDITS_DAYS=9150). What each period counts from is in audit/domain/retention.py; the
+# defaults and their sources are in docs/decisions.md. A year counts as 366 days, so no period
+# ends early.
+_YEAR = 366
+RETENTION_DEFAULT_DAYS = {
+    "audits": 25 * _YEAR,  # after the case closed: a child in need's file, to the 25th birthday
+    "audits_in_care": 75 * _YEAR,  # after the case closed: a child in care's file, to the 75th birthday
+    "supervision": 6 * _YEAR,  # after the session: staff supervision records
+    "access_log": 6 * _YEAR,
+    "report_downloads": 6 * _YEAR,
+    "sign_in_failures": 90,
+    "kept_forms": 1,  # what was typed when a session expired, kept for the user's return
+    "case_import_uploads": 1,  # a case file waiting for the admin to confirm its import
+}
+
 
 class ConfigurationError(RuntimeError):
     """Raised when the app is asked to start with an unsafe or incomplete configuration."""
+
+
+@dataclass(frozen=True)
+class FollowThroughSettings:
+    """What is moderated, by when, and which audits are re-audited (docs/decisions.md,
+    "Findings that drive follow-through"). A programme may set its own moderation rule."""
+
+    moderation_percent: int = 10  # MODERATION_SAMPLE_PERCENT: of completed audits, at random
+    moderate_best_and_worst: bool = True  # MODERATION_BEST_AND_WORST: every audit graded either end
+    moderation_due_working_days: int = 10  # MODERATION_DUE_WORKING_DAYS
+    # MODERATION_SAMPLE_KEY: the key the random draw is keyed with, so it repeats but an auditor
+    # cannot tell in advance whether an audit will be drawn; by default the SECRET_KEY.
+    sample_key: str = ""
+    reaudit_after_weeks: int = 12  # REAUDIT_AFTER_WEEKS
+    reaudit_requires_improvement: bool = False  # REAUDIT_REQUIRES_IMPROVEMENT: not only Inadequate
+    # CONCERN_RESPONSE_WORKING_DAYS: a safeguarding concern is acknowledged by the end of this many
+    # UK working days after the day it is raised (1: the next working day), or it is overdue.
+    concern_response_working_days: int = 1
+
+
+def _follow_through(environ: dict[str, str], secret_key: str) -> FollowThroughSettings:
+    def number(name: str, default: int, low: int, high: int) -> int:
+        text = environ.get(name, "").strip()
+        if not text:
+            return default
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise ConfigurationError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+
+    def switch(name: str, default: bool) -> bool:
+        text = environ.get(name, "").strip()
+        if text not in {"", "0", "1"}:
+            raise ConfigurationError(f"{name} must be 1 (on) or 0 (off), not {text!r}")
+        return default if not text else text == "1"
+
+    return FollowThroughSettings(
+        moderation_percent=number("MODERATION_SAMPLE_PERCENT", 10, 0, 100),
+        moderate_best_and_worst=switch("MODERATION_BEST_AND_WORST", True),
+        moderation_due_working_days=number("MODERATION_DUE_WORKING_DAYS", 10, 1, 100),
+        sample_key=environ.get("MODERATION_SAMPLE_KEY", "").strip() or secret_key,
+        reaudit_after_weeks=number("REAUDIT_AFTER_WEEKS", 12, 1, 104),
+        reaudit_requires_improvement=switch("REAUDIT_REQUIRES_IMPROVEMENT", False),
+        concern_response_working_days=number("CONCERN_RESPONSE_WORKING_DAYS", 1, 1, 10),
+    )
+
+
+ENTRA_HOST = "login.microsoftonline.com"
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    """Single sign-on with OpenID Connect (audit/auth/sso.py; README, "Single sign-on"). Off when
+    no SSO_CLIENT_ID is set."""
+
+    metadata_url: str = ""  # SSO_METADATA_URL, or SSO_ISSUER + /.well-known/openid-configuration
+    client_id: str = ""  # SSO_CLIENT_ID
+    client_secret: str = ""  # SSO_CLIENT_SECRET
+    # SSO_ALLOWED_DOMAINS: the email domains that may sign in this way (comma-separated); empty
+    # allows any domain the provider vouches for. Required for Microsoft Entra ID.
+    allowed_domains: tuple[str, ...] = ()
+    only: bool = False  # SSO_ONLY=1: password sign-in is switched off
+    # SSO_CLOCK_SKEW_SECONDS: how far the provider's clock may differ from ours.
+    clock_skew_seconds: int = 60
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id)
+
+    @property
+    def is_entra(self) -> bool:
+        """Microsoft Entra ID (Azure AD), whose tokens carry no email_verified claim."""
+        return self.enabled and urlsplit(self.metadata_url).hostname == ENTRA_HOST
+
+
+def _sso(environ: dict[str, str], env: str) -> SsoSettings:
+    issuer = environ.get("SSO_ISSUER", "").strip().rstrip("/")
+    metadata_url = environ.get("SSO_METADATA_URL", "").strip() or (
+        f"{issuer}/.well-known/openid-configuration" if issuer else ""
+    )
+    client_id = environ.get("SSO_CLIENT_ID", "").strip()
+    only = environ.get("SSO_ONLY", "").strip()
+    if only not in {"", "0", "1"}:
+        raise ConfigurationError(f"SSO_ONLY must be 1 (on) or 0 (off), not {only!r}")
+    skew = environ.get("SSO_CLOCK_SKEW_SECONDS", "").strip() or "60"
+    if not skew.isdigit() or int(skew) > 600:
+        raise ConfigurationError(f"SSO_CLOCK_SKEW_SECONDS must be a whole number from 0 to 600, not {skew!r}")
+    settings = SsoSettings(
+        metadata_url=metadata_url,
+        client_id=client_id,
+        client_secret=environ.get("SSO_CLIENT_SECRET", "").strip(),
+        allowed_domains=tuple(
+            domain.strip().lstrip("@").lower()
+            for domain in environ.get("SSO_ALLOWED_DOMAINS", "").split(",")
+            if domain.strip()
+        ),
+        only=only == "1",
+        clock_skew_seconds=int(skew),
+    )
+    if settings.only and not settings.enabled:
+        raise ConfigurationError("SSO_ONLY=1 switches password sign-in off, so SSO_CLIENT_ID must be set too")
+    if settings.enabled and not metadata_url:
+        raise ConfigurationError("SSO_CLIENT_ID is set: set SSO_ISSUER or SSO_METADATA_URL too")
+    if settings.is_entra and not settings.allowed_domains:
+        # Entra ID vouches for no email address (no email_verified): the domains must be named.
+        raise ConfigurationError("SSO with Microsoft Entra ID needs SSO_ALLOWED_DOMAINS (your council's domains)")
+    if settings.is_entra and urlsplit(metadata_url).path.split("/")[1:2] in (["common"], ["organizations"]):
+        # Those endpoints name no tenant, so the issuer could not be checked.
+        raise ConfigurationError(
+            "SSO_ISSUER for Entra ID must name your tenant: https://login.microsoftonline.com/<tenant id>/v2.0"
+        )
+    if settings.enabled and env == "production" and not settings.client_secret:
+        raise ConfigurationError("SSO_CLIENT_ID is set: set SSO_CLIENT_SECRET too")
+    if settings.enabled and env == "production" and not metadata_url.startswith("https://"):
+        raise ConfigurationError("SSO_ISSUER or SSO_METADATA_URL must be an https:// address in production")
+    return settings
 
 
 @dataclass(frozen=True)
@@ -62,6 +194,16 @@ class Settings:
     idle_timeout_minutes: int
     secure_cookies: bool
     log_level: str
+    retention_days: Mapping[str, int]
+    # How long a request waits for a lock held by someone else, and how long one statement may run
+    # (PostgreSQL), before it is answered "busy, try again": both well under gunicorn's worker
+    # timeout (gunicorn.conf.py), so a long lock never has the workers killed. 0 means no limit.
+    database_lock_timeout: float
+    database_statement_timeout: float
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
+    trusted_proxies: int
+    follow_through: FollowThroughSettings = FollowThroughSettings()
+    sso: SsoSettings = SsoSettings()
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -73,6 +215,36 @@ def _log_level(environ: dict[str, str], env: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigurationError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
     return level
+
+
+def _retention_days(environ: dict[str, str]) -> dict[str, int]:
+    periods = dict(RETENTION_DEFAULT_DAYS)
+    for kind in periods:
+        name = f"RETENTION_{kind.upper()}_DAYS"
+        if environ.get(name, "").strip():
+            value = environ[name].strip()
+            if not value.isdigit() or int(value) < 1:
+                raise ConfigurationError(f"{name} must be a whole number of days, at least 1, not {value!r}")
+            periods[kind] = int(value)
+    return periods
+
+
+def _seconds(environ: dict[str, str], name: str, default: float) -> float:
+    text = environ.get(name, "").strip()
+    try:
+        seconds = float(text) if text else default
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, not {text!r}") from None
+    if seconds < 0:
+        raise ConfigurationError(f"{name} must be 0 (no limit) or more seconds, not {text!r}")
+    return seconds
+
+
+def _count(environ: dict[str, str], name: str) -> int:
+    text = environ.get(name, "0").strip() or "0"
+    if not text.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number (0 or more), not {text!r}")
+    return int(text)
 
 
 def _sqlite_url(filename: str) -> str:
@@ -101,6 +273,12 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         # development too; switch it off only to reach a development server by another host name.
         secure_cookies=environ.get("SECURE_COOKIES", "1") != "0",
         log_level=_log_level(environ, env),
+        retention_days=_retention_days(environ),
+        database_lock_timeout=_seconds(environ, "DATABASE_LOCK_TIMEOUT", 5.0),
+        database_statement_timeout=_seconds(environ, "DATABASE_STATEMENT_TIMEOUT", 20.0),
+        trusted_proxies=_count(environ, "TRUSTED_PROXIES"),
+        follow_through=_follow_through(environ, secret_key or DEVELOPMENT_SECRET),
+        sso=_sso(environ, env),
     )
 
 
@@ -134,9 +312,17 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
         # A database error's message would otherwise carry the statement's values (free text about
         # a child) into the error log.
+        # pool_pre_ping: a connection the server dropped (a restart, pg_terminate_backend) is
+        # replaced when it is next taken from the pool, not handed to a request.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "DATABASE_LOCK_TIMEOUT": settings.database_lock_timeout,
+        "DATABASE_STATEMENT_TIMEOUT": settings.database_statement_timeout,
+        "TRUSTED_PROXIES": settings.trusted_proxies,
         # Stylesheet, scripts and fonts: browsers may reuse them for an hour.
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # argon2id at its default cost; only a test app may ask for "test" (audit/security/passwords.py).
         "PASSWORD_HASH_COST": "standard",
+        "RETENTION_DAYS": dict(settings.retention_days),
+        "FOLLOW_THROUGH": settings.follow_through,
+        "SSO": settings.sso,
     }

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from audit.busy import busy_response
 from audit.extensions import db
 from audit.request_log import request_id
+from audit.routing import UnreadableRequest
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +53,28 @@ def init_app(app: Flask) -> None:
             detail=f"Files must be smaller than {megabytes} MB. Split the file into smaller files and upload each one.",
         )
 
+    @app.errorhandler(UnreadableRequest)
+    def unreadable(error: UnreadableRequest) -> ResponseReturnValue:
+        # What no page sends (audit.routing): said in words, as JSON to a script such as autosave.
+        db.session.rollback()
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+            return {"error": "unreadable", "message": error.description}, 400
+        return _render(400, detail=error.description)
+
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        # A failed commit reaches here as a 500; a locked or read-only database is a 503.
+        busy = busy_response(error)
+        if busy is not None:
+            return busy
         db.session.rollback()  # a refused or failed request keeps none of its changes
         return _render(error.code or 500)
 
     @app.errorhandler(Exception)
-    def server_error(error: Exception) -> tuple[str, int]:
+    def server_error(error: Exception) -> ResponseReturnValue:
+        busy = busy_response(error)  # a locked, read-only or unreachable database: 503, not 500
+        if busy is not None:
+            return busy
         db.session.rollback()
         # The record carries the request id (request_log's filter); the page shows the same id.
         log.exception("Unhandled error")

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from audit.domain.supervision_browse import SupervisionFilters
 from audit.models import SupervisionKind, SupervisionStatus, Team, User
+from audit.routing import record_id_or_none
 from forms.base import Form, add_error
 from forms.fields import FilterDateField, GovSelectField
 
@@ -22,7 +23,8 @@ def _person(user: User) -> str:
 
 
 def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A record id from the query string; anything else (absurdly large, negative) matches nothing."""
+    return record_id_or_none(value) if value else None
 
 
 class SupervisionBrowseForm(Form):

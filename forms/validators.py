@@ -20,6 +20,7 @@ __all__ = [
     "LONG_TEXT_MAX",
     "NotInFuture",
     "NotInPast",
+    "distinct",
     "due_not_in_past",
     "long_text",
     "not_in_future",
@@ -44,6 +45,11 @@ def strip(value: str | None) -> str | None:
         for character in value
         if character.isspace() or unicodedata.category(character) != "Cc"
     ).strip()
+
+
+def distinct(values: list[Any] | None) -> list[Any] | None:
+    """A choice posted twice (no page sends that; a crafted post can) counts once, in its first place."""
+    return list(dict.fromkeys(values)) if isinstance(values, list) else values
 
 
 def strip_lines(value: str | None) -> str | None:

@@ -88,13 +88,30 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Copying a table that others refer to (Alembic's batch mode) drops and renames it, which
+            # SQLite refuses while it enforces foreign keys on a database that holds rows. The
+            # setting cannot change inside a transaction, so it is switched off before the
+            # migrations' transaction and on again after it; the keys are then checked, so a
+            # migration cannot leave a dangling reference behind.
+            # On the driver's connection, before SQLAlchemy begins a transaction on it.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         # SQLite cannot ALTER most things: let Alembic copy-and-move tables there.
-        conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
+        conf_args.setdefault("render_as_batch", sqlite)
         conf_args.setdefault("compare_type", True)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            if connection.in_transaction():
+                connection.commit()
+            raw = connection.connection.driver_connection
+            dangling = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
+            if dangling:
+                raise RuntimeError(f"the migrations left {len(dangling)} rows referring to rows that do not exist")
 
 
 if context.is_offline_mode():

@@ -348,10 +348,11 @@ def test_admin_cannot_reset_their_own_password_here(app, admin_client, admin):
     assert heading(home) == "Hello, Ada Admin"
 
 
-def test_a_nul_in_a_name_is_dropped_not_a_crash(app, admin_client, team):
+def test_a_nul_in_a_name_is_refused_with_a_message_not_a_crash(app, admin_client, team):
     response = admin_client.post("/admin/users/new", data=_form(team.id, name="Priya\x00 Patel"))
     assert response.status_code == 200
-    assert _user(app, "priya.patel@council.example").name == "Priya Patel"
+    assert "contains a character that cannot be saved" in page_text(response)
+    assert _user(app, "priya.patel@council.example") is None
 
 
 def test_a_non_breaking_space_in_a_name_is_a_space(app, admin_client, team):
@@ -359,10 +360,11 @@ def test_a_non_breaking_space_in_a_name_is_a_space(app, admin_client, team):
     assert _user(app, "priya.patel@council.example").name == "Anne-Marie Smith"
 
 
-def test_a_nul_in_an_email_is_dropped_not_a_crash(app, admin_client, team):
+def test_a_nul_in_an_email_is_refused_with_a_message_not_a_crash(app, admin_client, team):
     response = admin_client.post("/admin/users/new", data=_form(team.id, email="priya\x00@council.example"))
     assert response.status_code == 200
-    assert _user(app, "priya@council.example") is not None
+    assert "contains a character that cannot be saved" in page_text(response)
+    assert _user(app, "priya@council.example") is None
 
 
 def test_names_on_the_password_page_are_escaped(admin_client, team):

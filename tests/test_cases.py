@@ -159,8 +159,10 @@ def test_search_treats_wildcards_literally_and_survives_odd_input(client, make, 
     client.sign_in_as(make.user(Role.ADMIN))
     assert _references(client.get("/cases/?q=a_")) == ["A_1"]
     assert _references(client.get("/cases/?q=%25")) == ["A%1"]
-    for odd in ("%00", "%00A", "'; drop table cases; --", "x" * 500, "%F0%9F%98%80"):
+    for odd in ("'; drop table cases; --", "x" * 500, "%F0%9F%98%80"):
         assert heading(client.get_page(f"/cases/?q={odd}")) == "Cases in every team", odd
+    for unreadable in ("%00", "%00A"):  # a NUL in a web address: a clear 400, not a search
+        assert client.get(f"/cases/?q={unreadable}").status_code == 400
 
 
 def test_search_is_kept_in_the_box(client, make, east):

@@ -9,6 +9,10 @@ from audit.models import PreservedForm, Role, Team
 from tests.conftest import page_text
 from tests.factories import PASSWORD
 
+# What a browser sends with a form posted from the site's own page (the test client's site is
+# http://localhost): a post without it is never kept (audit.preserve).
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+
 
 def _team_count(app) -> int:
     with app.app_context():
@@ -19,7 +23,9 @@ def test_expired_csrf_token_keeps_what_was_typed_and_saves_nothing(app, client, 
     client.sign_in_as(make.user(Role.ADMIN))
     before = _team_count(app)
     response = client.post(
-        "/admin/teams/new", data={"name": "Typed Before Expiry", "service_area": "2", "csrf_token": "expired-or-forged"}
+        "/admin/teams/new",
+        data={"name": "Typed Before Expiry", "service_area": "2", "csrf_token": "expired-or-forged"},
+        headers=SAME_ORIGIN,
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/teams/new"
@@ -37,7 +43,9 @@ def test_expired_session_keeps_the_post_through_sign_in(app, client, make):
     client.sign_in_as(admin)
     with client.session_transaction() as session:
         session["last_active"] -= 31 * 60  # idle past the 30-minute timeout
-    response = client.post("/admin/teams/new", data={"name": "Typed While Idle", "service_area": "3"})
+    response = client.post(
+        "/admin/teams/new", data={"name": "Typed While Idle", "service_area": "3"}, headers=SAME_ORIGIN
+    )
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in?next=/admin/teams/new")
 
@@ -57,7 +65,7 @@ def test_kept_form_is_never_shown_to_another_user(app, client, make):
     client.sign_in_as(admin)
     with client.session_transaction() as session:
         session["last_active"] -= 31 * 60
-    client.post("/admin/teams/new", data={"name": "Private Draft", "service_area": "3"})
+    client.post("/admin/teams/new", data={"name": "Private Draft", "service_area": "3"}, headers=SAME_ORIGIN)
     # Someone else signs in on the same browser.
     client.sign_in_as(make.user(Role.ADMIN))
     assert "Private Draft" not in client.get("/admin/teams/new").get_data(as_text=True)

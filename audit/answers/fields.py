@@ -5,6 +5,7 @@ field; ``forms.fields`` imports them for every other form."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput
@@ -110,10 +111,34 @@ class NotInFuture:
 
     def __call__(self, _form: Any, field: Field) -> None:
         if field.data and field.data > today():
-            raise ValidationError(self.message or f"{field_label(field)} must be today or in the past")
+            raise ValidationError(self.words(field))
+
+    def words(self, field: Field) -> str:
+        return self.message or f"{field_label(field)} must be today or in the past"
 
 
 not_in_future = NotInFuture()
+
+
+# The dates anyone may enter: wide enough for any real date of birth, plan or review, and narrow
+# enough that whatever is worked out from one (the year before, the quarter it is in, the instant
+# it starts in UTC) is still a date Python and both databases can hold. 31 12 9999 is not.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def date_out_of_range(field: Field) -> str | None:
+    """The problem with a field's date when it falls outside EARLIEST_DATE..LATEST_DATE: said as
+    the field's own rule where it has one that covers it (a date that must not be in the future),
+    since that is what the person needs to put right."""
+    day = field.data.date() if isinstance(field.data, datetime) else field.data
+    if not isinstance(day, date) or EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    if day > LATEST_DATE:
+        for rule in field.validators:
+            if isinstance(rule, NotInFuture):
+                return rule.words(field)
+    return f"{field_label(field)} must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}"
 
 
 def too_long(label: str, limit: int) -> Length:

@@ -63,6 +63,9 @@ class DraftValues:
     strengths: str | None = None
     areas_for_development: str | None = None
     child_family_feedback: str | None = None
+    # A collaborative audit's own parts: who took part, and the worker's reflection taken at the time.
+    participants: str | None = None
+    practitioner_reflection: str | None = None
     # Field names (``q12_evidence``, ``strengths``) whose posted value was invalid: they keep what
     # is saved, so that a typing slip never erases the words saved before it.
     keep: frozenset[str] = frozenset()
@@ -86,13 +89,18 @@ def _grade_fields(grade_key: str | None, grades: dict[str, ScaleGrade]) -> tuple
     return (grade.id if grade else None), False
 
 
-def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: int | None) -> None:
-    """Store the values on the audit; raises EditConflict when the audit changed underneath, and
-    AuditLocked when it is submitted or cancelled."""
+def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: int | None) -> bool:
+    """Store the values on the audit; returns whether anything changed. Raises EditConflict when the
+    audit changed underneath, and AuditLocked when it is submitted or cancelled.
+
+    Only what differs from what is saved is written: a save that changes nothing (an autosave of
+    a field typed and then put back) writes nothing at all, and keeps the version, so another tab's
+    copy of the same audit stays current."""
     if not audit.status_enum.is_open:
         raise AuditLocked
     amendments.check_version(audit, expected_version)
-    _apply(audit, values)
+    if not _apply(audit, values):
+        return False
     if audit.status == AuditStatus.ASSIGNED:
         audit.status = AuditStatus.IN_PROGRESS
         audit.started_at = utcnow()
@@ -103,52 +111,82 @@ def save_draft(audit: Audit, values: DraftValues, user: User, expected_version: 
     except StaleDataError as error:
         db.session.rollback()
         raise EditConflict(db.session.get(Audit, audit.id) or audit) from error
+    return True
 
 
-def _apply(audit: Audit, values: DraftValues) -> None:
+Row = Audit | Answer | SectionJudgement
+
+
+def _update(row: Row, new: dict[str, object]) -> bool:
+    """Set the attributes whose value differs; whether any did."""
+    changed = False
+    for name, value in new.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def _apply(audit: Audit, values: DraftValues) -> bool:
+    """Put the values on the audit, touching only what differs; whether anything did. Every posted
+    question and section has a row once saved (the pages and the tests read them), so the first
+    save of an audit adds its rows; later saves change only the values that differ."""
     grades = _grades_by_key(audit)
-    answers = {answer.question_id: answer for answer in audit.answers}
     changes = values.changes
+    changed = False
+    answers = {answer.question_id: answer for answer in audit.answers}
     for question_id, answer_values in values.answers.items():
+        part = f"q{question_id}_"
+        new: dict[str, object] = {}
+        if changes(part + "grade"):
+            new["grade_id"], new["not_applicable"] = _grade_fields(answer_values.grade, grades)
+        if changes(part + "choice"):
+            new["choice"] = answer_values.choice if answer_values.choice in YES_NO_LABELS else None
+        if changes(part + "date"):
+            new["date_value"] = answer_values.date_value
+        if changes(part + "text"):
+            new["text_value"] = answer_values.text
+        if changes(part + "evidence"):
+            new["evidence"] = answer_values.evidence
         answer = answers.get(question_id)
         if answer is None:
             answer = Answer(question_id=question_id, not_applicable=False)
             audit.answers.append(answer)
-        part = f"q{question_id}_"
-        if changes(part + "grade"):
-            answer.grade_id, answer.not_applicable = _grade_fields(answer_values.grade, grades)
-        if changes(part + "choice"):
-            answer.choice = answer_values.choice if answer_values.choice in YES_NO_LABELS else None
-        if changes(part + "date"):
-            answer.date_value = answer_values.date_value
-        if changes(part + "text"):
-            answer.text_value = answer_values.text
-        if changes(part + "evidence"):
-            answer.evidence = answer_values.evidence
+            changed = True
+        changed = _update(answer, new) or changed
     judgements = {judgement.section_id: judgement for judgement in audit.judgements}
     for section_id, section_values in values.sections.items():
+        new = {}
+        if changes(f"s{section_id}_grade"):
+            new["grade_id"], new["not_applicable"] = _grade_fields(section_values.grade, grades)
+        if changes(f"s{section_id}_evidence"):
+            new["evidence"] = section_values.evidence
         judgement = judgements.get(section_id)
         if judgement is None:
             judgement = SectionJudgement(section_id=section_id, not_applicable=False)
             audit.judgements.append(judgement)
-        if changes(f"s{section_id}_grade"):
-            judgement.grade_id, judgement.not_applicable = _grade_fields(section_values.grade, grades)
-        if changes(f"s{section_id}_evidence"):
-            judgement.evidence = section_values.evidence
+            changed = True
+        changed = _update(judgement, new) or changed
+    closing: dict[str, object] = {}
     if values.overall is not None:
         if changes("overall_grade"):
             grade = grades.get(values.overall.grade or "")
-            audit.overall_grade_id = grade.id if grade else None
+            closing["overall_grade_id"] = grade.id if grade else None
         if changes("overall_rationale"):
-            audit.overall_rationale = values.overall.rationale
+            closing["overall_rationale"] = values.overall.rationale
         if changes("overall_above_inadequate_reason"):
-            audit.overall_above_inadequate_reason = values.overall.above_inadequate_reason
-    if changes("strengths"):
-        audit.strengths = values.strengths
-    if changes("areas_for_development"):
-        audit.areas_for_development = values.areas_for_development
-    if changes("child_family_feedback"):
-        audit.child_family_feedback = values.child_family_feedback
+            closing["overall_above_inadequate_reason"] = values.overall.above_inadequate_reason
+    for name in ("strengths", "areas_for_development", "child_family_feedback"):
+        if changes(name):
+            closing[name] = getattr(values, name)
+    if audit.collaborative:  # who took part, and the worker's reflection taken at the time
+        for name in ("participants", "practitioner_reflection"):
+            if changes(name):
+                closing[name] = getattr(values, name)
+        reflection = closing.get("practitioner_reflection", audit.practitioner_reflection)
+        if reflection != audit.practitioner_reflection:
+            closing["reflection_at"] = utcnow() if reflection else None
+    return _update(audit, closing) or changed
 
 
 def submission_problems(audit: Audit) -> list[tuple[str, str]]:
@@ -198,11 +236,39 @@ def submission_problems(audit: Audit) -> list[tuple[str, str]]:
                     f"{', '.join(inadequate_sections)}",
                 )
             )
+    if grade_capped_by_concern(audit):
+        problems.append(("overall_grade", CAPPED_BY_CONCERN))
     if not (audit.strengths or "").strip():
         problems.append(("strengths", "Enter the strengths you found"))
     if not (audit.areas_for_development or "").strip():
         problems.append(("areas_for_development", "Enter the areas for development"))
+    if audit.collaborative and not (audit.participants or "").strip():
+        problems.append(("participants", "Enter who took part in the audit"))
     return problems
+
+
+CAPPED_BY_CONCERN = (
+    "This audit raised an immediate safeguarding concern, so its overall grade cannot be good or better "
+    "unless a leader records an override with reasons"
+)
+
+
+def grade_capped_by_concern(audit: Audit) -> bool:
+    """True when the overall grade breaks the tool's rule that an audit which raised an immediate
+    safeguarding concern is not graded good or better, and no leader has recorded an override."""
+    if not audit.tool_version.concern_caps_grade or not audit.concerns or audit.overall_grade_id is None:
+        return False
+    good = {grade.id for grade in audit.tool_version.scale.grades if grade.good_or_better}
+    return audit.overall_grade_id in good and not (audit.grade_override_reason or "").strip()
+
+
+def override_grade_cap(audit: Audit, leader: User, reason: str) -> None:
+    """A leader's recorded decision that this audit may be graded good or better although it raised
+    a safeguarding concern; kept on the audit with who and when."""
+    audit.grade_override_reason = reason
+    audit.grade_override_by_id = leader.id
+    audit.grade_override_at = utcnow()
+    db.session.flush()
 
 
 def submit(audit: Audit, user: User) -> list[tuple[str, str]]:
@@ -215,6 +281,11 @@ def submit(audit: Audit, user: User) -> list[tuple[str, str]]:
     audit.updated_at = utcnow()
     audit.updated_by_id = user.id
     db.session.flush()
+    # Follow-through: the moderation sample is decided now, and an Inadequate audit is re-audited.
+    from audit.domain import moderation_sampling, reaudit
+
+    moderation_sampling.select_for_moderation(audit)
+    reaudit.schedule_reaudit(audit, moderation_sampling.overall_grade_of(audit), user)
     return []
 
 
@@ -257,6 +328,9 @@ def _describe(audit: Audit) -> dict[str, tuple[str, str | None]]:
     items["strengths"] = ("Strengths", audit.strengths)
     items["areas_for_development"] = ("Areas for development", audit.areas_for_development)
     items["child_family_feedback"] = ("Child's and family's feedback", audit.child_family_feedback)
+    if audit.collaborative:
+        items["participants"] = ("Who took part", audit.participants)
+        items["practitioner_reflection"] = ("Practitioner's reflection", audit.practitioner_reflection)
     return items
 
 
@@ -267,10 +341,14 @@ def amend(
     The changed audit must still be complete; returns the amendments (none if nothing changed)."""
     if not audit.is_locked:
         raise ValueError("only a submitted audit is amended")
+
+    def apply() -> None:  # what changed is found by comparing descriptions
+        _apply(audit, values)
+
     return amendments.amend(
         audit,
         describe=lambda: _describe(audit),
-        apply=lambda: _apply(audit, values),
+        apply=apply,
         amendment=AuditAmendment,
         recorded=audit.amendments,
         user=user,

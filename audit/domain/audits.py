@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
 from audit.extensions import db
@@ -118,6 +118,8 @@ def start_audit(
         due_date=due_date,
         programme=programme,
         status=AuditStatus.ASSIGNED,
+        # A practice-week programme's audits are done with the case's worker present.
+        collaborative=bool(programme and programme.collaborative),
     )
     db.session.add(audit)
     db.session.flush()
@@ -150,6 +152,24 @@ def audit_with_everything(audit_id: int) -> Audit | None:
             selectinload(Audit.moderation).selectinload(Moderation.moderator),
             selectinload(Audit.amendments).selectinload(AuditAmendment.user),
             selectinload(Audit.parts_done),
+        )
+    )
+
+
+def audit_for_saving(audit_id: int) -> Audit | None:
+    """One audit with only what saving a draft reads: its tool (scale, sections, questions, for the
+    form and the grade keys), answers and judgements. Autosave runs every few seconds while an
+    auditor types, so it does not load the case, people, actions, concerns, moderation or
+    amendments that ``audit_with_everything`` brings for the pages. The tool version and its scale
+    come in the audit's own statement; six statements in all, whatever the audit's size."""
+    return db.session.scalar(
+        select(Audit)
+        .where(Audit.id == audit_id)
+        .options(
+            joinedload(Audit.tool_version).joinedload(AuditToolVersion.scale).selectinload(GradeScale.grades),
+            joinedload(Audit.tool_version).selectinload(AuditToolVersion.sections).selectinload(ToolSection.questions),
+            selectinload(Audit.answers),
+            selectinload(Audit.judgements),
         )
     )
 

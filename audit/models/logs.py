@@ -22,6 +22,18 @@ class SignInFailure(Model):
     failed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SignInFailureFromAddress(Model):
+    """One failed sign-in, counted per client address (an IPv6 address by its /64 network), so
+    that one address cannot try password after password across many accounts."""
+
+    __tablename__ = "sign_in_address_failures"
+    __table_args__ = (Index("ix_sign_in_address_failures_address_at", "client_address", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_address: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class AccessLogEntry(Model):
     """Who viewed, changed or exported a child-linked record, and when."""
 
@@ -41,14 +53,14 @@ class PreservedForm(Model):
     """What a user posted when their session or CSRF token had expired, kept until they return.
 
     The data may contain evidence about a child, so it is held like any record (not in a cookie),
-    bound to the user, and deleted once restored or after a day.
+    bound to the user (never kept without one), and deleted once restored or after a day.
     """
 
     __tablename__ = "preserved_forms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(String(500))
     data: Mapped[str]  # JSON list of [name, value] pairs, passwords and CSRF tokens removed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,8 @@ one, and reassigning or cancelling an audit not yet submitted."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -10,13 +12,15 @@ from werkzeug.wrappers import Response
 from audit.access import found, requires
 from audit.clock import today
 from audit.domain import audits as audit_data
-from audit.domain import people, tools
+from audit.domain import moderation_sampling, people, tools
 from audit.domain import programme as programme_data
 from audit.domain.access_log import record_access, record_accesses
 from audit.models import Audit, Case, Role, User
 from audit.programme import programme
 from forms.base import add_error, required
 from forms.programme import CancelAuditForm, ProgrammeForm, ReassignForm
+
+_T = TypeVar("_T")
 
 
 @programme.route("/")
@@ -60,6 +64,12 @@ def new() -> str | Response:
                     shortfalls=shortfalls,
                     seed=seed,
                     answers=_answers_with_seed(seed),
+                    moderation_rule=moderation_sampling.ModerationRule(
+                        percent=_or(form.moderation_percent_number, moderation_sampling.service_rule().percent),
+                        best_and_worst=_or(
+                            form.moderate_best_and_worst_choice, moderation_sampling.service_rule().best_and_worst
+                        ),
+                    ),
                     title="Preview the sample",
                     nav_section="programme.index",
                 )
@@ -76,6 +86,10 @@ def new() -> str | Response:
                     auditors=chosen_auditors,
                     seed=seed,
                     per_team=form.per_team_number,
+                    moderation_percent=form.moderation_percent_number,
+                    moderate_best_and_worst=form.moderate_best_and_worst_choice,
+                    closed_cases=form.closed_cases,
+                    collaborative=form.collaborative,
                 )
             except programme_data.ProgrammeError as error:
                 _show_error(form, error)
@@ -90,9 +104,14 @@ def new() -> str | Response:
         form=form,
         has_tools=bool(tool_versions),
         has_auditors=bool(auditors),
+        moderation_rule=moderation_sampling.service_rule(),
         title="Plan an audit programme",
         nav_section="programme.index",
     )
+
+
+def _or(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
 
 
 def _answers_with_seed(seed: int | None) -> list[tuple[str, str]]:
@@ -115,12 +134,17 @@ def _cases_for(form: ProgrammeForm) -> tuple[list[Case], list[programme_data.Sho
             return [], [], None
         seed = form.seed_number if form.seed_number is not None else programme_data.new_seed()
         sample = programme_data.sample_cases(
-            [int(team_id) for team_id in required(form.teams)], form.per_team_number or 0, seed, today()
+            [int(team_id) for team_id in required(form.teams)],
+            form.per_team_number or 0,
+            seed,
+            today(),
+            closed_cases=form.closed_cases,
         )
         if not sample.cases:
+            which = f"cases closed in the last {programme_data.CLOSURE_MONTHS} months" if form.closed_cases else "cases"
             add_error(
                 form.teams,
-                "The selected teams have no cases that were not audited in the last "
+                f"The selected teams have no {which} that were not audited in the last "
                 f"{programme_data.RECENTLY_AUDITED_MONTHS} months. Select other teams",
             )
         return sample.cases, sample.shortfalls, seed
@@ -169,6 +193,7 @@ def show(programme_id: int) -> str:
         summary=summary,
         audits=programme_data.programme_audits(programme_id),
         today=today(),
+        moderation_rule=moderation_sampling.programme_rule(summary.programme),
         title=summary.programme.name,
         nav_section="programme.index",
     )
@@ -214,6 +239,7 @@ def reassign(audit_id: int) -> str | Response:
             record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
             flash(f"The audit of {audit.case.reference} is now assigned to {new_auditor.name}.", "success")
             return redirect(_back_to(audit))
+    record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
     return render_template(
         "programme/reassign.html",
         audit=audit,
@@ -239,6 +265,7 @@ def cancel(audit_id: int) -> str | Response:
             record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
             flash(f"The audit of {audit.case.reference} has been cancelled.", "success")
             return redirect(_back_to(audit))
+    record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
     return render_template(
         "programme/cancel.html",
         audit=audit,

@@ -1,14 +1,23 @@
 """The exports, as tidy CSV with a header row: one row per answer of the audits in a report's
 scope, and one row per action arising from them.
 
-A cell that a spreadsheet would read as a formula (starting = + - @, tab or carriage return) is
-prefixed with an apostrophe, so an answer typed as "=HYPERLINK(...)" stays text when opened.
+Each answer row carries its section's grades (the auditor's, the moderator's and the final one)
+and its audit's overall grades the same three ways, the final ones by the same SQL expressions the
+report figures apply (``final_grades.FINAL_SECTION_GRADE_ID`` and ``FINAL_OVERALL_GRADE_ID``), so
+a figure can be worked out again from the export.
+
+A cell that a spreadsheet would read as a formula is prefixed with an apostrophe, so an answer
+typed as "=HYPERLINK(...)" stays text when opened: one starting with a tab or carriage return, or
+whose first visible character is = + - @ or a full-width or small form of them (U+FF1D and so on),
+however many spaces, line breaks, non-breaking spaces or invisible characters (zero-width spaces,
+byte-order marks) come before it: spreadsheets skip those before reading a formula.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -30,12 +39,14 @@ from audit.models import (
     ModeratedSection,
     Moderation,
     ScaleGrade,
+    SectionJudgement,
     Team,
     ToolQuestion,
     ToolSection,
     User,
 )
 from audit.reporting.figures import ReportScope
+from audit.reporting.final_grades import FINAL_OVERALL_GRADE_ID, FINAL_SECTION_GRADE_ID, FINAL_SECTION_NOT_APPLICABLE
 
 HEADER = (
     "audit_id",
@@ -47,23 +58,45 @@ HEADER = (
     "theme",
     "question",
     "answer",
+    "auditor_section_grade",
     "moderated_section_grade",
+    "final_section_grade",
+    "auditor_overall_grade",
+    "moderated_overall_grade",
+    "final_overall_grade",
     "submitted_on",
     "moderated_on",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("\t", "\r")
+FORMULA_SIGNS = frozenset("=+-@\u2212")  # with U+2212, the minus sign
 BATCH = 500
+
+
+def _first_visible(text: str) -> str:
+    for character in text:
+        # Spaces of every kind (NBSP, ideographic...) and format characters (zero-width, BOM).
+        if not character.isspace() and unicodedata.category(character) != "Cf":
+            return character
+    return ""
 
 
 def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    first = _first_visible(text)
+    # NFKC folds the full-width and small forms (U+FF1D, U+FF0B, U+FF0D, U+FF20, U+FE66...) to = + - @.
+    dangerous = text.startswith(FORMULA_STARTS) or unicodedata.normalize("NFKC", first) in FORMULA_SIGNS
+    return "'" + text if dangerous else text
 
 
 def _query(scope: ReportScope) -> Select[*tuple[Any, ...]]:
-    # Nineteen columns, past SQLAlchemy's typed overloads of select(): _answer_row() types them.
+    # Twenty-six columns, past SQLAlchemy's typed overloads of select(): _answer_row() types them.
     moderated_grade = aliased(ScaleGrade)
     answer_grade = aliased(ScaleGrade)
+    auditor_grade = aliased(ScaleGrade)
+    final_grade = aliased(ScaleGrade)
+    auditor_overall = aliased(ScaleGrade)
+    moderated_overall = aliased(ScaleGrade)
+    final_overall = aliased(ScaleGrade)
     return (
         select(
             Audit.id,
@@ -81,8 +114,15 @@ def _query(scope: ReportScope) -> Select[*tuple[Any, ...]]:
             Answer.choice,
             Answer.date_value,
             Answer.text_value,
+            auditor_grade.label,
+            SectionJudgement.not_applicable,
             moderated_grade.label,
             ModeratedSection.not_applicable,
+            final_grade.label,
+            FINAL_SECTION_NOT_APPLICABLE,
+            auditor_overall.label,
+            moderated_overall.label,
+            final_overall.label,
             Audit.submitted_at,
             Audit.moderated_at,
         )
@@ -95,12 +135,21 @@ def _query(scope: ReportScope) -> Select[*tuple[Any, ...]]:
         .join(ToolQuestion, ToolQuestion.id == Answer.question_id)
         .join(ToolSection, ToolSection.id == ToolQuestion.section_id)
         .outerjoin(answer_grade, answer_grade.id == Answer.grade_id)
+        .outerjoin(
+            SectionJudgement,
+            and_(SectionJudgement.audit_id == Audit.id, SectionJudgement.section_id == ToolSection.id),
+        )
         .outerjoin(Moderation, Moderation.audit_id == Audit.id)
         .outerjoin(
             ModeratedSection,
             and_(ModeratedSection.moderation_id == Moderation.id, ModeratedSection.section_id == ToolSection.id),
         )
+        .outerjoin(auditor_grade, auditor_grade.id == SectionJudgement.grade_id)
         .outerjoin(moderated_grade, moderated_grade.id == ModeratedSection.grade_id)
+        .outerjoin(final_grade, final_grade.id == FINAL_SECTION_GRADE_ID)
+        .outerjoin(auditor_overall, auditor_overall.id == Audit.overall_grade_id)
+        .outerjoin(moderated_overall, moderated_overall.id == Moderation.overall_grade_id)
+        .outerjoin(final_overall, final_overall.id == FINAL_OVERALL_GRADE_ID)
         .where(*scope.completed_audits(), *scope.sections())
         .order_by(Audit.submitted_at, Audit.id, ToolSection.position, ToolQuestion.position)
     )
@@ -146,8 +195,13 @@ def answer_csv(scope: ReportScope) -> Iterator[str]:
 
 def _answer_row(audit_id: int, reference: str, team: str, tool: str, version: int, section: str, theme: str,
                 question: str, answer_type: str, grade: str | None, na: bool, na_label: str, choice: str | None,
-                day: date | None, text: str | None, moderated: str | None, moderated_na: bool | None,
+                day: date | None, text: str | None, auditors: str | None, auditors_na: bool | None,
+                moderated: str | None, moderated_na: bool | None, final: str | None, final_na: bool | None,
+                auditors_overall: str | None, moderated_overall: str | None, final_overall: str | None,
                 submitted: datetime | None, moderated_at: datetime | None) -> list[object]:  # fmt: skip
+    def section_grade(label: str | None, not_applicable: bool | None) -> str:
+        return label if label is not None else (na_label if not_applicable else "")
+
     return [
         audit_id,
         reference,
@@ -158,7 +212,12 @@ def _answer_row(audit_id: int, reference: str, team: str, tool: str, version: in
         theme,
         question,
         answer_kind(answer_type).csv_value(StoredAnswer(grade, na, choice, day, text), na_label),
-        moderated if moderated is not None else (na_label if moderated_na else ""),
+        section_grade(auditors, auditors_na),
+        section_grade(moderated, moderated_na),
+        section_grade(final, final_na),
+        auditors_overall or "",
+        moderated_overall or "",
+        final_overall or "",
         _day(submitted),
         _day(moderated_at),
     ]

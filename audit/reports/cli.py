@@ -13,6 +13,7 @@ from typing import TypeVar
 import click
 from flask.cli import AppGroup
 
+from audit.answers.fields import EARLIEST_DATE, LATEST_DATE
 from audit.domain import people
 from audit.domain import tools as tool_list
 from audit.extensions import db
@@ -47,6 +48,11 @@ def themed_command(
     start: datetime, end: datetime, teams: tuple[str, ...], tools: tuple[str, ...], themes: tuple[str, ...], out: Path
 ) -> None:
     """The themed audit report for audits completed from --from to --to, as a PDF file."""
+    for option, day in (("--from", start), ("--to", end)):
+        if not EARLIEST_DATE <= day.date() <= LATEST_DATE:  # a period beyond them cannot be worked out
+            raise click.BadParameter(
+                f"the date must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}.", param_hint=option
+            )
     if start > end:
         raise click.BadParameter("the --to date must be the same as or after the --from date.", param_hint="--to")
     team_ids = {team.name: team.id for team in people.all_teams()}

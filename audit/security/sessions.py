@@ -1,9 +1,10 @@
 """What happens before every request: idle timeout, access rules, CSRF and password changes.
 
 Order matters. An idle or expired session is ended first; then the endpoint's access rule is
-applied (signed-out users are sent to sign in, keeping anything they posted); then the CSRF token
-is checked (an expired token also keeps what was posted). Flask-WTF's own automatic check is off
-so that it runs here, in this order.
+applied (signed-out users are sent to sign in, keeping what they posted only when their idle
+session ended at this request); then the CSRF token is checked (an expired token also keeps what a
+signed-in user posted); audit.preserve decides what may be kept. Flask-WTF's own automatic check
+is off so that it runs here, in this order.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ LAST_ACTIVE = "last_active"
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.sign_out", "static"}
 # Asking how long is left must not itself count as activity.
 _NOT_ACTIVITY = {"auth.session_status", "static"}
+NOT_KEPT_SIGNED_OUT = "Sign in to continue. What you entered could not be kept, so you will need to enter it again."
+NOT_KEPT_EXPIRED = "This page had expired. What you entered could not be kept, so you will need to enter it again."
 
 
 def _wants_json() -> bool:
@@ -51,13 +54,17 @@ def _end_idle_session() -> int | None:
 
 
 def _to_sign_in(expired_user_id: int | None) -> Response:
+    """Signed out: keep what was posted only if we know whose it is (their idle session ended at
+    this request); anyone else's post is never stored (see audit.preserve)."""
     kept = preserve.keep_posted_form(expired_user_id)
     if _wants_json():
         response = jsonify(error="signed_out", sign_in=url_for("auth.sign_in"))
         response.status_code = 401
         return response
-    if kept:
+    if kept is preserve.Kept.KEPT:
         flash("Sign in again to continue. We kept what you entered.", "important")
+    elif kept is preserve.Kept.REFUSED:
+        flash(NOT_KEPT_SIGNED_OUT, "important")
     next_path = request.full_path if request.method == "GET" else request.path
     return redirect(url_for("auth.sign_in", next=next_path.rstrip("?")))
 
@@ -82,8 +89,12 @@ def before_request() -> Response | None:
         except CSRFError:
             if _wants_json():
                 raise
-            kept = current_user.is_authenticated and preserve.keep_posted_form(current_user.id)
-            if not kept:  # when kept, the page shows it again with its own message
+            user_id = current_user.id if current_user.is_authenticated else None
+            kept = preserve.keep_posted_form(user_id)
+            # When kept, the page shows it again with its own message.
+            if kept is preserve.Kept.REFUSED and user_id is not None:
+                flash(NOT_KEPT_EXPIRED, "important")
+            elif kept is not preserve.Kept.KEPT:
                 flash("This page had expired. Please try again.", "important")
             return redirect(request.path)
     if (

@@ -119,9 +119,15 @@ function startAutosave(form) {
         const result = await response.json();
         const why = result.error === "locked" ? result.message : `${result.message} Copy anything you need, then reload the page.`;
         stop(`Not saved. ${why}`, sending);
+      } else if (response.status === 400 && (await response.clone().json().catch(() => ({}))).error === "unreadable") {
+        const result = await response.json();
+        stop(`Not saved. ${result.message}`, sending);
       } else if (response.status === 401 || response.status === 400) {
+        // The page's own save button (‘Save and continue’, ‘Save and come back later’) keeps
+        // everything through signing in again.
+        const button = form.querySelector(".govuk-button-group button:last-of-type")?.textContent?.trim() || "Save";
         stop(
-          "Not saved: you have been signed out or this page has expired. Select ‘Save and come back later’ to sign in again and keep everything you typed.",
+          `Not saved: you have been signed out or this page has expired. Select ‘${button}’ to sign in again and keep everything you typed.`,
           sending,
         );
       } else {

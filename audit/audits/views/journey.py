@@ -11,8 +11,9 @@ from audit import autosave as draft_saving
 from audit.access import found, requires, signed_in
 from audit.audits import audits
 from audit.clock import local_now, utcnow
-from audit.domain import audit_answers, people, tools
+from audit.domain import audit_answers, people, reaudit, tools
 from audit.domain import audits as audit_data
+from audit.domain import moderation as moderation_outcome
 from audit.domain.access_log import record_access
 from audit.domain.atomic import Refused
 from audit.domain.audit_answers import amendments_recorded
@@ -89,7 +90,9 @@ def new() -> str | Response:
         case = case_by_reference(required(form.case_reference))
         # One of the versions the form offered (it refuses any other), so found.
         tool_version = found(by_id(AuditToolVersion, form.tool.data))
-        if case is None:
+        # Only a case the auditor may see (their team's; every team's for service-wide roles);
+        # another team's reads exactly as one that does not exist.
+        if case is None or not current_user.can_see_team(case.team_id):
             add_error(form.case_reference, "There is no case with that reference")
         else:
             try:
@@ -112,13 +115,18 @@ def new() -> str | Response:
 def show(audit_id: int) -> str:
     audit = audit_or_404(audit_id)
     record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
+    # The auditor has now seen the moderation's outcome: it leaves their home page.
+    moderation_outcome.mark_outcome_read(audit, current_user)
     return render_template(
         "audits/show.html",
         audit=audit,
         view=AuditView(audit),
+        outcome_summary=moderation_outcome.agreement_summary(audit.moderation) if audit.moderation else None,
+        follow_up=reaudit.existing_follow_up(audit),
         can_edit=audit_data.can_edit(current_user, audit),
         can_amend=audit_data.can_amend(current_user, audit),
         can_reflect=audit_data.can_reflect(current_user, audit),
+        grade_capped=audit_answers.grade_capped_by_concern(audit),
         title=f"Audit of {audit.case.reference}",
         nav_section="audits.index",
     )
@@ -223,7 +231,8 @@ def edit_all(audit_id: int) -> str | Response:
 @audits.route("/<int:audit_id>/autosave", methods=["POST"])
 @requires(Role.AUDITOR)
 def autosave(audit_id: int) -> Response:
-    audit = audit_data.audit_with_everything(audit_id)
+    # Only what saving reads: this runs every few seconds while an auditor types.
+    audit = audit_data.audit_for_saving(audit_id)
     if audit is None or audit.auditor_id != current_user.id:
         abort(404)
     if audit.status == AuditStatus.CANCELLED:
@@ -233,8 +242,8 @@ def autosave(audit_id: int) -> Response:
     form = audit_form_class(audit.tool_version)()
 
     def save() -> None:
-        audit_answers.save_draft(audit, form.draft_values(), current_user, form.expected_version())
-        record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
+        if audit_answers.save_draft(audit, form.draft_values(), current_user, form.expected_version()):
+            record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
 
     return draft_saving.save_draft(form, save=save, version=lambda: audit.version)
 
@@ -291,6 +300,7 @@ def reflection(audit_id: int) -> str | Response:
         record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
         flash("Your reflection has been added to the audit.", "success")
         return redirect(url_for("audits.show", audit_id=audit.id))
+    record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
     return render_template(
         "audits/reflection.html", audit=audit, form=form, title="Your reflection", nav_section="audits.mine"
     )
