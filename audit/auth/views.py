@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from audit import preserve
 from audit.access import public, signed_in
+from audit.auth import sso
 from audit.clock import utcnow
 from audit.domain import people
 from audit.models import User
-from audit.preserve import SESSION_KEY as PRESERVED_KEY
+from audit.security import throttle
 from audit.security.passwords import verify_password
 from audit.security.sessions import LAST_ACTIVE
 from audit.security.throttle import LOCK_PERIOD
@@ -34,27 +48,56 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user: User) -> None:
-    # A fresh session on sign-in (no fixation); only the kept form survives it.
-    preserved = session.get(PRESERVED_KEY)
+    # A fresh session on sign-in (no fixation); only a form kept for this same user survives it.
+    preserved = preserve.token_for(user.id)
     session.clear()
     if preserved:
-        session[PRESERVED_KEY] = preserved
+        session[preserve.SESSION_KEY] = preserved
     login_user(user, remember=False)
     session.permanent = True
     session[LAST_ACTIVE] = utcnow().timestamp()
 
 
+def _sign_in_page(form: SignInForm, status: int = 200) -> Response:
+    return make_response(
+        render_template(
+            "auth/sign_in.html",
+            form=form,
+            sso_enabled=sso.is_enabled(),
+            passwords_allowed=sso.password_sign_in_allowed(),
+            next_path=request.args.get("next"),
+        ),
+        status,
+    )
+
+
 @auth.route("/sign-in", methods=["GET", "POST"])
 @public
-def sign_in() -> str | Response:
+def sign_in() -> Response:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = SignInForm()
     if session.pop("signed_out_idle", False):
         minutes = int(current_app.config["IDLE_TIMEOUT"].total_seconds() // 60)
         flash(f"You were signed out because you had not done anything for {minutes} minutes.", "important")
+    if request.method == "POST" and not sso.password_sign_in_allowed():
+        # Single sign-on only: a password is never checked, whoever posts one.
+        flash("Signing in with a password is switched off. Sign in with your organisation's account.", "important")
+        return _sign_in_page(SignInForm(formdata=None), 403)
+    if request.method == "POST" and throttle.address_is_blocked(request.remote_addr):
+        # Refused before the password is even checked, and without locking the accounts tried.
+        minutes = int(throttle.ADDRESS_PERIOD.total_seconds() // 60)
+        add_error(
+            form.email,
+            f"There have been too many attempts to sign in from your network. Wait {minutes} minutes and try again.",
+        )
+        response = _sign_in_page(form, 429)
+        response.headers["Retry-After"] = str(int(throttle.ADDRESS_PERIOD.total_seconds()))
+        return response
     if form.validate_on_submit():
         result = people.authenticate(required(form.email), required(form.password))
+        if result.user is None:
+            throttle.record_address_failure(request.remote_addr)
         if result.locked:
             minutes = int(LOCK_PERIOD.total_seconds() // 60)
             add_error(
@@ -69,22 +112,82 @@ def sign_in() -> str | Response:
             _start_session(result.user)
             current_app.logger.info("User %s signed in", result.user.id)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/sign_in.html", form=form)
+    return _sign_in_page(form)
+
+
+@auth.route("/sign-in/sso")
+@public
+def sso_start() -> Response:
+    """The "Sign in with your organisation's account" button: off to the provider."""
+    if not sso.is_enabled():
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    try:
+        return sso.start(_safe_next(request.args.get("next")))
+    except sso.Refused as refused:
+        return _refused(refused)
+
+
+@auth.route("/sign-in/sso/callback")
+@public
+def sso_callback() -> Response:
+    """Where the provider sends the browser back: check everything, then sign in by email."""
+    if not sso.is_enabled():
+        abort(404)
+    try:
+        signed = sso.finish()
+    except sso.Refused as refused:
+        return _refused(refused)
+    user = people.user_by_email(signed.email)
+    if user is None or not user.active:
+        # The same page for an unknown and a deactivated account; nothing is created.
+        current_app.logger.info("Single sign-on refused: no active account for that email address")
+        page = render_template("auth/sso_no_account.html", title="You do not have an account for this service")
+        return make_response(page, 403)
+    sso.record_sign_in(user)
+    _start_session(user)
+    session[sso.ID_TOKEN_KEY] = signed.id_token
+    current_app.logger.info("User %s signed in with single sign-on", user.id)
+    return redirect(_safe_next(signed.next_path))
+
+
+def _refused(refused: sso.Refused) -> Response:
+    current_app.logger.warning("Single sign-on refused: %s", refused)
+    page = render_template("auth/sso_refused.html", title=refused.title, detail=refused.detail)
+    return make_response(page, refused.status)
 
 
 @auth.route("/sign-out", methods=["POST"])
 @signed_in
-def sign_out() -> Response:
+def sign_out() -> Response | str:
+    id_token = session.get(sso.ID_TOKEN_KEY)
     people.end_sessions(current_user)
     logout_user()
     session.clear()
+    provider_logout = sso.logout_url(id_token) if id_token and sso.is_enabled() else None
+    if provider_logout:
+        # A page of our own that moves on to the provider: the header's form may only post to this
+        # site (CSP form-action), and a redirect from that post would count as posting elsewhere.
+        return render_template("auth/signing_out.html", title="Signing you out", provider_logout=provider_logout)
     flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@auth.route("/signed-out")
+@public
+def signed_out() -> Response:
+    """Where the provider sends the browser back after signing out there too."""
+    if not current_user.is_authenticated:
+        flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 
 
 @auth.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password() -> str | Response:
+    if not sso.password_sign_in_allowed():
+        abort(404)  # single sign-on only: passwords are not used
     form = ChangePasswordForm(email=current_user.email)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, required(form.current_password)):
