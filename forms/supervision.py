@@ -10,7 +10,7 @@ from datetime import time
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
-from wtforms import Field, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import Field, HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -20,14 +20,16 @@ from audit.domain.supervision import (
     CYCLE_FIELDS,
     FUNCTION_FIELDS,
     MAX_DURATION_MINUTES,
+    NOT_A_WORKER_YOU_SUPERVISE,
     WELLBEING_FIELDS,
     CaseValues,
     RecordValues,
 )
+from audit.domain.supervision_tasks import part_of_field
 from audit.models import Case, SupervisionKind, SupervisionRecord, SupervisionStandard, User
 from forms.base import DraftForm, Form
 from forms.fields import CheckboxesField, GovDateField, GovSelectField, RadioField
-from forms.validators import long_text, not_in_future, not_in_past
+from forms.validators import distinct, long_text, not_in_future, not_in_past
 
 SAFETY_SCALE = range(0, 11)
 
@@ -109,7 +111,10 @@ class NewSupervisionForm(Form):
         "Who was supervised?",
         description="Select one worker, or several for group supervision.",
         validators=[DataRequired(message="Select who was supervised")],
-        validate_choice=False,  # the domain refuses someone outside the team, by name
+        filters=[distinct],  # the same worker twice is one worker, never two attendances
+        # Only the workers offered: anyone else (unknown, another team's, inactive) gets the same
+        # words, never their name.
+        invalid_choice_message=NOT_A_WORKER_YOU_SUPERVISE,
     )
     held_on = GovDateField(
         "Date of the supervision",
@@ -156,9 +161,29 @@ class SupervisionFormBase(DraftForm):
         "Date of the next supervision", description="For example, 24 4 2026", validators=[Optional()]
     )
 
+    # On a page with one part of the record: which part, so a save changes that part alone and
+    # leaves the others as they are saved (audit.domain.supervision_tasks names the parts).
+    part = HiddenField()
+    completed: RadioField  # "Have you completed this part?", last of the fields (supervision_form_class)
+
     record: SupervisionRecord
     case_ids: list[int]
     text_fields: tuple[tuple[str, str, str], ...]
+
+    def outside_part(self, name: str) -> bool:
+        """True for a field of the record that the posted part's page does not show."""
+        part = self.part.data or None
+        owner = part_of_field(name)
+        return part is not None and owner != "" and owner != part
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        # A part's page posts that part alone: the fields it does not show are not its problem
+        # (the date, say, is required but lives on the session's page).
+        for field in self:
+            if self.outside_part(field.name):
+                field.errors = []
+        return not self.errors
 
     def case_fields(self, case_id: int) -> dict[str, Field]:
         names = [name for name, _label, _hint in CASE_TEXT_FIELDS + CASE_JUDGEMENT_FIELDS]
@@ -212,9 +237,9 @@ class SupervisionFormBase(DraftForm):
             duration_minutes=ok(self.duration_minutes),
             next_supervision_date=ok(self.next_supervision_date),
             texts=texts,
-            case_ids=case_ids,
+            case_ids=case_ids if not self.outside_part("cases") else None,
             cases=cases,
-            keep=frozenset(field.name for field in self if field.errors),
+            keep=frozenset(field.name for field in self if field.errors or self.outside_part(field.name)),
         )
 
     def add_problems(self, problems: list[tuple[str, str]]) -> None:
@@ -254,7 +279,7 @@ def supervision_form_class(record: SupervisionRecord, allocated: Sequence[Case])
                 )
                 for case in allocated
             ],
-            validate_choice=False,  # the domain refuses a case not allocated, with its reference
+            validate_choice=False,  # the domain refuses a case not allocated, never naming it
         )
     for case_id in case_ids:
         prefix = f"c{case_id}"
@@ -268,6 +293,15 @@ def supervision_form_class(record: SupervisionRecord, allocated: Sequence[Case])
         attributes[f"{prefix}_next_review_date"] = GovDateField(
             "Next review of this case", description="For example, 24 4 2026", validators=[Optional()]
         )
+    # Last, so that a problem with it comes last in the error summary, after the answers it is about.
+    attributes["completed"] = RadioField(
+        "Have you completed this part?",
+        choices=[
+            SelectChoice("yes", "Yes, I’ve completed this part"),
+            SelectChoice("no", "No, I’ll come back to it later"),
+        ],
+        validators=[Optional()],
+    )
     return type(f"SupervisionForm{record.id}", (SupervisionFormBase,), attributes)
 
 
@@ -362,3 +396,7 @@ def standards_form(rows: Sequence[SupervisionStandard]) -> Form:
         for row in rows:
             getattr(form, f"s{row.id}").data = row.interval_days
     return form
+
+
+class CompleteSupervisionForm(Form):
+    """Completes the record from "Check your answers": the button and the CSRF token."""

@@ -85,6 +85,9 @@ WELLBEING_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+NOT_A_WORKER_YOU_SUPERVISE = "Select who was supervised from the list"
+
+
 class SupervisionError(ValueError):
     """A request about supervision that cannot be done, with the reason in words for the user."""
 
@@ -154,10 +157,11 @@ def start_record(
     for worker in workers:
         if worker.id == supervisor.id:
             raise SupervisionError("You cannot record supervision of yourself")
+        # Someone outside the team is refused as if unknown: the message never names them.
+        if worker.team_id != supervisor.team_id and not supervisor.has_role(Role.LEADER):
+            raise SupervisionError(NOT_A_WORKER_YOU_SUPERVISE)
         if not worker.active:
             raise SupervisionError(f"{worker.name} is not an active user")
-        if worker.team_id != supervisor.team_id and not supervisor.has_role(Role.LEADER):
-            raise SupervisionError(f"{worker.name} is not in your team. Only leaders supervise other teams' workers")
     held_on = held_on or today()
     if held_on > today():
         raise SupervisionError("The date of the supervision must be today or in the past")
@@ -192,6 +196,7 @@ def record_with_everything(record_id: int) -> SupervisionRecord | None:
             selectinload(SupervisionRecord.actions).selectinload(Action.owner),
             selectinload(SupervisionRecord.actions).selectinload(Action.completed_by),
             selectinload(SupervisionRecord.amendments).selectinload(SupervisionAmendment.user),
+            selectinload(SupervisionRecord.parts_done),
         )
     )
 
@@ -284,10 +289,9 @@ def _set_cases(record: SupervisionRecord, case_ids: list[int]) -> None:
     allowed = {case.id: case for case in allocated_cases(record)}
     for case_id in case_ids:
         if case_id not in allowed:
-            case = db.session.get(Case, case_id)
-            reference = case.reference if case else "That case"
+            # The same words whether the case is another team's or does not exist: never its reference.
             raise SupervisionError(
-                f"{reference} is not allocated to {record.worker_names}, so it cannot be discussed here"
+                f"Select only cases allocated to {record.worker_names}: another case cannot be discussed here"
             )
     wanted = set(case_ids)
     for discussed in list(record.cases):

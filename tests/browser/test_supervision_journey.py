@@ -51,7 +51,7 @@ def _start(tab: Tab, kind_label: str, name: str) -> int:
     tab.follow(page.get_by_role("button", name="Record a supervision"), f"supervision-new-{name}")
     page.get_by_label(kind_label).check()
     page.get_by_label("Pat Practitioner").check()
-    tab.follow(page.get_by_role("button", name="Start the record"), f"supervision-edit-{name}")
+    tab.follow(page.get_by_role("button", name="Start the record"), f"supervision-tasks-{name}")
     return int(page.url.split("/")[-2])
 
 
@@ -62,25 +62,52 @@ def test_supervisor_records_and_worker_acknowledges(live_server: LiveServer, ope
     tab.sign_in(SUPERVISOR, landing="home-supervisor")
     tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Supervision"), "supervision-index")
 
-    # Case supervision: choose the case, then record the discussion.
+    # Case supervision, through its task list: the session, last time's actions, the case chosen
+    # and then its own part, the next date; each part checked when marked complete.
     case_record = _start(tab, "Case supervision: one or more of a worker's cases", "case")
-    page.get_by_label(reference).first.check()
-    tab.follow(page.get_by_role("button", name="Update the cases discussed"), "supervision-edit-case-chosen")
-    expect(page.get_by_role("heading", level=3, name=reference)).to_be_visible()
+    expect(page.locator("#task-count")).to_have_text("You have completed 0 of 4 parts.")
+
+    def part(title: str, name: str) -> None:
+        tab.follow(page.get_by_role("link", name=title), name)
+
+    def save_completed(name: str) -> None:
+        page.get_by_label("Yes, I’ve completed this part").check()
+        tab.follow(page.get_by_role("button", name="Save and continue"), name)
+
+    part("1. The session", "supervision-part-session")
     page.get_by_label("Start time").fill("10:00")
     page.get_by_label("Duration in minutes").fill("1441")
+    save_completed("supervision-part-session-errors")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Duration must be between 1 and 1,440 minutes")
+    expect(page.get_by_label("Start time")).to_have_value("10:00")
+    page.get_by_label("Duration in minutes").fill("90")
+    save_completed("supervision-tasks-case-one-done")
+    expect(page.locator("#task-count")).to_have_text("You have completed 1 of 4 parts.")
+
+    part("2. Actions from last time", "supervision-part-previous")
+    save_completed("supervision-tasks-case-two-done")
+
+    part("3. Cases discussed", "supervision-part-cases")
+    page.get_by_label(reference).first.check()
+    tab.follow(page.get_by_role("button", name="Update the cases discussed"), "supervision-part-cases-chosen")
+    save_completed("supervision-tasks-case-chosen")
+    expect(page.locator("#task-count")).to_have_text("You have completed 3 of 5 parts.")
+
+    part(f"4. Case {reference}", "supervision-part-case")
     page.get_by_label(f"Current situation ({reference})").fill("Dad has moved back in; the family asked for help.")
     page.get_by_label(f"The child's lived experience and voice ({reference})").fill("She said home feels calmer now.")
     page.locator("input[type=radio][name$='_safety_scale'][value='6']").check()
     page.get_by_label(f"Decision ({reference})", exact=True).fill("Continue the plan; review in four weeks.")
     page.get_by_label(f"Rationale for the decision ({reference})").fill("Safety is new and not yet tested.")
+    save_completed("supervision-tasks-case-discussed")
+
+    part("5. Next supervision", "supervision-part-next")
     _fill_date(tab, "next_supervision_date", "1", "1", "2099")
-    tab.follow(page.get_by_role("button", name="Complete and send to Pat Practitioner"), "supervision-edit-errors")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Duration must be between 1 and 1,440 minutes")
-    expect(page.get_by_label(f"Current situation ({reference})")).to_have_value(
-        "Dad has moved back in; the family asked for help."
-    )
-    page.get_by_label("Duration in minutes").fill("90")
+    save_completed("supervision-tasks-case-all-done")
+    expect(page.locator("#task-count")).to_have_text("You have completed 5 of 5 parts.")
+
+    tab.follow(page.get_by_role("link", name="Check your answers and send to Pat Practitioner"), "supervision-check")
+    expect(page.locator("main")).to_contain_text("Safety is new and not yet tested.")
     tab.follow(page.get_by_role("button", name="Complete and send to Pat Practitioner"), "supervision-case-completed")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Supervision record completed")
     assert _record(live_server, case_record).status == "completed"
@@ -88,6 +115,8 @@ def test_supervisor_records_and_worker_acknowledges(live_server: LiveServer, ope
     # Reflective supervision, with autosave of the reflection while typing.
     tab.goto("/supervision/", "supervision-index-after-case")
     reflective = _start(tab, "Reflective supervision: practice and wellbeing", "reflective")
+    # Every part on one page, for a supervisor who would rather scroll.
+    tab.follow(page.get_by_role("link", name="fill in every part on one page"), "supervision-edit-reflective")
     page.get_by_label("Start time").fill("14:00")
     page.get_by_label("Duration in minutes").fill("90")
     page.get_by_label("Support", exact=True).fill("Talked through a frightening visit.")

@@ -117,7 +117,7 @@ def _render_form(record: SupervisionRecord, form: SupervisionFormBase, conflict:
     )
 
 
-def _save(record: SupervisionRecord, form: SupervisionFormBase, *, change_cases: bool) -> str | None:
+def save(record: SupervisionRecord, form: SupervisionFormBase, *, change_cases: bool) -> str | None:
     """Save the draft; a case that cannot be discussed is refused with its message, and
     everything else is saved all the same. Raises EditConflict."""
     values = form.values()
@@ -131,23 +131,37 @@ def _save(record: SupervisionRecord, form: SupervisionFormBase, *, change_cases:
     return None
 
 
-@supervision.route("/<int:record_id>/edit", methods=["GET", "POST"])
-@requires(*SUPERVISORS)
-def edit(record_id: int) -> str | Response:
+def own_draft(record_id: int) -> SupervisionRecord | Response:
+    """The supervisor's own draft, or where to send them once it is completed."""
     record = _own_draft_or_404(record_id)
     if not record.is_draft:
         flash("This record has been completed. To correct it, make an amendment.", "important")
         return redirect(url_for("supervision.show", record_id=record.id))
+    return record
+
+
+@supervision.route("/<int:record_id>/edit/all", methods=["GET", "POST"])
+@requires(*SUPERVISORS)
+def edit_all(record_id: int) -> str | Response:
+    """Every part on one page, for a supervisor who would rather scroll than step through the
+    task list; it saves, autosaves and completes by the same rules."""
+    record = own_draft(record_id)
+    if isinstance(record, Response):
+        return record
     form = supervision_form_class(record, records.allocated_cases(record))()
+    form.part.data = ""  # the whole record, whatever was posted
     if request.method == "GET" and not form.restored:
         form.fill_from(record)
+        log_access(record, "view")
         return _render_form(record, form)
 
     # A post, or what was posted before the session expired: save it as a draft first.
     form.validate()
     cases_before = {discussed.case_id for discussed in record.cases}
     try:
-        case_problem = _save(record, form, change_cases=True)
+        # The page's fields were made for the cases it was drawn with, so a post with an error (shown
+        # again on this page) keeps those cases; the boxes ticked change them once it is correct.
+        case_problem = save(record, form, change_cases=not form.errors)
     except EditConflict as error:
         form.overwrite.data = str(error.current_version)
         return _render_form(record, form, error)
@@ -160,12 +174,14 @@ def edit(record_id: int) -> str | Response:
     if request.method == "GET":  # restored after sign-in or an expired page: saved now, shown for checking
         form.restored = False
         flash("We saved what you entered before the page expired. Check it, then carry on.", "success")
+        if {discussed.case_id for discussed in record.cases} != cases_before:
+            return redirect(url_for("supervision.edit_all", record_id=record.id, _anchor="cases-discussed"))
         return _render_form(record, form)
     if form.errors:
         return _render_form(record, form)
     if {discussed.case_id for discussed in record.cases} != cases_before:
         flash("Cases discussed updated. Record the discussion of each case below.", "success")
-        return redirect(url_for("supervision.edit", record_id=record.id, _anchor="cases-discussed"))
+        return redirect(url_for("supervision.edit_all", record_id=record.id, _anchor="cases-discussed"))
     if request.form.get("action") == "complete":
         problems = records.complete(record, current_user)
         if problems:
@@ -191,10 +207,13 @@ def autosave(record_id: int) -> Response:
     if not record.is_draft:
         return draft_saving.locked("This record has been completed and can no longer be changed here.")
     form = supervision_form_class(record, records.allocated_cases(record))()
-    # The cases discussed change only when the supervisor presses a button: never by autosave.
-    return draft_saving.save_draft(
-        form, save=lambda: _save(record, form, change_cases=False), version=lambda: record.version
-    )
+
+    def save_and_log() -> None:
+        # The cases discussed change only when the supervisor presses a button: never by autosave.
+        save(record, form, change_cases=False)
+        log_access(record, "update")  # not reached on a conflict, which changes nothing
+
+    return draft_saving.save_draft(form, save=save_and_log, version=lambda: record.version)
 
 
 @supervision.route("/<int:record_id>/actions/new", methods=["GET", "POST"])
@@ -220,6 +239,7 @@ def add_action(record_id: int) -> str | Response:
             log_access(record, "update")
             flash("Action added. Its owner will see it in My actions.", "success")
             return redirect(url_for("supervision.edit", record_id=record.id, _anchor="actions"))
+    log_access(record, "view")
     return render_template(
         "supervision/action_form.html",
         record=record,
@@ -276,6 +296,7 @@ def acknowledge(record_id: int) -> str | Response:
             "success",
         )
         return redirect(url_for("supervision.show", record_id=record.id))
+    log_access(record, "view")
     return render_template(
         "supervision/acknowledge.html",
         record=record,
@@ -309,6 +330,7 @@ def amend(record_id: int) -> str | Response:
             log_access(record, "update")
             flash(amendments_recorded(len(changes)), "success")
             return redirect(url_for("supervision.show", record_id=record.id))
+    log_access(record, "view")
     return render_template(
         "supervision/amend.html",
         record=record,
