@@ -27,6 +27,15 @@ Section pairs with both graded: 10 (a N/A on either side drops the pair).
     sum w*observed = (1 + 1 + 4 + 1) / 9 = 7/9
     sum w*expected = sum (i-j)^2 r_i c_j / (9 * 10) = (38 + 60 + 12 + 40) / 90 = 15/9
     kappa = 1 - (7/9) / (15/9) = 8/15 = 0.5333
+
+Final grades (the moderator's where moderated): audit 1 and 2 sections are the moderator's, so
+  assessment quality  RI, RI                 -> 0 of 2 good or better (auditors alone: 1 of 2)
+  child's voice       good, good             -> 2 of 2 (auditors alone: 2 of 2)
+  culture             good, inadequate       -> 1 of 2 (auditors alone: 0 of 1, one N/A)
+  fathers' engagement RI, RI, good, good     -> 2 of 4 (auditors alone: 2 of 4)
+  plan co-production  good, N/A              -> 1 of 1, one N/A (auditors alone: 2 of 2)
+  management oversight inadequate, good      -> 1 of 2 (auditors alone: 2 of 2)
+The moderations here give no overall grade, so the overall grades are the auditors'.
 """
 
 from __future__ import annotations
@@ -170,19 +179,26 @@ def test_audit_counts(app, council):
 def test_theme_grades(app, council):
     with app.app_context():
         themes = _by_theme(figures.theme_grades(JAN_TO_JUNE))
-    assert themes["Assessment quality"].percent_good_or_better == 50.0
-    assert themes["Child's voice"].percent_good_or_better == 100.0
+    # Final grades: the moderator's for audits 1 and 2 (see the table at the top).
+    quality = themes["Assessment quality"]
+    assert (quality.percent_good_or_better, quality.auditor_percent_good_or_better) == (0.0, 50.0)
+    assert quality.moderation_changed
+    voice = themes["Child's voice"]
+    assert (voice.percent_good_or_better, voice.moderation_changed) == (100.0, False)
     culture = themes["Culture, religion and identity"]
-    assert (culture.graded, culture.not_applicable, culture.percent_good_or_better) == (1, 1, 0.0)
+    assert (culture.graded, culture.not_applicable, culture.percent_good_or_better) == (2, 0, 50.0)
+    assert (culture.auditor_graded, culture.auditor_percent_good_or_better) == (1, 0.0)
     fathers = themes["Fathers' engagement"]
     assert [(grade.label, grade.count) for grade in fathers.grades] == [
         ("Good", 2),
-        ("Requires improvement to be good", 1),
-        ("Inadequate", 1),
+        ("Requires improvement to be good", 2),
     ]
     assert (fathers.graded, fathers.good_or_better, fathers.percent_good_or_better) == (4, 2, 50.0)
-    assert themes["Plan co-production"].percent_good_or_better == 100.0
-    assert themes["Management oversight and supervision"].percent_good_or_better == 100.0
+    assert (fathers.auditor_good_or_better, fathers.auditor_graded) == (2, 4)
+    plan = themes["Plan co-production"]
+    assert (plan.graded, plan.not_applicable, plan.percent_good_or_better, plan.auditor_graded) == (1, 1, 100.0, 2)
+    oversight = themes["Management oversight and supervision"]
+    assert (oversight.percent_good_or_better, oversight.auditor_percent_good_or_better) == (50.0, 100.0)
 
 
 def test_theme_trend_by_month_and_quarter(app, council):
@@ -195,13 +211,25 @@ def test_theme_trend_by_month_and_quarter(app, council):
     assert fathers == [("2026 Q1", 0.0), ("2026 Q2", 100.0)]
     voice = [(row.group, row.graded) for row in quarters if row.theme == "Child's voice"]
     assert voice == [("2026 Q1", 2)]
+    oversight = [
+        (row.group, row.percent_good_or_better, row.auditor_percent_good_or_better)
+        for row in quarters
+        if row.theme == "Management oversight and supervision"
+    ]
+    assert oversight == [("2026 Q1", 50.0, 100.0)]  # the moderator's inadequate for audit 1
 
 
 def test_theme_by_team(app, council):
     with app.app_context():
         rows = figures.theme_by_team(JAN_TO_JUNE)
     fathers = [(row.group, row.percent_good_or_better) for row in rows if row.theme == "Fathers' engagement"]
-    assert fathers == [("Team A", 66.7), ("Team B", 0.0)]  # A: RI, good, good; B: inadequate
+    assert fathers == [("Team A", 66.7), ("Team B", 0.0)]  # A: RI, good, good; B: RI (moderated)
+    oversight = [
+        (row.group, row.percent_good_or_better, row.auditor_percent_good_or_better, row.moderation_changed)
+        for row in rows
+        if row.theme == "Management oversight and supervision"
+    ]
+    assert oversight == [("Team A", 0.0, 100.0, True), ("Team B", 100.0, 100.0, False)]
 
 
 def test_overall_grades(app, council):
@@ -301,9 +329,10 @@ def test_kappa_is_one_for_perfect_agreement_and_none_when_undefined():
 
 
 def test_theme_actions_count_the_actions_of_audits_weak_in_the_theme(app, council):
-    # Weak (below good): audit 1 in fathers' engagement; audit 2 in assessment quality, culture
-    # and fathers' engagement. Audit 1's actions: one on time, one late; audit 2's: one open and
-    # overdue, one open and not yet due. The overdue audit's action is out of scope.
+    # Weak (final grade below good): audit 1 in assessment quality, fathers' engagement and
+    # management oversight (the moderator's RI, RI, inadequate); audit 2 in assessment quality,
+    # culture and fathers' engagement. Audit 1's actions: one on time, one late; audit 2's: one
+    # open and overdue, one open and not yet due. The overdue audit's action is out of scope.
     with app.app_context():
         found = figures.theme_actions(JAN_TO_JUNE)
     fathers = found["Fathers' engagement"]
@@ -314,10 +343,17 @@ def test_theme_actions_count_the_actions_of_audits_weak_in_the_theme(app, counci
         2,
         50.0,
     )
-    quality = found["Assessment quality"]
-    assert (quality.total, quality.open, quality.overdue, quality.percent_on_time) == (2, 2, 1, None)
-    assert found["Culture, religion and identity"] == quality
-    assert set(found) == {"Fathers' engagement", "Assessment quality", "Culture, religion and identity"}
+    assert found["Assessment quality"] == fathers
+    culture = found["Culture, religion and identity"]
+    assert (culture.total, culture.open, culture.overdue, culture.percent_on_time) == (2, 2, 1, None)
+    oversight = found["Management oversight and supervision"]
+    assert (oversight.total, oversight.open, oversight.percent_on_time) == (2, 0, 50.0)
+    assert set(found) == {
+        "Fathers' engagement",
+        "Assessment quality",
+        "Culture, religion and identity",
+        "Management oversight and supervision",
+    }
 
 
 def test_scope_previous_is_the_same_length_just_before():

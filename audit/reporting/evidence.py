@@ -2,6 +2,10 @@
 of each theme, and examples of the actions arising. Each item carries the case reference, never a
 name; the audit tools ask auditors to write evidence without names.
 
+Grades are final grades (the moderator's where the section was moderated, as every figure counts
+them), so evidence a moderator graded below good is not quoted as a strength; the auditor's grade
+is kept beside it where the two differ.
+
 Each is one query for every theme at once: a window function numbers the candidates within their
 theme and the query keeps the first few, so the number of queries does not grow with the themes.
 """
@@ -13,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from audit.extensions import db
 from audit.models import Action, Audit, Case, ScaleGrade, SectionJudgement, Team, ToolSection, User
 from audit.reporting.figures import ReportScope, audits_weak_in_theme
+from audit.reporting.final_grades import FINAL_SECTION_GRADE_ID, with_moderation
 
 QUOTES_PER_THEME = 3
 ACTIONS_PER_THEME = 4
@@ -28,9 +34,10 @@ class Quote:
     case_id: int
     case_reference: str
     team: str
-    grade: str
+    grade: str  # the final grade
     text: str
     submitted_on: date
+    auditor_grade: str | None = None  # the auditor's, where a moderator gave a different one
 
 
 @dataclass
@@ -46,11 +53,12 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
     # Strengths rank the best grade (lowest position) first; areas the weakest (highest) first.
     rank_position = case((ScaleGrade.good_or_better, ScaleGrade.position), else_=-ScaleGrade.position)
     # Ranked on the judgements alone; the case and team are looked up for the few quoted.
-    candidates = (
+    judged = (
         select(
             ToolSection.theme.label("theme"),
             ScaleGrade.good_or_better.label("good"),
-            SectionJudgement.grade_id.label("grade_id"),
+            FINAL_SECTION_GRADE_ID.label("grade_id"),
+            SectionJudgement.grade_id.label("auditor_grade_id"),
             SectionJudgement.evidence.label("text"),
             SectionJudgement.audit_id.label("audit_id"),
             Audit.submitted_at.label("submitted_at"),
@@ -64,9 +72,13 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
             )
             .label("copy"),
         )
+        .select_from(SectionJudgement)
         .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
-        .join(ScaleGrade, ScaleGrade.id == SectionJudgement.grade_id)
         .join(Audit, Audit.id == SectionJudgement.audit_id)
+    )
+    candidates = (
+        with_moderation(judged)
+        .join(ScaleGrade, ScaleGrade.id == FINAL_SECTION_GRADE_ID)
         .where(has_text, *scope.completed_audits(), *scope.sections())
         .subquery()
     )
@@ -87,9 +99,18 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
         .where(candidates.c.copy == 1)
         .subquery()
     )
+    auditor_grade = aliased(ScaleGrade)
     rows = db.session.execute(
-        select(ranked, ScaleGrade.label.label("grade"), Audit.case_id, Case.reference, Team.name.label("team"))
+        select(
+            ranked,
+            ScaleGrade.label.label("grade"),
+            auditor_grade.label.label("auditor_grade"),
+            Audit.case_id,
+            Case.reference,
+            Team.name.label("team"),
+        )
         .join(ScaleGrade, ScaleGrade.id == ranked.c.grade_id)
+        .outerjoin(auditor_grade, auditor_grade.id == ranked.c.auditor_grade_id)
         .join(Audit, Audit.id == ranked.c.audit_id)
         .join(Case, Case.id == Audit.case_id)
         .join(Team, Team.id == Audit.team_id)
@@ -98,8 +119,16 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
     ).all()
     found: dict[str, ThemeEvidence] = defaultdict(ThemeEvidence)
     for row in rows:
+        differs = row.auditor_grade_id != row.grade_id
         quote = Quote(
-            row.audit_id, row.case_id, row.reference, row.team, row.grade, row.text.strip(), _day(row.submitted_at)
+            row.audit_id,
+            row.case_id,
+            row.reference,
+            row.team,
+            row.grade,
+            row.text.strip(),
+            _day(row.submitted_at),
+            (row.auditor_grade or "not graded") if differs else None,
         )
         (found[row.theme].strengths if row.good else found[row.theme].areas).append(quote)
     return dict(found)

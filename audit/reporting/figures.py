@@ -4,6 +4,11 @@ The dashboard, and later the PDF report, CSV and improvement plan, call these fu
 nothing else, so each figure is worked out in one place. Every function takes a ``ReportScope``:
 the audits completed (submitted or moderated) with ``submitted_at`` in the date range, optionally
 narrowed to teams, tools and themes. A percentage with nothing to count is ``None``, never an error.
+
+Every grade figure counts **final grades** (see ``final_grades``): a section's grade is the
+moderator's where the section was moderated, otherwise the auditor's; an audit's overall grade
+likewise. Each is worked out in SQL in the query that counts it, and each figure also carries the
+auditors' own count (the "auditor-only" figure) so the reports can show how far moderation moved it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, cast, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from audit.clock import today
@@ -23,13 +41,16 @@ from audit.extensions import db
 from audit.models import (
     Action,
     Audit,
+    AuditAmendment,
     AuditStatus,
     AuditToolVersion,
+    Moderation,
     ScaleGrade,
     SectionJudgement,
     Team,
     ToolSection,
 )
+from audit.reporting import final_grades
 
 COMPLETED = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
 OPEN = tuple(status.value for status in OPEN_STATUSES)  # the domain's rule: one meaning of "open"
@@ -118,8 +139,10 @@ class GradeDistribution:
     """How often each grade was given, with "not applicable" (or not graded) counted apart."""
 
     name: str  # the theme, team or "Overall"
-    grades: list[GradeCount] = field(default_factory=list)
+    grades: list[GradeCount] = field(default_factory=list)  # final grades
     not_applicable: int = 0
+    auditor_good_or_better: int = 0  # the same items by the auditors' grades alone
+    auditor_graded: int = 0
 
     @property
     def graded(self) -> int:
@@ -133,47 +156,52 @@ class GradeDistribution:
     def percent_good_or_better(self) -> float | None:
         return percent_good_or_better(self.good_or_better, self.graded)
 
+    @property
+    def auditor_percent_good_or_better(self) -> float | None:
+        return percent_good_or_better(self.auditor_good_or_better, self.auditor_graded)
 
-def _distributions(
-    rows: Iterable[tuple[str, str | None, str | None, int | None, bool | None, int]],
-) -> list[GradeDistribution]:
-    """Fold (name, grade key, label, position, good_or_better, count) rows into distributions;
-    a row without a grade is the name's not-applicable count."""
+    @property
+    def moderation_changed(self) -> bool:
+        """Whether the auditors' grades alone give a different % good or better."""
+        return self.auditor_percent_good_or_better != self.percent_good_or_better
+
+
+DistributionRow = tuple[str, str | None, str | None, int | None, bool | None, int | None, int | None]
+
+
+def _distributions(rows: Iterable[DistributionRow]) -> list[GradeDistribution]:
+    """Fold (name, grade key, label, position, good_or_better, final count, auditors' count) rows
+    into distributions of the final grades, with the auditors' good-or-better and graded totals;
+    a row without a grade is not applicable (or not graded)."""
     grades: dict[str, list[GradeCount]] = defaultdict(list)
     not_applicable: dict[str, int] = defaultdict(int)
-    for name, key, label, position, good, count in rows:
+    auditors: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for name, key, label, position, good, final, auditor in rows:
+        final, auditor = int(final or 0), int(auditor or 0)
         if key is None:
-            not_applicable[name] += count
+            not_applicable[name] += final
         else:
-            grades[name].append(GradeCount(key, label or key, position or 0, bool(good), count))
-    names = sorted(set(grades) | set(not_applicable))
+            if final:
+                grades[name].append(GradeCount(key, label or key, position or 0, bool(good), final))
+            auditors[name][0] += auditor if good else 0
+            auditors[name][1] += auditor
+    names = sorted(name for name in set(grades) | set(not_applicable) | set(auditors) if name)
     return [
         GradeDistribution(
             name,
             sorted(grades[name], key=lambda grade: (grade.position, grade.label)),
             not_applicable[name],
+            *auditors[name],
         )
         for name in names
     ]
 
 
 def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
-    """Per theme, the count of each section grade the auditors gave, and N/A apart."""
+    """Per theme, the count of each final section grade, N/A apart, and the auditors' own count."""
     # Counted per section and grade id first, then named: looking up every judgement's section and
-    # grade rows costs more than counting them. "audit_id + 0" keeps SQLite from reading the
-    # judgements audit by audit (and then sorting them all to group them): it reads the section
-    # and grade index in its own order and tests each audit_id against the audits in scope.
-    counted = (
-        select(
-            SectionJudgement.section_id,
-            SectionJudgement.grade_id,
-            func.count(SectionJudgement.id).label("count"),
-        )
-        .where((SectionJudgement.audit_id + 0).in_(select(Audit.id).where(*scope.completed_audits())))
-        .where((SectionJudgement.grade_id.is_not(None)) | SectionJudgement.not_applicable)
-        .group_by(SectionJudgement.section_id, SectionJudgement.grade_id)
-        .subquery()
-    )
+    # grade rows costs more than counting them.
+    counted = final_grades.section_grade_counts(scope.completed_audits())
     rows = db.session.execute(
         select(
             ToolSection.theme,
@@ -181,7 +209,8 @@ def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
             ScaleGrade.label,
             ScaleGrade.position,
             ScaleGrade.good_or_better,
-            cast(func.sum(counted.c.count), Integer),
+            cast(func.sum(counted.c.final), Integer),
+            cast(func.sum(counted.c.auditor), Integer),
         )
         .select_from(counted)
         .join(ToolSection, ToolSection.id == counted.c.section_id)
@@ -193,18 +222,39 @@ def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
 
 
 def overall_grades(scope: ReportScope) -> GradeDistribution:
-    """The audits' overall grades; audits without one (the tool does not ask) count apart."""
+    """The audits' final overall grades, and the auditors' own count; audits without one (the tool
+    does not ask) count apart."""
+    # Counted per grade id, the final grades and the auditors' apart, then named.
+    final: Select[*tuple[Any, ...]] = (
+        select(
+            final_grades.FINAL_OVERALL_GRADE_ID.label("grade_id"),
+            func.count().label("final"),
+            literal_column("0").label("auditor"),
+        )
+        .select_from(Audit)
+        .outerjoin(Moderation, Moderation.audit_id == Audit.id)
+        .where(*scope.completed_audits())
+        .group_by(final_grades.FINAL_OVERALL_GRADE_ID)
+    )
+    auditors: Select[*tuple[Any, ...]] = (
+        select(
+            Audit.overall_grade_id.label("grade_id"), literal_column("0").label("final"), func.count().label("auditor")
+        )
+        .where(*scope.completed_audits())
+        .group_by(Audit.overall_grade_id)
+    )
+    grades = union_all(final, auditors).subquery()
     rows = db.session.execute(
         select(
             ScaleGrade.key,
             ScaleGrade.label,
             ScaleGrade.position,
             ScaleGrade.good_or_better,
-            func.count(Audit.id),
+            cast(func.sum(grades.c.final), Integer),
+            cast(func.sum(grades.c.auditor), Integer),
         )
-        .select_from(Audit)
-        .outerjoin(ScaleGrade, ScaleGrade.id == Audit.overall_grade_id)
-        .where(*scope.completed_audits())
+        .select_from(grades)
+        .outerjoin(ScaleGrade, ScaleGrade.id == grades.c.grade_id)
         .group_by(ScaleGrade.key, ScaleGrade.label, ScaleGrade.position, ScaleGrade.good_or_better)
     ).all()
     found = _distributions([("Overall", *row) for row in rows])
@@ -218,33 +268,22 @@ def overall_grades(scope: ReportScope) -> GradeDistribution:
 class GoodOrBetter:
     theme: str
     group: str  # the period ("2026-03", "2026 Q1") or the team's name
-    good_or_better: int
+    good_or_better: int  # final grades
     graded: int
+    auditor_good_or_better: int = 0  # the auditors' grades alone
+    auditor_graded: int = 0
 
     @property
     def percent_good_or_better(self) -> float | None:
         return percent_good_or_better(self.good_or_better, self.graded)
 
+    @property
+    def auditor_percent_good_or_better(self) -> float | None:
+        return percent_good_or_better(self.auditor_good_or_better, self.auditor_graded)
 
-def _graded_counts(scope: ReportScope, *keys: ColumnElement[Any]) -> Subquery:
-    """A subquery of the graded section judgements of the audits in scope, counted per section id
-    and ``keys`` (labelled expressions on ``Audit``): section_id, the keys, ``good`` and ``graded``.
-
-    Grouped by ids and named afterwards by the caller: looking up each judgement's section and
-    grade rows costs more than the counting (bench/reports.py, 100,000 audits)."""
-    good_grades = select(ScaleGrade.id).where(ScaleGrade.good_or_better)
-    return (
-        select(
-            SectionJudgement.section_id,
-            *keys,
-            func.sum(case((SectionJudgement.grade_id.in_(good_grades), 1), else_=0)).label("good"),
-            func.count(SectionJudgement.id).label("graded"),
-        )
-        .join(Audit, Audit.id == SectionJudgement.audit_id)
-        .where(SectionJudgement.grade_id.is_not(None), *scope.completed_audits())
-        .group_by(SectionJudgement.section_id, *keys)
-        .subquery()
-    )
+    @property
+    def moderation_changed(self) -> bool:
+        return self.auditor_percent_good_or_better != self.percent_good_or_better
 
 
 def period_key(year: int, month: int, by: Literal["month", "quarter"]) -> str:
@@ -256,11 +295,19 @@ def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -
     """% good or better per theme per month or quarter of submission, oldest first."""
     # Counted per day first (date() is the same function on SQLite and PostgreSQL), then by month:
     # one date per judgement costs less than a year and a month, and (section, day) counts are few.
-    counted = _graded_counts(scope, func.date(Audit.submitted_at).label("day"))
+    counted = final_grades.graded_counts(scope.completed_audits(), func.date(Audit.submitted_at).label("day"))
     year = func.extract("year", counted.c.day)
     month = func.extract("month", counted.c.day)
     rows = db.session.execute(
-        select(ToolSection.theme, year, month, func.sum(counted.c.good), func.sum(counted.c.graded))
+        select(
+            ToolSection.theme,
+            year,
+            month,
+            func.sum(counted.c.good),
+            func.sum(counted.c.graded),
+            func.sum(counted.c.auditor_good),
+            func.sum(counted.c.auditor_graded),
+        )
         .select_from(counted)
         .join(ToolSection, ToolSection.id == counted.c.section_id)
         .where(*scope.sections())
@@ -268,20 +315,26 @@ def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -
     ).all()
     # The months are grouped in SQL; folding at most twelve month totals a year into quarters here
     # keeps the SQL the same on SQLite and PostgreSQL.
-    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for theme, row_year, row_month, good, graded in rows:
-        row_year, row_month = int(row_year), int(row_month)
-        period = period_key(row_year, row_month, by)
-        totals[(theme, period)][0] += int(good or 0)
-        totals[(theme, period)][1] += int(graded)
-    return [GoodOrBetter(theme, period, good, graded) for (theme, period), (good, graded) in sorted(totals.items())]
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for theme, row_year, row_month, *counts in rows:
+        period = period_key(int(row_year), int(row_month), by)
+        for index, count in enumerate(counts):
+            totals[(theme, period)][index] += int(count or 0)
+    return [GoodOrBetter(theme, period, *counts) for (theme, period), counts in sorted(totals.items())]
 
 
 def theme_by_team(scope: ReportScope) -> list[GoodOrBetter]:
     """% good or better per theme per team (the audit's team)."""
-    counted = _graded_counts(scope, Audit.team_id.label("team_id"))
+    counted = final_grades.graded_counts(scope.completed_audits(), Audit.team_id.label("team_id"))
     rows = db.session.execute(
-        select(ToolSection.theme, Team.name, func.sum(counted.c.good), func.sum(counted.c.graded))
+        select(
+            ToolSection.theme,
+            Team.name,
+            func.sum(counted.c.good),
+            func.sum(counted.c.graded),
+            func.sum(counted.c.auditor_good),
+            func.sum(counted.c.auditor_graded),
+        )
         .select_from(counted)
         .join(ToolSection, ToolSection.id == counted.c.section_id)
         .join(Team, Team.id == counted.c.team_id)
@@ -289,7 +342,7 @@ def theme_by_team(scope: ReportScope) -> list[GoodOrBetter]:
         .group_by(ToolSection.theme, Team.id, Team.name)
         .order_by(ToolSection.theme, Team.name)
     ).all()
-    return [GoodOrBetter(theme, team, int(good or 0), int(graded)) for theme, team, good, graded in rows]
+    return [GoodOrBetter(theme, team, *(int(count or 0) for count in counts)) for theme, team, *counts in rows]
 
 
 # Audit and action counts ------------------------------------------------------------------------
@@ -301,6 +354,7 @@ class AuditCounts:
     moderated: int
     in_progress: int  # open now (not started or a draft), in the teams and tools asked for
     overdue: int  # open and past its due date
+    amended_after_moderation: int = 0  # moderated audits amended since: the moderator's grades stand
 
     @property
     def percent_moderated(self) -> float | None:
@@ -310,10 +364,12 @@ class AuditCounts:
 def audit_counts(scope: ReportScope) -> AuditCounts:
     """Completed audits in the period and how many were moderated; and the audits open today.
     An open audit has no submitted date, so open and overdue are as at today, not the period."""
-    completed, moderated = db.session.execute(
+    amended_since = exists().where(AuditAmendment.audit_id == Audit.id, AuditAmendment.at > Audit.moderated_at)
+    completed, moderated, amended = db.session.execute(
         select(
             func.count(Audit.id),
             func.sum(case((Audit.status == AuditStatus.MODERATED.value, 1), else_=0)),
+            func.sum(case((and_(Audit.status == AuditStatus.MODERATED.value, amended_since), 1), else_=0)),
         ).where(*scope.completed_audits())
     ).one()
     open_now, overdue = db.session.execute(
@@ -322,7 +378,7 @@ def audit_counts(scope: ReportScope) -> AuditCounts:
             func.sum(case((and_(Audit.due_date.is_not(None), Audit.due_date < today()), 1), else_=0)),
         ).where(Audit.status.in_(OPEN), *scope.teams_and_tools())
     ).one()
-    return AuditCounts(int(completed), int(moderated or 0), int(open_now), int(overdue or 0))
+    return AuditCounts(int(completed), int(moderated or 0), int(open_now), int(overdue or 0), int(amended or 0))
 
 
 @dataclass(frozen=True)
@@ -371,13 +427,16 @@ def action_figures(scope: ReportScope) -> ActionFigures:
 
 
 def audits_weak_in_theme(scope: ReportScope) -> Subquery:
-    """A subquery of (theme, audit_id): the audits in scope that graded a section of the theme
-    below good."""
+    """A subquery of (theme, audit_id): the audits in scope with a section of the theme whose
+    final grade is below good."""
     return (
-        select(ToolSection.theme, SectionJudgement.audit_id)
-        .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
-        .join(ScaleGrade, ScaleGrade.id == SectionJudgement.grade_id)
-        .join(Audit, Audit.id == SectionJudgement.audit_id)
+        final_grades.with_moderation(
+            select(ToolSection.theme, SectionJudgement.audit_id)
+            .select_from(SectionJudgement)
+            .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+            .join(Audit, Audit.id == SectionJudgement.audit_id)
+        )
+        .join(ScaleGrade, ScaleGrade.id == final_grades.FINAL_SECTION_GRADE_ID)
         .where(ScaleGrade.good_or_better.is_(False), *scope.completed_audits(), *scope.sections())
         .distinct()
         .subquery()

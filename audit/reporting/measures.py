@@ -2,9 +2,12 @@
 its current value (computed live by the same functions the dashboard and reports call) and its
 RAG status, by a rule the plan page prints in words.
 
-Every bindable figure is a percentage where higher is better. A measure names its figure by a
-stable key; a key that is no longer in ``FIGURES`` (a figure was withdrawn) or a theme no audit
-tool has any more gives the measure a clear problem instead of a value, never an error.
+Every bindable figure is a percentage where higher is better. The grade figures count final grades
+(the moderator's where moderated, see ``final_grades.FINAL_GRADE_RULE``), so the RAG status follows
+them; their reading also carries the auditors' own figure, shown beside it where moderation moved
+it. A measure names its figure by a stable key; a key that is no longer in ``FIGURES`` (a figure
+was withdrawn) or a theme no audit tool has any more gives the measure a clear problem instead of
+a value, never an error.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from audit.clock import today
 from audit.domain.supervision_compliance import team_compliance, total_compliance
 from audit.domain.tools import all_themes
 from audit.models import Measure
-from audit.reporting import agreement, figures
+from audit.reporting import agreement, figures, reaudit
 from audit.reporting.figures import ReportScope
 
 # How far behind the straight line from baseline to target a measure may be and still be amber.
@@ -32,6 +35,13 @@ class Reading:
     value: float | None
     count: int
     noun: str
+    auditor_value: float | None = None  # grade figures: the auditors' grades alone
+    final_grades: bool = False  # the figure counts final grades
+
+    @property
+    def moderation_changed(self) -> bool:
+        """A grade figure whose value the moderators' grades moved (the auditors' alone differ)."""
+        return self.final_grades and self.auditor_value != self.value
 
     @property
     def basis(self) -> str:
@@ -50,12 +60,24 @@ class Figure:
 def _theme(measure: Measure, scope: ReportScope) -> Reading:
     found = figures.theme_grades(scope)
     distribution = found[0] if found else figures.GradeDistribution(measure.theme or "")
-    return Reading(distribution.percent_good_or_better, distribution.graded, "graded sections")
+    return Reading(
+        distribution.percent_good_or_better,
+        distribution.graded,
+        "graded sections",
+        distribution.auditor_percent_good_or_better,
+        final_grades=True,
+    )
 
 
 def _overall(measure: Measure, scope: ReportScope) -> Reading:
     overall = figures.overall_grades(scope)
-    return Reading(overall.percent_good_or_better, overall.graded, "audits with an overall grade")
+    return Reading(
+        overall.percent_good_or_better,
+        overall.graded,
+        "audits with an overall grade",
+        overall.auditor_percent_good_or_better,
+        final_grades=True,
+    )
 
 
 def _coverage(measure: Measure, scope: ReportScope) -> Reading:
@@ -99,6 +121,13 @@ FIGURES: dict[str, Figure] = {
         Figure("actions_on_time", "% of audit actions completed on time", False, True, _on_time),
         Figure("supervision_workers", "% of workers supervised within timescale", False, False, _workers),
         Figure("supervision_cases", "% of children's cases supervised within timescale", False, False, _cases),
+        Figure(
+            "reaudit_improved",
+            "% of re-audited cases whose grade improved",
+            False,
+            True,
+            lambda measure, scope: Reading(*reaudit.improved_reading(scope)),
+        ),
     )
 }
 

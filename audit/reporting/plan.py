@@ -15,6 +15,7 @@ from audit.clock import today, utcnow
 from audit.domain.plan import all_priorities, is_overdue
 from audit.models import Measure, PlanAction, PlanActionStatus, Priority
 from audit.pdf import render_pdf
+from audit.reporting.final_grades import AUDITOR_ONLY_RULE, FINAL_GRADE_RULE
 from audit.reporting.measures import RAG_RULE, MeasureResult, Status, describe, evaluate_all
 
 
@@ -83,7 +84,14 @@ def rag_rule_lines() -> list[tuple[str, str]]:
 
 def context(report: PlanReport) -> dict[str, object]:
     """What the page and the PDF templates both need."""
-    return {"report": report, "rag_rule": rag_rule_lines(), "Status": Status, "describe": describe, "few": FEW}
+    return {
+        "report": report,
+        "rag_rule": rag_rule_lines(),
+        "final_grade_rule": f"{FINAL_GRADE_RULE} {AUDITOR_ONLY_RULE}",
+        "Status": Status,
+        "describe": describe,
+        "few": FEW,
+    }
 
 
 def plan_pdf(generated_by: str | None) -> tuple[bytes, PlanReport]:
