@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import utcnow
+from audit.domain import reaudit
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -26,7 +27,9 @@ from audit.models import (
     AuditToolVersion,
     ModeratedSection,
     Moderation,
+    ModerationAssignment,
     Role,
+    ScaleGrade,
     SectionJudgement,
     User,
 )
@@ -225,6 +228,9 @@ def record_moderation(
         # Another moderator (or an amendment) saved the audit first.
         db.session.rollback()
         raise ModerationRefused("Someone else changed this audit while you were moderating it") from error
+    if moderation.overall_grade_id is not None:
+        # The moderated grade stands: an audit the moderator finds Inadequate is re-audited too.
+        reaudit.schedule_reaudit(audit, db.session.get(ScaleGrade, moderation.overall_grade_id), moderator)
     return moderation
 
 
@@ -258,7 +264,8 @@ def _awaiting(filters: QueueFilters) -> Select[Audit]:
 
 
 def moderation_queue(filters: QueueFilters | None = None, page: int = 1) -> QueuePage:
-    """Submitted audits not yet moderated, longest waiting first; a fixed number of queries."""
+    """Submitted audits not yet moderated: those the moderation rule selected first, soonest due
+    first (so overdue ones lead), then any others, longest waiting first; a fixed number of queries."""
     filters = filters or QueueFilters()
     query = _awaiting(filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -270,8 +277,15 @@ def moderation_queue(filters: QueueFilters | None = None, page: int = 1) -> Queu
             selectinload(Audit.team),
             selectinload(Audit.auditor),
             selectinload(Audit.tool_version).selectinload(AuditToolVersion.tool),
+            selectinload(Audit.moderation_assignment).selectinload(ModerationAssignment.moderator),
         )
-        .order_by(Audit.submitted_at, Audit.id)
+        .outerjoin(ModerationAssignment, ModerationAssignment.audit_id == Audit.id)
+        .order_by(
+            ModerationAssignment.due_date.is_(None),
+            ModerationAssignment.due_date,
+            Audit.submitted_at,
+            Audit.id,
+        )
         .limit(QUEUE_PAGE_SIZE)
         .offset((page - 1) * QUEUE_PAGE_SIZE)
     ).all()
@@ -303,3 +317,32 @@ def agreement_summary(moderation: Moderation) -> str:
     if moderation.overall_agrees is not None:
         summary += ", overall " + ("agreed" if moderation.overall_agrees else "not agreed")
     return summary
+
+
+# The outcome returned to the auditor --------------------------------------------------------------
+
+
+def unread_outcomes(auditor: User) -> Sequence[Audit]:
+    """The auditor's moderated audits whose outcome they have not yet read, newest first."""
+    return db.session.scalars(
+        select(Audit)
+        .join(Moderation, Moderation.audit_id == Audit.id)
+        .where(Audit.auditor_id == auditor.id, Moderation.outcome_read_at.is_(None))
+        .options(
+            selectinload(Audit.case),
+            selectinload(Audit.moderation).selectinload(Moderation.moderator),
+            selectinload(Audit.moderation).selectinload(Moderation.section_grades),
+        )
+        .order_by(Moderation.created_at.desc(), Audit.id.desc())
+    ).all()
+
+
+def mark_outcome_read(audit: Audit, reader: User) -> bool:
+    """The auditor has opened the moderated audit: its outcome leaves their home page. Only the
+    audit's own auditor marks it read. Whether this changed anything."""
+    moderation = audit.moderation
+    if moderation is None or moderation.outcome_read_at is not None or audit.auditor_id != reader.id:
+        return False
+    moderation.outcome_read_at = utcnow()
+    db.session.flush()
+    return True

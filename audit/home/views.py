@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from audit.access import signed_in
 from audit.domain import follow_up, supervision_compliance
+from audit.domain import moderation as moderation_outcome
 from audit.home import home
 from audit.models import Role, User
 from audit.reporting import figures
@@ -52,5 +53,8 @@ def index() -> str:
             [worker for worker in compliance.workers_due if worker.overdue] if compliance is not None else []
         ),
         leader=_leader_figures(current_user, compliance) if current_user.has_role(Role.LEADER) else None,
+        # The moderators' verdicts on the auditor's audits, until the auditor opens each audit.
+        outcomes=moderation_outcome.unread_outcomes(current_user) if current_user.has_role(Role.AUDITOR) else [],
+        agreement_summary=moderation_outcome.agreement_summary,
         title="Home",
     )

@@ -10,6 +10,7 @@ from audit.models.audits import (
     AuditStatus,
     ModeratedSection,
     Moderation,
+    ModerationAssignment,
     SafeguardingConcern,
     SectionJudgement,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "Measure",
     "ModeratedSection",
     "Moderation",
+    "ModerationAssignment",
     "PlanAction",
     "PlanActionStatus",
     "PlanType",

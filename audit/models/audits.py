@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
@@ -61,6 +61,15 @@ class AuditProgramme(Model):
     due_date: Mapped[date]
     sample_seed: Mapped[int | None]
     per_team: Mapped[int | None]
+    # What is moderated of this programme's audits (audit.domain.moderation_sampling): a random
+    # percentage, and whether every audit graded the scale's best or worst overall is too. None
+    # follows the service-wide setting.
+    moderation_percent: Mapped[int | None]
+    moderate_best_and_worst: Mapped[bool | None]
+    # Closure audits sample cases closed in the three months before the programme's month, not open
+    # ones; a collaborative (practice week) programme audits each case with its worker present.
+    closed_cases: Mapped[bool] = mapped_column(default=False, server_default=false())
+    collaborative: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -96,6 +105,8 @@ class Audit(Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     auditor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("audit_programmes.id"), index=True)
+    # A re-audit of the same case after an audit graded Inadequate (audit.domain.reaudit).
+    follows_audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id", ondelete="SET NULL"), index=True)
     status: Mapped[AuditStatus] = mapped_column(stored_enum(AuditStatus, "known_status"), default=AuditStatus.ASSIGNED)
     due_date: Mapped[date | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -112,6 +123,15 @@ class Audit(Model):
     strengths: Mapped[str | None] = mapped_column(Text)
     areas_for_development: Mapped[str | None] = mapped_column(Text)
     child_family_feedback: Mapped[str | None] = mapped_column(Text)
+    # A leader's override of the rule that an audit which raised a safeguarding concern cannot be
+    # graded good or better overall (audit.domain.concerns), with who, when and why.
+    grade_override_reason: Mapped[str | None] = mapped_column(Text)
+    grade_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    grade_override_at: Mapped[datetime | None]
+    # A collaborative audit is done with the case's worker present: who took part is recorded, and
+    # the practitioner's reflection is taken at the time (in practitioner_reflection).
+    collaborative: Mapped[bool] = mapped_column(default=False, server_default=false())
+    participants: Mapped[str | None] = mapped_column(Text)
     practitioner_reflection: Mapped[str | None] = mapped_column(Text)
     reflection_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reflection_at: Mapped[datetime | None]
@@ -125,6 +145,7 @@ class Audit(Model):
     tool_version: Mapped[AuditToolVersion] = relationship()
     auditor: Mapped[User] = relationship(foreign_keys=[auditor_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    grade_override_by: Mapped[User | None] = relationship(foreign_keys=[grade_override_by_id])
     programme: Mapped[AuditProgramme | None] = relationship()
     overall_grade: Mapped[ScaleGrade | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="audit", cascade="all, delete-orphan")
@@ -134,6 +155,8 @@ class Audit(Model):
         back_populates="audit", order_by="SafeguardingConcern.id"
     )
     moderation: Mapped[Moderation | None] = relationship(back_populates="audit")
+    moderation_assignment: Mapped[ModerationAssignment | None] = relationship(back_populates="audit")
+    follows: Mapped[Audit | None] = relationship(remote_side=[id], foreign_keys=[follows_audit_id])
     amendments: Mapped[list[AuditAmendment]] = relationship(back_populates="audit", order_by="AuditAmendment.id")
     parts_done: Mapped[list[AuditPartDone]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
@@ -211,6 +234,9 @@ class SafeguardingConcern(Model):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None]
     action_taken: Mapped[str | None] = mapped_column(Text)
+    # When it was escalated to the service's leaders for not being acknowledged within the response
+    # time (a setting; audit.domain.concerns works out when that ends).
+    escalated_at: Mapped[datetime | None]
 
     audit: Mapped[Audit] = relationship(back_populates="concerns")
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
@@ -229,6 +255,9 @@ class Moderation(Model):
     overall_agrees: Mapped[bool | None]
     overall_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the auditor first opened the audit after it was moderated: until then their home page
+    # lists the outcome.
+    outcome_read_at: Mapped[datetime | None]
 
     audit: Mapped[Audit] = relationship(back_populates="moderation")
     moderator: Mapped[User] = relationship()
@@ -256,6 +285,24 @@ class ModeratedSection(Model):
     moderation: Mapped[Moderation] = relationship(back_populates="section_grades")
     section: Mapped[ToolSection] = relationship()
     grade: Mapped[ScaleGrade | None] = relationship()
+
+
+class ModerationAssignment(Model):
+    """A submitted audit the moderation rule selected (audit.domain.moderation_sampling): why,
+    the moderator it was given to (none when no moderator could take it) and when it is due."""
+
+    __tablename__ = "moderation_assignments"
+    __table_args__ = (CheckConstraint("selected_because IN ('grade', 'random')", name="known_reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), unique=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    selected_because: Mapped[str] = mapped_column(String(10))
+    due_date: Mapped[date] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    audit: Mapped[Audit] = relationship(back_populates="moderation_assignment")
+    moderator: Mapped[User | None] = relationship()
 
 
 class AuditAmendment(AmendmentColumns, Model):

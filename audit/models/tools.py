@@ -74,6 +74,9 @@ class AuditToolVersion(Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     asks_overall_grade: Mapped[bool]
+    # An audit that raised an immediate safeguarding concern may not carry an overall grade of good
+    # or better unless a leader records an override with reasons (on unless the tool file says not).
+    concern_caps_grade: Mapped[bool] = mapped_column(default=True, server_default=true())
     scale_id: Mapped[int] = mapped_column(ForeignKey("grade_scales.id"))
     content_hash: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)

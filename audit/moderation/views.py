@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit.access import requires
+from audit.clock import today
 from audit.domain import moderation as moderation_data
-from audit.domain import people, tools
+from audit.domain import moderation_sampling, people, tools
 from audit.domain.access_log import record_access
 from audit.domain.audits import audit_with_everything, can_view
+from audit.domain.programme import months_before
 from audit.models import Audit, Role
 from audit.moderation import moderation
+from audit.reporting.moderation_sample import sample_achieved
 from forms.moderation import ModerationFormBase, moderation_form_class
 
 
@@ -23,9 +28,16 @@ def index() -> str:
         team_id=request.args.get("team", type=int) or None,
         tool_id=request.args.get("tool", type=int) or None,
     )
+    queue = moderation_data.moderation_queue(filters, request.args.get("page", 1, type=int) or 1)
+    on = today()
+    # The sample achieved over the last three months of submissions, up to today.
+    since = months_before(on, 3) + timedelta(days=1)
     return render_template(
         "moderation/index.html",
-        queue=moderation_data.moderation_queue(filters, request.args.get("page", 1, type=int) or 1),
+        queue=queue,
+        timing={audit.id: moderation_sampling.queue_timing(audit, on) for audit in queue.audits},
+        achieved=sample_achieved(since, on, on),
+        rule=moderation_sampling.service_rule(),
         recent=moderation_data.recently_moderated(),
         agreement_summary=moderation_data.agreement_summary,
         teams=people.all_teams(),
