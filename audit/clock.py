@@ -3,7 +3,7 @@ and the one source of "today": the UK date."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -27,3 +27,9 @@ def to_local(value: datetime) -> datetime:
 
 def local_now() -> datetime:
     return to_local(utcnow())
+
+
+def utc_start_of(day: date) -> datetime:
+    """The stored (naive UTC) time at which a UK day begins: periods are cut here, so an audit
+    submitted at 00:30 BST on 1 October belongs to October."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TIME).astimezone(UTC).replace(tzinfo=None)

@@ -20,6 +20,8 @@ from audit.clock import to_local
 from audit.domain.audit_answers import EVIDENCE_MAX
 from audit.domain.audits import is_overdue as audit_is_overdue
 from audit.domain.follow_up import action_is_overdue
+from audit.domain.follow_up import is_overdue as concern_is_overdue
+from audit.domain.follow_up import respond_by as concern_respond_by
 from audit.domain.moderation import REASON_MAX
 from audit.domain.supervision import TEXT_MAX as SUPERVISION_TEXT_MAX
 from audit.models import AuditStatus, PlanActionStatus, Role, SupervisionStatus
@@ -157,6 +159,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         audit_is_overdue=audit_is_overdue,
         action_is_overdue=action_is_overdue,
+        concern_is_overdue=concern_is_overdue,
+        concern_respond_by=concern_respond_by,
         PlanActionStatus=PlanActionStatus,
         EVIDENCE_MAX=EVIDENCE_MAX,
         REASON_MAX=REASON_MAX,

@@ -112,3 +112,14 @@ class CompleteActionForm(Form):
 
 class SubmitAuditForm(Form):
     """Submits the audit from "Check your answers": the button and the CSRF token."""
+
+
+class GradeOverrideForm(Form):
+    """A leader's reasons for letting an audit that raised a safeguarding concern be graded good or better."""
+
+    reason = long_text(
+        "Why this audit may be graded good or better",
+        required="Enter why the audit may be graded good or better although it raised a concern",
+        description="For example, the concern was about another agency's work and the service's own practice was good.",
+    )
+    submit = SubmitField("Record the override", widget=GovSubmitInput())

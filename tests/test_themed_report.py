@@ -31,15 +31,19 @@ def test_evidence_quotes_the_best_and_weakest_grades_once_each(app, council):  #
         found = evidence.theme_evidence(ReportScope(date(2026, 1, 1), date(2026, 6, 30)))
         references = dict(db.session.execute(select(Audit.id, Audit.case_id)).all())
     fathers = found["Fathers' engagement"]
-    # Audit 3's two fathers' sections are good; audits 1 (RI) and 2 (inadequate) share the same
-    # section, whose identical evidence is quoted once: the weaker grade's.
+    # Audit 3's two fathers' sections are good; audits 1 and 2 share the same section, whose
+    # identical evidence is quoted once. By final grades both are RI (audit 2's auditor said
+    # inadequate, its moderator RI), so the latest, audit 2, is quoted with both grades.
     assert [quote.grade for quote in fathers.strengths] == ["Good", "Good"]
-    assert [quote.grade for quote in fathers.areas] == ["Inadequate"]
+    assert [(quote.grade, quote.auditor_grade) for quote in fathers.areas] == [
+        ("Requires improvement to be good", "Inadequate")
+    ]
     assert fathers.areas[0].text == "Auditor's evidence for Fathers' engagement."
     assert all(references[quote.audit_id] == quote.case_id for quote in fathers.strengths + fathers.areas)
     voice = found["Child's voice"]
-    # Audit 1's outstanding and audit 2's good share one text: quoted once, for the better grade.
-    assert [quote.grade for quote in voice.strengths] == ["Outstanding"]
+    # Audit 1 (auditor outstanding, moderator good) and audit 2 (good) share one text: by final
+    # grades both are good, so it is quoted once, from the later audit, where the two agreed.
+    assert [(quote.grade, quote.auditor_grade) for quote in voice.strengths] == [("Good", None)]
     assert voice.areas == []
 
 
@@ -48,7 +52,8 @@ def test_the_report_compares_with_the_previous_period(app, council):  # noqa: F8
         report = themed.build_report(APRIL_TO_JUNE)
     assert (report.counts.completed, report.previous_counts.completed) == (1, 2)
     fathers = {theme.name: theme for theme in report.themes}["Fathers' engagement"]
-    # Now audit 3: good, good. Before: audits 1 and 2, RI and inadequate.
+    # Now audit 3: good, good. Before: audits 1 and 2, RI and RI (final: audit 2's inadequate
+    # was moderated to RI).
     assert (fathers.movement.now, fathers.movement.before, fathers.movement.in_words) == (100.0, 0.0, "up 100 points")
     assert [(row.group, row.percent_good_or_better) for row in fathers.trend] == [
         ("2026-01", 0.0),

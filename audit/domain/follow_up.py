@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -203,3 +203,67 @@ def action_is_overdue(action: Action, on: date | None = None) -> bool:
     """An action not yet done whose due date has passed (on ``on``, by default today): the rule
     ``work_counts`` counts by, for an action already loaded, as the action lists show it."""
     return action.completed_at is None and action.due_date < (on or today())
+
+
+# Concerns with a response time --------------------------------------------------------------------
+
+# A concern must be acknowledged by the end of this many working days after the UK day it was
+# raised (1: by the end of the next working day). Set from CONCERN_RESPONSE_WORKING_DAYS at start
+# (audit.config); weekends are not working days; bank holidays are not known, so a concern raised
+# before one is due a day early, never late.
+_response = {"working_days": 1}
+
+
+def set_response_time(working_days: int) -> None:
+    if working_days < 1:
+        raise ValueError("a concern's response time is at least one working day")
+    _response["working_days"] = working_days
+
+
+def response_working_days() -> int:
+    return _response["working_days"]
+
+
+def respond_by(concern: SafeguardingConcern) -> date:
+    """The last UK day on which the concern is acknowledged in time."""
+    day = to_local(concern.raised_at).date()
+    left = _response["working_days"]
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def is_overdue(concern: SafeguardingConcern, on: date | None = None) -> bool:
+    """Not acknowledged, and past the end of its response time (acknowledged late still counts
+    as late in reports, but no longer as overdue)."""
+    return concern.acknowledged_at is None and (on or today()) > respond_by(concern)
+
+
+def acknowledged_in_time(concern: SafeguardingConcern) -> bool | None:
+    if concern.acknowledged_at is None:
+        return None
+    return to_local(concern.acknowledged_at).date() <= respond_by(concern)
+
+
+def age_in_days(concern: SafeguardingConcern, on: date | None = None) -> int:
+    end = to_local(concern.acknowledged_at).date() if concern.acknowledged_at else (on or today())
+    return (end - to_local(concern.raised_at).date()).days
+
+
+def escalate_overdue_concerns(on: date | None = None) -> list[SafeguardingConcern]:
+    """Mark every unacknowledged concern past its response time as escalated to the service's
+    leaders (once): run by ``flask concerns escalate`` until background jobs exist. Leaders see every
+    open concern anyway; the mark says when the escalation happened."""
+    day = on or today()
+    open_concerns = db.session.scalars(
+        select(SafeguardingConcern).where(
+            SafeguardingConcern.acknowledged_at.is_(None), SafeguardingConcern.escalated_at.is_(None)
+        )
+    ).all()
+    escalated = [concern for concern in open_concerns if is_overdue(concern, day)]
+    for concern in escalated:
+        concern.escalated_at = utcnow()
+    db.session.flush()
+    return escalated

@@ -25,9 +25,12 @@ from audit.domain.supervision_compliance import TeamCompliance, team_compliance,
 from audit.extensions import db
 from audit.models import AuditTool, Measure, Priority, Team
 from audit.pdf import render_pdf
-from audit.reporting import agreement, downloads, evidence, figures, measures
+from audit.reporting import agreement, downloads, evidence, figures, final_grades, measures
+from audit.reporting.concerns import ConcernFigures, concern_figures
 from audit.reporting.evidence import ActionExample
 from audit.reporting.figures import ReportScope
+from audit.reporting.moderation_sample import SampleAchieved, sample_achieved
+from audit.reporting.reaudit import ReauditOutcomes, reaudit_outcomes
 
 # A period longer than this is charted by quarter; shorter, by month.
 MONTHLY_TREND_UP_TO_DAYS = 200
@@ -93,6 +96,9 @@ class ThemedReport:
     actions: figures.ActionFigures
     supervision: TeamCompliance
     plan_measures: list[measures.MeasureResult] = field(default_factory=list)
+    concerns: ConcernFigures | None = None
+    sample: SampleAchieved | None = None
+    reaudits: ReauditOutcomes | None = None
 
     @property
     def empty(self) -> bool:
@@ -213,6 +219,10 @@ def build_report(scope: ReportScope) -> ThemedReport:
         actions=figures.action_figures(scope),
         supervision=total_compliance(team_compliance(scope.team_ids)),
         plan_measures=[results[measure.id] for measure in plan],
+        concerns=concern_figures(scope),
+        sample=sample_achieved(scope.start, scope.end),
+        # The report may be read by anyone it is sent to: re-audited cases are counted, not listed.
+        reaudits=reaudit_outcomes(scope, viewer=None),
     )
 
 
@@ -238,6 +248,8 @@ def report_html(report: ThemedReport) -> str:
         document_title=report.title,
         rag_rule=measures.RAG_RULE,
         describe=measures.describe,
+        final_grade_rule=final_grades.FINAL_GRADE_RULE,
+        auditor_only_rule=final_grades.AUDITOR_ONLY_RULE,
     )
 
 

@@ -13,7 +13,17 @@ from flask_login import current_user
 from audit.access import requires
 from audit.domain import people, supervision_compliance, tools
 from audit.models import Role
-from audit.reporting import agreement, downloads, export, figures, themed
+from audit.reporting import (
+    agreement,
+    concerns,
+    downloads,
+    export,
+    figures,
+    final_grades,
+    moderation_sample,
+    reaudit,
+    themed,
+)
 from audit.reports import reports
 from forms.reports import ReportFiltersForm
 
@@ -59,6 +69,11 @@ def dashboard() -> str:
             "agreement": agreement.moderation_agreement(scope),
             "actions": figures.action_figures(scope),
             "supervision": supervision_compliance.compliance(current_user),
+            "sample": moderation_sample.sample_achieved(scope.start, scope.end),
+            "reaudits": reaudit.reaudit_outcomes(scope, viewer=current_user),
+            "concerns": concerns.concern_figures(scope),
+            "final_grade_rule": final_grades.FINAL_GRADE_RULE,
+            "auditor_only_rule": final_grades.AUDITOR_ONLY_RULE,
         }
     return render_template(
         "reports/dashboard.html",

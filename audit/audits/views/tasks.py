@@ -124,8 +124,7 @@ def check(audit_id: int) -> str | Response:
             record_access(current_user.id, "update", "audit", audit.id, audit.case_id)
             flash("Audit submitted. It is now read-only; corrections are made as amendments.", "success")
             return redirect(url_for("audits.show", audit_id=audit.id))
-    else:
-        record_access(current_user.id, "view", "audit", audit.id, audit.case_id)
+    record_access(current_user.id, "view", "audit", audit.id, audit.case_id)  # the answers are shown
     return render_template(
         "audits/check.html",
         audit=audit,
