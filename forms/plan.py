@@ -353,3 +353,27 @@ class RemoveForm(PlanForm):
     submit = SubmitField(
         "Yes, remove it", widget=GovSubmitInput(), render_kw={"params": {"classes": "govuk-button--warning"}}
     )
+
+
+class ActionProgressForm(PlanForm):
+    """The owner's update of their own plan action: its status, and when it was done."""
+
+    status = RadioField(
+        "Status",
+        choices=[SelectChoice(status.value, status.label) for status in PlanActionStatus],
+        validators=[InputRequired(message="Select how the action is going")],
+        invalid_choice_message="Select how the action is going",
+    )
+    completed_on = GovDateField(
+        "Date completed (optional)", description="Only when the status is Done. Leave blank for today."
+    )
+    submit = SubmitField("Save progress", widget=GovSubmitInput())
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.completed_on.error_anchor = "completed_on-day"
+
+    def rule_problems(self) -> list[Problem]:
+        if self.status.errors or not self.status.data or self.completed_on.errors:
+            return []
+        return rules.completion_problems(PlanActionStatus(self.status.data), self.completed_on.data, today())

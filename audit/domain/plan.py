@@ -369,3 +369,39 @@ def change_action(action: PlanAction, values: ActionValues, expected_version: in
     _claim(action, expected_version)
     _apply_action(action, values, on)
     db.session.flush()
+
+
+# The owner's own actions -------------------------------------------------------------------------
+
+
+def actions_owned_by(user: User) -> Sequence[PlanAction]:
+    """The improvement-plan actions the user owns, open ones first, soonest due first, with their
+    priority: listed in My actions beside their audit and supervision actions."""
+    return db.session.scalars(
+        select(PlanAction)
+        .where(PlanAction.owner_id == user.id)
+        .options(selectinload(PlanAction.priority))
+        .order_by(PlanAction.status == PlanActionStatus.DONE, PlanAction.due_date, PlanAction.id)
+    ).all()
+
+
+def record_progress(
+    action: PlanAction, status: PlanActionStatus, completed_on: date | None, expected_version: int | None
+) -> None:
+    """The owner says how their action is going (not started, in progress, done and when); only a
+    leader changes what the action is, who owns it and when it is due."""
+    on = today()
+    _refuse(completion_problems(status, completed_on, on))
+    _claim(action, expected_version)
+    _apply_action(
+        action,
+        ActionValues(
+            description=action.description,
+            owner_id=action.owner_id,
+            due_date=action.due_date,
+            status=status,
+            completed_on=completed_on,
+        ),
+        on,
+    )
+    db.session.flush()
