@@ -83,6 +83,8 @@ class AuditFormBase(DraftForm):
         self.strengths.data = audit.strengths
         self.areas_for_development.data = audit.areas_for_development
         self.child_family_feedback.data = audit.child_family_feedback
+        self.participants.data = audit.participants
+        self.practitioner_reflection.data = audit.practitioner_reflection
         self.version.data = str(audit.version)
 
     def posted_part(self) -> str | None:
@@ -136,6 +138,8 @@ class AuditFormBase(DraftForm):
             strengths=_text(self.strengths),
             areas_for_development=_text(self.areas_for_development),
             child_family_feedback=_text(self.child_family_feedback),
+            participants=_text(self.participants),
+            practitioner_reflection=_text(self.practitioner_reflection),
             keep=frozenset(field.name for field in self if field.errors)
             | (frozenset() if closing_posted else frozenset(OVERALL_FIELDS)),
         )
@@ -198,6 +202,16 @@ def audit_form_class(tool_version: AuditToolVersion) -> type[AuditFormBase]:
     attributes["child_family_feedback"] = long_text(
         "The child's and family's feedback (optional)",
         "What the child and family said about the help they get. If you could not gather it, say why.",
+    )
+    # A collaborative (practice week) audit's own parts; shown and saved only on such an audit.
+    attributes["participants"] = long_text(
+        "Who took part",
+        "Names and roles: the auditor, the worker, and anyone else (their manager, say).",
+    )
+    attributes["practitioner_reflection"] = long_text(
+        "The worker's reflection, in their words (optional)",
+        "What the worker said about the findings while you audited together: what they learned, "
+        "what they would do differently. They can add to it after you submit.",
     )
     # Last, so that a problem with it comes last in the error summary, after the answers it is about.
     attributes["completed"] = ScaleRadioField(

@@ -11,7 +11,14 @@ from wtforms import Field, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; not in types-WTForms 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from audit.domain.programme import MAX_CHOSEN_REFERENCES, MAX_PER_TEAM, MAX_SEED, REASON_MAX, parse_references
+from audit.domain.programme import (
+    CLOSURE_MONTHS,
+    MAX_CHOSEN_REFERENCES,
+    MAX_PER_TEAM,
+    MAX_SEED,
+    REASON_MAX,
+    parse_references,
+)
 from audit.models import AuditToolVersion, Team, User
 from forms.base import Form
 from forms.fields import CheckboxesField, GovDateField, GovMonthField, NestableTextArea, RadioField
@@ -19,12 +26,25 @@ from forms.validators import due_not_in_past, long_text, strip
 
 SAMPLE = "sample"
 CHOSEN = "chosen"
+SERVICE_RULE = "service"
 
 
 def whole_number(text: str | None) -> int | None:
     """The whole number typed, allowing spaces and thousands commas; None if it is not one."""
     cleaned = (text or "").replace(",", "").replace(" ", "")
     return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else None
+
+
+class RuleChoiceField(RadioField):
+    """A choice that falls back to the service's rule when nothing is posted (a form posted by an
+    older page, or by a script that does not know the question)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist and valuelist[0] else SERVICE_RULE
+
+
+CLOSED_CASES = "closed"
+COLLABORATIVE = "collaborative"
 
 
 class ProgrammeForm(Form):
@@ -53,6 +73,19 @@ class ProgrammeForm(Form):
         choices=[SelectChoice(SAMPLE, "Random sample per team"), SelectChoice(CHOSEN, "Chosen cases")],
         validators=[InputRequired(message="Select how to choose the cases")],
         invalid_choice_message="Select how to choose the cases",
+    )
+    # What kind of audits: of open cases (the default), of closed cases, and/or with the worker present.
+    kind = CheckboxesField(
+        "What kind of audit (optional)",
+        description="Leave both unticked for audits of open cases, done by the auditor alone.",
+        choices=[
+            SelectChoice(
+                CLOSED_CASES,
+                f"Closure audits: sample cases closed in the {CLOSURE_MONTHS} months before the month audited",
+            ),
+            SelectChoice(COLLABORATIVE, "Practice week: each case is audited with its worker present"),
+        ],
+        invalid_choice_message="Select the kind of audit from the list",
     )
     per_team = StringField(
         "Cases per team",
@@ -89,6 +122,23 @@ class ProgrammeForm(Form):
             InputRequired(message="Enter the due date"),
             due_not_in_past,
         ],
+    )
+    # What is moderated of this programme's audits; blank or "the service's rule" follows the setting.
+    moderation_percent = StringField(
+        "Percentage of audits to moderate at random (optional)",
+        description="From 0 to 100. Leave blank to use the service's rule.",
+        widget=GovTextInput(),
+        filters=[strip],
+    )
+    moderate_best_and_worst = RuleChoiceField(
+        "Moderate every audit graded the best or worst grade overall (such as Outstanding or Inadequate)?",
+        choices=[
+            SelectChoice(SERVICE_RULE, "Use the service's rule"),
+            SelectChoice("yes", "Yes, moderate them all"),
+            SelectChoice("no", "No, only the random percentage"),
+        ],
+        default=SERVICE_RULE,
+        invalid_choice_message="Select whether to moderate every audit graded the best or worst grade",
     )
     submit = SubmitField("Create programme", widget=GovSubmitInput())
 
@@ -153,6 +203,31 @@ class ProgrammeForm(Form):
             raise ValidationError("Enter the references of the cases to audit")
         if len(parse_references(field.data)) > MAX_CHOSEN_REFERENCES:
             raise ValidationError(f"Enter {MAX_CHOSEN_REFERENCES} case references or fewer")
+
+    def validate_moderation_percent(self, field: Field) -> None:
+        if not field.data:
+            return
+        number = whole_number(field.data.removesuffix("%"))
+        if number is None or number > 100:
+            raise ValidationError("Percentage to moderate must be a whole number from 0 to 100, like 10")
+
+    @property
+    def moderation_percent_number(self) -> int | None:
+        """The programme's own percentage, or None to follow the service's rule."""
+        return whole_number((self.moderation_percent.data or "").removesuffix("%"))
+
+    @property
+    def moderate_best_and_worst_choice(self) -> bool | None:
+        """Yes, no, or None to follow the service's rule."""
+        return {"yes": True, "no": False}.get(self.moderate_best_and_worst.data or SERVICE_RULE)
+
+    @property
+    def closed_cases(self) -> bool:
+        return CLOSED_CASES in (self.kind.data or [])
+
+    @property
+    def collaborative(self) -> bool:
+        return COLLABORATIVE in (self.kind.data or [])
 
     @property
     def per_team_number(self) -> int | None:

@@ -24,6 +24,8 @@ OVERALL_FIELDS = (
     "strengths",
     "areas_for_development",
     "child_family_feedback",
+    "participants",
+    "practitioner_reflection",
 )
 
 
@@ -63,6 +65,7 @@ def _started(audit: Audit, part: Part) -> bool:
                 audit.strengths,
                 audit.areas_for_development,
                 audit.child_family_feedback,
+                audit.participants,
             )
         )
     questions = {question.id for question in section.questions}

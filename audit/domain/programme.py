@@ -32,6 +32,7 @@ MAX_PER_TEAM = 100
 MAX_CHOSEN_REFERENCES = 500
 MAX_SEED = 2_147_483_647  # the largest whole number a PostgreSQL integer column holds
 RECENTLY_AUDITED_MONTHS = 6
+CLOSURE_MONTHS = 3  # a closure-audit programme samples cases closed this many months before it
 
 
 class ProgrammeError(ValueError):
@@ -92,10 +93,15 @@ def recently_audited(as_of: date) -> Select[int]:
     )
 
 
-def sample_cases(team_ids: Iterable[int], per_team: int, seed: int, as_of: date) -> Sample:
+def sample_cases(
+    team_ids: Iterable[int], per_team: int, seed: int, as_of: date, *, closed_cases: bool = False
+) -> Sample:
     """Up to ``per_team`` cases from each team, picked at random but reproducibly, leaving out
     cases audited recently. Cases with no allocated worker may be picked. A team with too few
-    cases gives all it has, and is reported as a shortfall. Three queries at any size."""
+    cases gives all it has, and is reported as a shortfall. Three queries at any size.
+
+    Open cases, or for closure audits (``closed_cases``) cases closed in the three months up to
+    ``as_of``: whether the work ended well for the child, and whether it should have ended."""
     team_ids = sorted(set(team_ids))
     if not team_ids:
         raise ProgrammeError("Select at least one team to sample from", "teams")
@@ -105,7 +111,13 @@ def sample_cases(team_ids: Iterable[int], per_team: int, seed: int, as_of: date)
     eligible: dict[int, list[int]] = defaultdict(list)
     rows = db.session.execute(
         select(Case.team_id, Case.id)
-        .where(Case.team_id.in_(team_ids), Case.closed_on.is_(None), Case.id.not_in(recently_audited(as_of)))
+        .where(
+            Case.team_id.in_(team_ids),
+            Case.closed_on.between(months_before(as_of, CLOSURE_MONTHS), as_of)
+            if closed_cases
+            else Case.closed_on.is_(None),
+            Case.id.not_in(recently_audited(as_of)),
+        )
         .order_by(Case.team_id, Case.id)
     )
     for team_id, case_id in rows:
@@ -221,9 +233,17 @@ def create_programme(
     auditors: Sequence[User],
     seed: int | None = None,
     per_team: int | None = None,
+    moderation_percent: int | None = None,
+    moderate_best_and_worst: bool | None = None,
+    closed_cases: bool = False,
+    collaborative: bool = False,
 ) -> NewProgramme:
     """A programme with one audit per case, assigned to the auditors evenly. Nothing is saved
-    if any case cannot be assigned. ``seed`` and ``per_team`` record how a sample was drawn."""
+    if any case cannot be assigned. ``seed`` and ``per_team`` record how a sample was drawn;
+    ``moderation_percent`` and ``moderate_best_and_worst`` are the programme's own moderation rule
+    (None: the service's)."""
+    if moderation_percent is not None and not 0 <= moderation_percent <= 100:
+        raise ProgrammeError("Percentage to moderate must be from 0 to 100", "moderation_percent")
     name = " ".join(name.split())
     if not name:
         raise ProgrammeError("Enter a name for the programme", "name")
@@ -241,6 +261,10 @@ def create_programme(
         due_date=due_date,
         sample_seed=seed,
         per_team=per_team,
+        moderation_percent=moderation_percent,
+        moderate_best_and_worst=moderate_best_and_worst,
+        closed_cases=closed_cases,
+        collaborative=collaborative,
         created_by_id=created_by.id,
     )
     with all_or_nothing():  # a case refused half way leaves no half-made programme
