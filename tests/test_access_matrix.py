@@ -44,6 +44,10 @@ MATRIX: dict[str, Row] = {
     "static": Row("GET", "/static/dist/application.css", PUBLIC),
     "auth.sign_in": Row("GET", "/sign-in", PUBLIC),
     "auth.sign_out": Row("POST", "/sign-out", SIGNED_IN, status=302, location="/sign-in"),
+    # Single sign-on is off in the app under test: its two addresses are not found.
+    "auth.sso_start": Row("GET", "/sign-in/sso", PUBLIC, status=404),
+    "auth.sso_callback": Row("GET", "/sign-in/sso/callback", PUBLIC, status=404),
+    "auth.signed_out": Row("GET", "/signed-out", PUBLIC, status=302, location="/sign-in"),
     "auth.change_password": Row("GET", "/account/password", SIGNED_IN),
     "auth.session_status": Row("GET", "/session/status", SIGNED_IN),
     "auth.keep_alive": Row("POST", "/session/keep-alive", SIGNED_IN),
@@ -72,6 +76,9 @@ MATRIX: dict[str, Row] = {
     "admin.tools_index": Row("GET", "/admin/tools", ADMIN_ONLY),
     "admin.tool_version": Row("GET", "/admin/tools/versions/1", ADMIN_ONLY),
     "admin.downloads": Row("GET", "/admin/downloads", ADMIN_ONLY),
+    "admin.subject_access_search": Row("GET", "/admin/subject-access", ADMIN_ONLY),
+    "admin.subject_access_case": Row("GET", "/admin/subject-access/{case}", ADMIN_ONLY),
+    "admin.subject_access_csv": Row("GET", "/admin/subject-access/{case}/held.csv", ADMIN_ONLY),
     # Audits: the record-level checks (own audit, own case, team) are tested in tests/test_audits*.py.
     "audits.mine": Row("GET", "/audits/mine", SIGNED_IN),
     "audits.index": Row("GET", "/audits/", SIGNED_IN),
@@ -91,6 +98,8 @@ MATRIX: dict[str, Row] = {
     "audits.complete_action": Row("GET", "/audits/actions/{own_action}/done", SIGNED_IN),
     "audits.concerns": Row("GET", "/audits/concerns", frozenset({Role.SUPERVISOR, Role.LEADER})),
     "audits.acknowledge_concern": Row("GET", "/audits/concerns/{concern}", frozenset({Role.SUPERVISOR, Role.LEADER})),
+    # The matrix's audit raised a concern, so a leader may record an override of the grade rule.
+    "audits.grade_override": Row("GET", "/audits/{audit}/grade-override", frozenset({Role.LEADER})),
     "moderation.index": Row("GET", "/moderation/", frozenset({Role.MODERATOR})),
     "moderation.moderate": Row("GET", "/moderation/{awaiting_moderation}", frozenset({Role.MODERATOR})),
     "programme.index": Row("GET", "/programme/", frozenset({Role.LEADER})),
@@ -115,11 +124,20 @@ MATRIX: dict[str, Row] = {
     "plan.new_action": Row("GET", "/plan/priorities/{plan_priority}/actions/new", frozenset({Role.LEADER})),
     "plan.edit_action": Row("GET", "/plan/actions/{plan_action}", frozenset({Role.LEADER})),
     "plan.remove_action": Row("GET", "/plan/actions/{plan_action}/remove", frozenset({Role.LEADER})),
+    # Its owner updates their own action's progress, whatever their role (anyone else: not found).
+    "plan.action_progress": Row("GET", "/plan/actions/{own_plan_action}/progress", SIGNED_IN),
     # Supervision: the record-level checks (the two parties and leaders only; own team; only the
     # worker acknowledges) are tested in tests/test_supervision*.py.
     "supervision.index": Row("GET", "/supervision/", SIGNED_IN),
     "supervision.new": Row("GET", "/supervision/new", frozenset({Role.SUPERVISOR, Role.LEADER})),
     "supervision.edit": Row("GET", "/supervision/{own_supervision}/edit", frozenset({Role.SUPERVISOR, Role.LEADER})),
+    "supervision.edit_all": Row(
+        "GET", "/supervision/{own_supervision}/edit/all", frozenset({Role.SUPERVISOR, Role.LEADER})
+    ),
+    "supervision.edit_part": Row(
+        "GET", "/supervision/{own_supervision}/edit/1", frozenset({Role.SUPERVISOR, Role.LEADER})
+    ),
+    "supervision.check": Row("GET", "/supervision/{own_supervision}/check", frozenset({Role.SUPERVISOR, Role.LEADER})),
     "supervision.autosave": Row(
         "POST", "/supervision/{own_supervision}/autosave", frozenset({Role.SUPERVISOR, Role.LEADER})
     ),
@@ -222,6 +240,7 @@ def _records(app, make, team, user, other_user, case) -> dict[str, int]:
     ids["plan_priority"] = plan_priority.id
     ids["plan_measure"] = make.measure(plan_priority).id
     ids["plan_action"] = make.plan_action(plan_priority, other_user).id
+    ids["own_plan_action"] = make.plan_action(plan_priority, acting).id
     return {
         "team": team.id,
         "user": other_user.id,

@@ -29,7 +29,7 @@ from tests.pages import page_text, parse
 TODAY = date.today()
 TOO_LONG = "x" * 5001
 JSON = {"Accept": "application/json"}
-ROUTES = ["autosave", "edit"]
+ROUTES = ["autosave", "edit/all"]
 # An audit's one-page form; its section pages are tested in tests/test_audit_task_list.py.
 AUDIT_ROUTES = ["autosave", "edit/all"]
 NO_VERSION = [pytest.param("", id="empty-version"), pytest.param(None, id="missing-version")]
@@ -276,7 +276,7 @@ def test_an_invalid_supervision_field_keeps_its_saved_value_and_says_why(
     assert any("Duration in minutes must be a whole number, like 90" in message for message in messages)
     assert any("must be a real date" in message for message in messages)
     assert any("must be 5,000 characters or fewer" in message for message in messages)
-    if route == "edit":  # what was typed is shown back, to be corrected
+    if route == "edit/all":  # what was typed is shown back, to be corrected
         page = parse(response)
         duration = page.find("input", attrs={"name": "duration_minutes"})
         assert duration is not None and duration.get("value") == "90 mins"
@@ -304,7 +304,7 @@ def test_a_supervision_save_without_a_version_is_a_conflict_that_changes_nothing
     _assert_conflict(response, route, "What you entered below has not been saved.")
     assert _record_state(app, record.id) == before
 
-    if route == "edit":  # having seen the conflict, the user may deliberately save over it
+    if route == "edit/all":  # having seen the conflict, the user may deliberately save over it
         overwrite = _overwrite_value(response)
         assert overwrite == str(before[0])
         again = client.post(url, data={**typed, "version": version or "", "overwrite": overwrite, "action": "save"})
