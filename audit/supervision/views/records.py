@@ -131,6 +131,17 @@ def save(record: SupervisionRecord, form: SupervisionFormBase, *, change_cases: 
     return None
 
 
+def sent_to_the_worker(record: SupervisionRecord) -> Response:
+    """Once the record is completed: logged, said, and shown read-only."""
+    log_access(record, "update")
+    flash(
+        f"Supervision record completed. {record.worker_names} can now read and acknowledge it. "
+        "Corrections from now on are recorded as amendments.",
+        "success",
+    )
+    return redirect(url_for("supervision.show", record_id=record.id))
+
+
 def own_draft(record_id: int) -> SupervisionRecord | Response:
     """The supervisor's own draft, or where to send them once it is completed."""
     record = _own_draft_or_404(record_id)
@@ -187,13 +198,7 @@ def edit_all(record_id: int) -> str | Response:
         if problems:
             form.add_problems(problems)
             return _render_form(record, form)
-        log_access(record, "update")
-        flash(
-            f"Supervision record completed. {record.worker_names} can now read and acknowledge it. "
-            "Corrections from now on are recorded as amendments.",
-            "success",
-        )
-        return redirect(url_for("supervision.show", record_id=record.id))
+        return sent_to_the_worker(record)
     flash(f"Saved at {local_now():%H:%M}. You can come back to this draft from Supervision.", "success")
     return redirect(url_for("supervision.index"))
 

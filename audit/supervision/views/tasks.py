@@ -20,7 +20,7 @@ from audit.domain.amendments import EditConflict
 from audit.domain.tasks import Task, TaskList
 from audit.models import SupervisionRecord
 from audit.supervision import supervision
-from audit.supervision.views.records import SUPERVISORS, log_access, own_draft, save
+from audit.supervision.views.records import SUPERVISORS, log_access, own_draft, save, sent_to_the_worker
 from forms.base import add_error
 from forms.supervision import CompleteSupervisionForm, SupervisionFormBase, supervision_form_class
 
@@ -134,13 +134,7 @@ def check(record_id: int) -> str | Response:
     if form.validate_on_submit():
         problems = supervision_tasks.complete_checked(record, current_user)
         if not problems:
-            log_access(record, "update")
-            flash(
-                f"Supervision record completed. {record.worker_names} can now read and acknowledge it. "
-                "Corrections from now on are recorded as amendments.",
-                "success",
-            )
-            return redirect(url_for("supervision.show", record_id=record.id))
+            return sent_to_the_worker(record)
     log_access(record, "view")
     return render_template(
         "supervision/check.html",
