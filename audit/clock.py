@@ -33,3 +33,16 @@ def utc_start_of(day: date) -> datetime:
     """The stored (naive UTC) time at which a UK day begins: periods are cut here, so an audit
     submitted at 00:30 BST on 1 October belongs to October."""
     return datetime.combine(day, time.min, tzinfo=LOCAL_TIME).astimezone(UTC).replace(tzinfo=None)
+
+
+def _last_sunday(year: int, month: int) -> datetime:
+    """01:00 on the month's last Sunday, one of its last seven days."""
+    return next(datetime(year, month, day, 1) for day in range(31, 24, -1) if datetime(year, month, day).weekday() == 6)
+
+
+def bst_periods(years: range) -> list[tuple[datetime, datetime]]:
+    """The stored (naive UTC) times British Summer Time begins and ends in each of ``years``: the
+    hours in which the UK date of a time from 23:00 UTC is already the next day. The clocks go
+    forward at 01:00 UTC on the last Sunday of March and back at 01:00 UTC on the last Sunday of
+    October (the UK's rule since 1998)."""
+    return [(_last_sunday(year, 3), _last_sunday(year, 10)) for year in years]

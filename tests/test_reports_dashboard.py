@@ -264,8 +264,29 @@ def test_only_leaders_see_reports(app, client, make, role, path):
 def test_an_audit_submitted_late_on_the_last_day_counts(app, client, make, leader):
     _, (audit,) = _completed_audits(app, make, 1)
     with app.app_context():
-        db.session.get(Audit, audit.id).submitted_at = datetime(2026, 3, 31, 23, 59)
+        # 23:59 on 31 March in the UK (British Summer Time began on the 29th): 22:59 UTC.
+        db.session.get(Audit, audit.id).submitted_at = datetime(2026, 3, 31, 22, 59)
         db.session.commit()
     client.sign_in_as(leader)
 
     assert "Completed in the period 1" in page_text(client.get("/reports/?from=2026-03-01&to=2026-03-31"))
+    with app.app_context():  # 00:30 on 1 April in the UK is April's, though its UTC date is 31 March
+        db.session.get(Audit, audit.id).submitted_at = datetime(2026, 3, 31, 23, 30)
+        db.session.commit()
+    assert "Completed in the period 0" in page_text(client.get("/reports/?from=2026-03-01&to=2026-03-31"))
+    assert "Completed in the period 1" in page_text(client.get("/reports/?from=2026-04-01&to=2026-04-30"))
+
+
+def test_supervision_on_the_dashboard_honours_the_team_filter_as_the_pdf_does(app, client, make, leader):
+    """The same team filter gave every team's supervision on the dashboard and the team's in the PDF."""
+    chosen, other = make.team("Chosen Team"), make.team("Other Team")
+    make.user(Role.PRACTITIONER, team=chosen)
+    make.user(Role.PRACTITIONER, team=other)
+    make.user(Role.PRACTITIONER, team=other)
+    client.sign_in_as(leader)
+
+    text = page_text(client.get(f"/reports/?team={chosen.id}"))
+
+    assert "for the team chosen" in text
+    assert "of workers (0 of 1)" in text
+    assert "of workers (0 of 3)" in page_text(client.get("/reports/"))

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
+from audit.clock import to_local
 from audit.extensions import db
 from audit.models import Action, Audit, Case, ScaleGrade, SectionJudgement, Team, ToolSection, User
 from audit.reporting.figures import ReportScope, audits_weak_in_theme
@@ -202,4 +203,4 @@ def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME
 
 
 def _day(value: datetime | None) -> date:
-    return value.date() if value else date.min
+    return to_local(value).date() if value else date.min

@@ -26,7 +26,7 @@ from sqlalchemy import Select, and_, insert, literal, select
 from sqlalchemy.orm import aliased
 
 from audit.answers import StoredAnswer, answer_kind
-from audit.clock import today, utcnow
+from audit.clock import to_local, today, utcnow
 from audit.extensions import db
 from audit.models import (
     AccessLogEntry,
@@ -166,7 +166,8 @@ def log_export(scope: ReportScope, user_id: int) -> None:
 
 
 def _day(value: datetime | None) -> str:
-    return value.date().isoformat() if value else ""
+    """The UK date of a stored (UTC) time: what the audit's page says, not the UTC date."""
+    return to_local(value).date().isoformat() if value else ""
 
 
 def _stream(header: tuple[str, ...], batches: Iterator[list[list[object]]]) -> Iterator[str]:
@@ -269,7 +270,7 @@ def action_csv(scope: ReportScope) -> Iterator[str]:
     def row(action_id: int, audit_id: int, reference: str, team: str, tool: str, description: str, owner_name: str,
             due: date, completed: datetime | None, submitted: datetime | None) -> list[object]:  # fmt: skip
         status = "completed" if completed is not None else ("overdue" if due < on else "open")
-        on_time = "" if completed is None else ("yes" if completed.date() <= due else "no")
+        on_time = "" if completed is None else ("yes" if to_local(completed).date() <= due else "no")
         return [action_id, audit_id, reference, team, tool, description, owner_name, due.isoformat(), status,
                 _day(completed), on_time, _day(submitted)]  # fmt: skip
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -28,14 +28,17 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     literal_column,
+    not_,
+    or_,
     select,
     union_all,
 )
 from sqlalchemy.orm import aliased
 
-from audit.clock import today
+from audit.clock import bst_periods, today, utc_start_of
 from audit.domain.audits import OPEN_STATUSES
 from audit.extensions import db
 from audit.models import (
@@ -80,6 +83,11 @@ class ReportScope:
         return replace(self, start=self.start - length, end=self.start - timedelta(days=1))
 
     @property
+    def years(self) -> range:
+        """The years the scope's times fall in (with one either side, for its previous period)."""
+        return range(self.start.year - 1, self.end.year + 2)
+
+    @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
@@ -97,8 +105,9 @@ class ReportScope:
         """Conditions on ``Audit``: completed within the dates, in the teams and tools asked for."""
         return [
             Audit.status.in_(COMPLETED),
-            Audit.submitted_at >= datetime.combine(self.start, time.min),
-            Audit.submitted_at < datetime.combine(self.end + timedelta(days=1), time.min),
+            # The UK days asked for (an audit submitted at 00:30 BST on 1 October is October's).
+            Audit.submitted_at >= utc_start_of(self.start),
+            Audit.submitted_at < utc_start_of(self.end + timedelta(days=1)),
             *self.teams_and_tools(),
         ]
 
@@ -286,6 +295,19 @@ class GoodOrBetter:
         return self.auditor_percent_good_or_better != self.percent_good_or_better
 
 
+def uk_next_day(column: Any, years: range) -> ColumnElement[bool]:
+    """True where a stored (UTC) time's UK date is the day after its UTC date: from 23:00 UTC while
+    British Summer Time is in force. Portable SQL: an hour and a few comparisons."""
+    in_summer_time = or_(false(), *(and_(column >= start, column < end) for start, end in bst_periods(years)))
+    return and_(func.extract("hour", column) == 23, in_summer_time)
+
+
+def _action_years() -> range:
+    """The years whose summer time an action's completion is read in: long enough for any action."""
+    year = today().year
+    return range(year - 10, year + 2)
+
+
 def period_key(year: int, month: int, by: Literal["month", "quarter"]) -> str:
     """The trend's key for a month: "2026-03" by month, "2026 Q1" by quarter (sorts in time order)."""
     return f"{year}-{month:02d}" if by == "month" else f"{year} Q{(month - 1) // 3 + 1}"
@@ -295,14 +317,17 @@ def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -
     """% good or better per theme per month or quarter of submission, oldest first."""
     # Counted per day first (date() is the same function on SQLite and PostgreSQL), then by month:
     # one date per judgement costs less than a year and a month, and (section, day) counts are few.
-    counted = final_grades.graded_counts(scope.completed_audits(), func.date(Audit.submitted_at).label("day"))
-    year = func.extract("year", counted.c.day)
-    month = func.extract("month", counted.c.day)
+    # The UK day is the UTC day, or the next one for a time from 23:00 UTC in summer time.
+    counted = final_grades.graded_counts(
+        scope.completed_audits(),
+        func.date(Audit.submitted_at).label("day"),
+        uk_next_day(Audit.submitted_at, scope.years).label("late"),
+    )
     rows = db.session.execute(
         select(
             ToolSection.theme,
-            year,
-            month,
+            counted.c.day,
+            counted.c.late,
             func.sum(counted.c.good),
             func.sum(counted.c.graded),
             func.sum(counted.c.auditor_good),
@@ -311,13 +336,14 @@ def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -
         .select_from(counted)
         .join(ToolSection, ToolSection.id == counted.c.section_id)
         .where(*scope.sections())
-        .group_by(ToolSection.theme, year, month)
+        .group_by(ToolSection.theme, counted.c.day, counted.c.late)
     ).all()
     # The months are grouped in SQL; folding at most twelve month totals a year into quarters here
     # keeps the SQL the same on SQLite and PostgreSQL.
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for theme, row_year, row_month, *counts in rows:
-        period = period_key(int(row_year), int(row_month), by)
+    for theme, utc_day, late, *counts in rows:
+        day = date.fromisoformat(str(utc_day)) + timedelta(days=1 if late else 0)
+        period = period_key(day.year, day.month, by)
         for index, count in enumerate(counts):
             totals[(theme, period)][index] += int(count or 0)
     return [GoodOrBetter(theme, period, *counts) for (theme, period), counts in sorted(totals.items())]
@@ -397,8 +423,16 @@ class ActionFigures:
 def _action_counts() -> tuple[ColumnElement[int], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
     """count, open, overdue, completed on time: the columns every action figure adds up."""
     is_open = Action.completed_at.is_(None)
-    # date() of a timestamp is the same function on SQLite and PostgreSQL.
-    on_time = and_(Action.completed_at.is_not(None), func.date(Action.completed_at) <= Action.due_date)
+    # On time: done on or before the due day, by the UK date (date() is the same function on SQLite
+    # and PostgreSQL; a time from 23:00 UTC in summer time is already the next UK day).
+    done_on = func.date(Action.completed_at)
+    on_time = and_(
+        Action.completed_at.is_not(None),
+        or_(
+            done_on < Action.due_date,
+            and_(done_on == Action.due_date, not_(uk_next_day(Action.completed_at, _action_years()))),
+        ),
+    )
     return (
         func.count(Action.id),
         func.sum(case((is_open, 1), else_=0)),

@@ -37,6 +37,15 @@ class Reading:
     noun: str
     auditor_value: float | None = None  # grade figures: the auditors' grades alone
     final_grades: bool = False  # the figure counts final grades
+    part: int | None = None  # how many of ``count`` the percentage counts, for the exact value
+
+    @property
+    def exact(self) -> float | None:
+        """The unrounded percentage, which the RAG status is decided on (56.76% has not reached a
+        target of 57%, though it is shown as 56.8%, or as 57% where whole numbers are shown)."""
+        if self.part is None or not self.count:
+            return self.value
+        return 100 * self.part / self.count
 
     @property
     def moderation_changed(self) -> bool:
@@ -66,6 +75,7 @@ def _theme(measure: Measure, scope: ReportScope) -> Reading:
         "graded sections",
         distribution.auditor_percent_good_or_better,
         final_grades=True,
+        part=distribution.good_or_better,
     )
 
 
@@ -77,37 +87,38 @@ def _overall(measure: Measure, scope: ReportScope) -> Reading:
         "audits with an overall grade",
         overall.auditor_percent_good_or_better,
         final_grades=True,
+        part=overall.good_or_better,
     )
 
 
 def _coverage(measure: Measure, scope: ReportScope) -> Reading:
     counts = figures.audit_counts(scope)
-    return Reading(counts.percent_moderated, counts.completed, "completed audits")
+    return Reading(counts.percent_moderated, counts.completed, "completed audits", part=counts.moderated)
 
 
 def _exact(measure: Measure, scope: ReportScope) -> Reading:
     found = agreement.moderation_agreement(scope)
-    return Reading(found.percent_exact, found.pairs, "moderated sections")
+    return Reading(found.percent_exact, found.pairs, "moderated sections", part=found.exact)
 
 
 def _within_one(measure: Measure, scope: ReportScope) -> Reading:
     found = agreement.moderation_agreement(scope)
-    return Reading(found.percent_within_one, found.pairs, "moderated sections")
+    return Reading(found.percent_within_one, found.pairs, "moderated sections", part=found.within_one)
 
 
 def _on_time(measure: Measure, scope: ReportScope) -> Reading:
     actions = figures.action_figures(scope)
-    return Reading(actions.percent_on_time, actions.completed, "completed actions")
+    return Reading(actions.percent_on_time, actions.completed, "completed actions", part=actions.completed_on_time)
 
 
 def _workers(measure: Measure, scope: ReportScope) -> Reading:
     total = total_compliance(team_compliance(scope.team_ids))
-    return Reading(total.percent_workers, total.workers, "workers")
+    return Reading(total.percent_workers, total.workers, "workers", part=total.workers_in_time)
 
 
 def _cases(measure: Measure, scope: ReportScope) -> Reading:
     total = total_compliance(team_compliance(scope.team_ids))
-    return Reading(total.percent_cases, total.cases, "cases")
+    return Reading(total.percent_cases, total.cases, "cases", part=total.cases_in_time)
 
 
 FIGURES: dict[str, Figure] = {
@@ -272,7 +283,7 @@ def evaluate(measure: Measure, themes: Sequence[str], on: date | None = None) ->
         measure,
         figure,
         reading,
-        rag(reading.value, measure, on),
+        rag(reading.exact, measure, on),
         expected_on(measure, on),
         period=(start, on) if figure.audit_based else None,
     )

@@ -11,6 +11,7 @@ from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
 from audit.access import requires
+from audit.clock import today
 from audit.domain import people, supervision_compliance, tools
 from audit.models import Role
 from audit.reporting import (
@@ -68,7 +69,11 @@ def dashboard() -> str:
             "overall": figures.overall_grades(scope),
             "agreement": agreement.moderation_agreement(scope),
             "actions": figures.action_figures(scope),
-            "supervision": supervision_compliance.compliance(current_user),
+            # The teams filtered on, as the themed PDF counts them (one scope, one answer).
+            "supervision": supervision_compliance.total_compliance(
+                supervision_compliance.team_compliance(scope.team_ids)
+            ),
+            "today": today(),
             "sample": moderation_sample.sample_achieved(scope.start, scope.end),
             "reaudits": reaudit.reaudit_outcomes(scope, viewer=current_user),
             "concerns": concerns.concern_figures(scope),
