@@ -81,7 +81,7 @@ class ProgrammeForm(Form):
         choices=[
             SelectChoice(
                 CLOSED_CASES,
-                f"Closure audits: sample cases closed in the {CLOSURE_MONTHS} months before the month audited",
+                f"Closure audits: sample cases closed in the last {CLOSURE_MONTHS} months",
             ),
             SelectChoice(COLLABORATIVE, "Practice week: each case is audited with its worker present"),
         ],
