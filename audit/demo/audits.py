@@ -17,8 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from audit.answers import answer_kind
 from audit.answers.base import DemoAnswer
-from audit.clock import utcnow
+from audit.clock import to_local, utcnow
 from audit.domain.audits import auditor_conflict
+from audit.domain.moderation_sampling import select_for_moderation
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -139,7 +140,31 @@ def seed_audits(count: int, *, seed: int = 2026, today: date | None = None) -> i
         batch = min(BATCH, wanted - added)
         _seed_batch(rng, council, batch, first=added == 0)
         added += batch
+    if count <= SAMPLED_UP_TO:
+        _sample_recent_audits(today)
     return added
+
+
+# The demo's recent audits go through the moderation rule, as a submission would, so the queue and
+# the reports show the sample; a council the size of the benchmarks' skips it (it is per audit).
+SAMPLED_UP_TO = 5_000
+SAMPLED_DAYS = 90
+
+
+def _sample_recent_audits(today: date) -> None:
+    since = datetime.combine(today - timedelta(days=SAMPLED_DAYS), time.min)
+    recent = db.session.scalars(
+        select(Audit)
+        .where(Audit.status.in_([AuditStatus.SUBMITTED, AuditStatus.MODERATED]), Audit.submitted_at >= since)
+        .options(selectinload(Audit.moderation), selectinload(Audit.moderation_assignment))
+        .order_by(Audit.submitted_at, Audit.id)
+    ).all()
+    for audit in recent:
+        if audit.submitted_at is None:  # never, for a submitted audit: the column's constraint
+            continue
+        assignment = select_for_moderation(audit, submitted_on=to_local(audit.submitted_at).date())
+        if assignment is not None and audit.moderation is not None:
+            assignment.moderator_id = audit.moderation.moderator_id  # the one who did moderate it
 
 
 def _load_council(rng: random.Random, today: date) -> _Council | None:

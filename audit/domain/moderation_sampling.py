@@ -139,9 +139,10 @@ def fairest_moderator(audit: Audit) -> User | None:
     )
 
 
-def select_for_moderation(audit: Audit) -> ModerationAssignment | None:
-    """At submission: if the rule selects the audit, assign it to a moderator with a due date.
-    An audit is selected once; a later call (a resubmission) changes nothing."""
+def select_for_moderation(audit: Audit, submitted_on: date | None = None) -> ModerationAssignment | None:
+    """At submission: if the rule selects the audit, assign it to a moderator with a due date
+    counted from ``submitted_on`` (today). An audit is selected once; a later call (a
+    resubmission) changes nothing."""
     if audit.moderation_assignment is not None:
         return audit.moderation_assignment
     because = why_selected(audit)
@@ -152,7 +153,7 @@ def select_for_moderation(audit: Audit) -> ModerationAssignment | None:
         audit=audit,
         moderator_id=moderator.id if moderator else None,
         selected_because=because,
-        due_date=add_working_days(today(), settings().moderation_due_working_days),
+        due_date=add_working_days(submitted_on or today(), settings().moderation_due_working_days),
     )
     db.session.add(assignment)
     db.session.flush()
