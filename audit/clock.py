@@ -46,3 +46,14 @@ def bst_periods(years: range) -> list[tuple[datetime, datetime]]:
     forward at 01:00 UTC on the last Sunday of March and back at 01:00 UTC on the last Sunday of
     October (the UK's rule since 1998)."""
     return [(_last_sunday(year, 3), _last_sunday(year, 10)) for year in years]
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date ``days`` working days (Monday to Friday) after ``start``. Bank holidays are not
+    known to the service: they count as working days."""
+    day = start
+    while days > 0:
+        day = date.fromordinal(day.toordinal() + 1)
+        if day.weekday() < 5:
+            days -= 1
+    return day

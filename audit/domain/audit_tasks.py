@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audit.domain.audit_answers import AuditLocked, submission_problems, submit
-from audit.domain.tasks import Part, Problem, TaskList, build_task_list, set_mark
+from audit.domain.tasks import Part, Problem, TaskList, build_task_list, incomplete_problems, set_mark
 from audit.extensions import db
 from audit.models import Audit, AuditPartDone, ToolSection, User
 
@@ -102,12 +102,10 @@ def mark_part(audit: Audit, key: str, user: User, *, complete: bool) -> list[Pro
     problems and leave it unmarked) or not complete."""
     if not audit.status_enum.is_open:
         raise AuditLocked
-    task = task_list(audit).keyed(key)
-    if task is None:
-        raise ValueError(f"the audit has no part {key!r}")
     problems = set_mark(
+        task_list(audit),
+        key,
         audit.parts_done,
-        task,
         complete=complete,
         part_of=lambda row: row.part,
         make_row=lambda part: AuditPartDone(part=part, done_by_id=user.id),
@@ -121,5 +119,5 @@ def submit_checked(audit: Audit, user: User) -> list[Problem]:
     (the same ones) lock it. Returns problems, one per incomplete part, and changes nothing."""
     tasks = task_list(audit)
     if not tasks.all_completed:
-        return [(f"part-{task.number}", f"{task.title}: complete this section") for task in tasks.incomplete]
+        return incomplete_problems(tasks, "section")
     return submit(audit, user)

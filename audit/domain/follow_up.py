@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from audit.clock import to_local, today, utcnow
+from audit.clock import add_working_days, to_local, today, utcnow
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -226,13 +226,7 @@ def response_working_days() -> int:
 
 def respond_by(concern: SafeguardingConcern) -> date:
     """The last UK day on which the concern is acknowledged in time."""
-    day = to_local(concern.raised_at).date()
-    left = _response["working_days"]
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
+    return add_working_days(to_local(concern.raised_at).date(), _response["working_days"])
 
 
 def is_overdue(concern: SafeguardingConcern, on: date | None = None) -> bool:

@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from audit.clock import to_local, today
+from audit.clock import add_working_days, to_local, today
 from audit.config import FollowThroughSettings
 from audit.extensions import db
 from audit.models import Audit, AuditProgramme, AuditStatus, ModerationAssignment, Role, ScaleGrade, User, UserRole
@@ -107,16 +107,6 @@ def why_selected(audit: Audit) -> str | None:
     if drawn_at_random(audit.id, rule.percent, settings().sample_key or current_app.config["SECRET_KEY"]):
         return AT_RANDOM
     return None
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The date ``days`` working days (Monday to Friday) after ``start``."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
 
 
 def fairest_moderator(audit: Audit) -> User | None:

@@ -17,7 +17,7 @@ from audit.domain.supervision import (
     complete,
     completion_problems,
 )
-from audit.domain.tasks import Part, Problem, TaskList, build_task_list, set_mark
+from audit.domain.tasks import Part, Problem, TaskList, build_task_list, incomplete_problems, set_mark
 from audit.extensions import db
 from audit.models import SupervisionKind, SupervisionPartDone, SupervisionRecord, User
 
@@ -90,12 +90,10 @@ def task_list(record: SupervisionRecord) -> TaskList:
 def mark_part(record: SupervisionRecord, key: str, user: User, *, complete: bool) -> list[Problem]:
     if not record.is_draft:
         raise RecordNotDraft
-    task = task_list(record).keyed(key)
-    if task is None:
-        raise ValueError(f"the record has no part {key!r}")
     problems = set_mark(
+        task_list(record),
+        key,
         record.parts_done,
-        task,
         complete=complete,
         part_of=lambda row: row.part,
         make_row=lambda part: SupervisionPartDone(part=part, done_by_id=user.id),
@@ -108,5 +106,5 @@ def complete_checked(record: SupervisionRecord, user: User) -> list[Problem]:
     """Complete from "Check your answers": every part must be completed first."""
     tasks = task_list(record)
     if not tasks.all_completed:
-        return [(f"part-{task.number}", f"{task.title}: complete this part") for task in tasks.incomplete]
+        return incomplete_problems(tasks, "part")
     return complete(record, user)

@@ -110,10 +110,19 @@ Row = TypeVar("Row")
 
 
 def set_mark(
-    rows: list[Row], task: Task, *, complete: bool, part_of: Callable[[Row], str], make_row: Callable[[str], Row]
+    tasks: TaskList,
+    key: str,
+    rows: list[Row],
+    *,
+    complete: bool,
+    part_of: Callable[[Row], str],
+    make_row: Callable[[str], Row],
 ) -> list[Problem]:
-    """Mark a part complete, when what is saved passes its checks (otherwise return the problems
-    and leave it unmarked), or take the mark away."""
+    """Mark the part ``key`` complete, when what is saved passes its checks (otherwise return the
+    problems and leave it unmarked), or take the mark away. ``rows`` are the record's marks."""
+    task = tasks.keyed(key)
+    if task is None:
+        raise ValueError(f"the record has no part {key!r}")
     existing = next((row for row in rows if part_of(row) == task.key), None)
     if complete and task.problems:
         if existing is not None:
@@ -124,3 +133,8 @@ def set_mark(
     elif not complete and existing is not None:
         rows.remove(existing)
     return []
+
+
+def incomplete_problems(tasks: TaskList, noun: str) -> list[Problem]:
+    """One problem per part not completed, linked to the part's page (``part-<number>``)."""
+    return [(f"part-{task.number}", f"{task.title}: complete this {noun}") for task in tasks.incomplete]
