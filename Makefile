@@ -11,7 +11,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: start install assets migrate seed run test lint imports types format lock browser-deps clean
+.PHONY: start install assets migrate seed run worker test lint imports types format lock browser-deps clean
 
 start: install migrate seed run
 
@@ -43,9 +43,18 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo
 
+# The web server and the background worker (email, daily jobs, long reports) together; Ctrl-C
+# stops both. Emails go to instance/mail/ as .eml files (EMAIL_BACKEND=folder, the development default).
 run:
 	@echo "Open http://$(HOST):$(PORT) and sign in with one of the demo accounts above."
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Emails the service sends are written to instance/mail/ (open them in any mail program)."
+	@trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/huey_consumer audit.jobs.tasks.huey --workers 2 --worker-type thread --quiet & \
+	SERVICE_URL=$${SERVICE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The worker alone (production runs it beside gunicorn; README, "Email and background jobs").
+worker: install
+	$(VENV)/bin/huey_consumer audit.jobs.tasks.huey --workers 2 --worker-type thread
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config.update(config or {})
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from audit import cli, database, errors, health, proxies, request_log, routing, templating
+    from audit import cli, database, errors, health, jobs, proxies, request_log, routing, templating
     from audit.admin import admin
     from audit.audits import audits
     from audit.auth import auth, login
@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
 
     with app.app_context():
         database.configure_engine(

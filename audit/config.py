@@ -184,6 +184,67 @@ def _sso(environ: dict[str, str], env: str) -> SsoSettings:
     return settings
 
 
+EMAIL_BACKENDS = ("smtp", "notify", "folder", "none")
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """How emails leave the service (audit/mail.py; README, "Email and background jobs")."""
+
+    # EMAIL_BACKEND: smtp (the default in production), notify (GOV.UK Notify), folder (each email
+    # written as a .eml file under MAIL_FOLDER: the default in development, so a newcomer can read
+    # them), or none (the test default: notifications are queued and never sent).
+    backend: str = "none"
+    sender: str = "no-reply@localhost"  # MAIL_FROM
+    smtp_host: str = "localhost"  # SMTP_HOST
+    smtp_port: int = 25  # SMTP_PORT
+    smtp_username: str = ""  # SMTP_USERNAME
+    smtp_password: str = ""  # SMTP_PASSWORD
+    smtp_starttls: bool = False  # SMTP_STARTTLS=1: upgrade the connection before sending
+    smtp_timeout: float = 10.0  # SMTP_TIMEOUT seconds
+    notify_api_key: str = ""  # NOTIFY_API_KEY
+    notify_template_id: str = ""  # NOTIFY_TEMPLATE_ID: a template whose subject is ((subject)), body ((body))
+    folder: str = ""  # MAIL_FOLDER
+    # A failed delivery is tried again after RETRY_BASE_SECONDS, doubling each time up to
+    # RETRY_MAX_SECONDS, for as long as it takes: a provider that is down delays email, never drops it.
+    retry_base_seconds: float = 60.0
+    retry_max_seconds: float = 3600.0
+
+
+def _default_sender(environ: dict[str, str]) -> str:
+    """no-reply@ the service's own host name, until MAIL_FROM says otherwise."""
+    host = urlsplit(environ.get("SERVICE_URL", "").strip()).hostname or ""
+    return f"no-reply@{host}" if host and not host.replace(".", "").isdigit() else "no-reply@localhost"
+
+
+def _email(environ: dict[str, str], env: str) -> EmailSettings:
+    default_backend = {"production": "smtp", "development": "folder"}.get(env, "none")
+    backend = environ.get("EMAIL_BACKEND", "").strip().lower() or default_backend
+    if backend not in EMAIL_BACKENDS:
+        raise ConfigurationError(f"EMAIL_BACKEND must be one of {', '.join(EMAIL_BACKENDS)}, not {backend!r}")
+    port = environ.get("SMTP_PORT", "").strip() or "25"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(f"SMTP_PORT must be a port number, not {port!r}")
+    settings = EmailSettings(
+        backend=backend,
+        sender=environ.get("MAIL_FROM", "").strip() or _default_sender(environ),
+        smtp_host=environ.get("SMTP_HOST", "").strip() or "localhost",
+        smtp_port=int(port),
+        smtp_username=environ.get("SMTP_USERNAME", "").strip(),
+        smtp_password=environ.get("SMTP_PASSWORD", ""),
+        smtp_starttls=environ.get("SMTP_STARTTLS", "0").strip() == "1",
+        smtp_timeout=_seconds(environ, "SMTP_TIMEOUT", 10.0) or 10.0,
+        notify_api_key=environ.get("NOTIFY_API_KEY", "").strip(),
+        notify_template_id=environ.get("NOTIFY_TEMPLATE_ID", "").strip(),
+        folder=environ.get("MAIL_FOLDER", "").strip() or str(INSTANCE_DIR / "mail"),
+        retry_base_seconds=_seconds(environ, "RETRY_BASE_SECONDS", 60.0) or 60.0,
+        retry_max_seconds=_seconds(environ, "RETRY_MAX_SECONDS", 3600.0) or 3600.0,
+    )
+    if backend == "notify" and not (settings.notify_api_key and settings.notify_template_id):
+        raise ConfigurationError("EMAIL_BACKEND=notify needs NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID")
+    return settings
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -204,6 +265,12 @@ class Settings:
     trusted_proxies: int
     follow_through: FollowThroughSettings = FollowThroughSettings()
     sso: SsoSettings = SsoSettings()
+    email: EmailSettings = EmailSettings()
+    # The address people reach the service at, for links in emails (SERVICE_URL).
+    service_url: str = "http://127.0.0.1:5000"
+    # A themed report over more audits than this is built in the background (REPORT_BACKGROUND_AUDITS):
+    # about 2 seconds' work on the benchmark machine (docs/benchmarks.md).
+    report_background_audits: int = 20000
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -279,6 +346,9 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=_count(environ, "TRUSTED_PROXIES"),
         follow_through=_follow_through(environ, secret_key or DEVELOPMENT_SECRET),
         sso=_sso(environ, env),
+        email=_email(environ, env),
+        service_url=environ.get("SERVICE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000",
+        report_background_audits=_count(environ, "REPORT_BACKGROUND_AUDITS") or 20000,
     )
 
 
@@ -325,4 +395,7 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "RETENTION_DAYS": dict(settings.retention_days),
         "FOLLOW_THROUGH": settings.follow_through,
         "SSO": settings.sso,
+        "EMAIL": settings.email,
+        "SERVICE_URL": settings.service_url,
+        "REPORT_BACKGROUND_AUDITS": settings.report_background_audits,
     }

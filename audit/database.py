@@ -16,10 +16,13 @@ opened) is thrown away, so the app recovers by itself once the database does.
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
@@ -56,12 +59,26 @@ class Trouble(enum.Enum):
     UNAVAILABLE = "unavailable"  # read-only, full, or the connection was lost
 
 
+_reading_only: contextvars.ContextVar[bool] = contextvars.ContextVar("reading_only", default=False)
+
+
+@contextmanager
+def reading_only() -> Iterator[None]:
+    """Work outside a request that only reads (a report built by the worker): its transaction does
+    not take SQLite's write lock, so the progress it reports, and everyone else, can still write."""
+    token = _reading_only.set(True)
+    try:
+        yield
+    finally:
+        _reading_only.reset(token)
+
+
 def wants_write_lock() -> bool:
     """A transaction takes the write lock up front unless it serves a read-only request, or the
     request has already failed for want of the database (its error page only reads)."""
     if has_request_context():
         return request.method not in READ_ONLY_METHODS and not g.get(_READ_ONLY_FOR_THE_REST, False)
-    return True
+    return not _reading_only.get()
 
 
 def _milliseconds(seconds: float) -> int:

@@ -31,6 +31,7 @@ ADMIN_NAVIGATION = (
     ("admin.cases", "Manage cases"),
     ("admin.tools_index", "Audit tools"),
     ("admin.downloads", "Report downloads"),
+    ("admin.notifications_index", "Emails"),
     ("admin.subject_access_search", "Subject access"),
 )
 

@@ -24,7 +24,14 @@ from audit.domain.follow_up import is_overdue as concern_is_overdue
 from audit.domain.follow_up import respond_by as concern_respond_by
 from audit.domain.moderation import REASON_MAX
 from audit.domain.supervision import TEXT_MAX as SUPERVISION_TEXT_MAX
-from audit.models import AuditStatus, PlanActionStatus, Role, SupervisionStatus
+from audit.models import (
+    AuditStatus,
+    NotificationStatus,
+    PlanActionStatus,
+    ReportJobStatus,
+    Role,
+    SupervisionStatus,
+)
 from audit.navigation import admin_navigation, can_use, service_navigation
 from audit.reporting.measures import Status as MeasureStatus
 
@@ -94,6 +101,18 @@ STATUS_TAG_CLASSES: dict[type[enum.Enum], dict[Any, str]] = {
         PlanActionStatus.NOT_STARTED: "govuk-tag--grey",
         PlanActionStatus.IN_PROGRESS: "",  # the default tag colour
         PlanActionStatus.DONE: "govuk-tag--green",
+    },
+    NotificationStatus: {
+        NotificationStatus.QUEUED: "govuk-tag--grey",
+        NotificationStatus.SENDING: "govuk-tag--blue",
+        NotificationStatus.SENT: "govuk-tag--green",
+        NotificationStatus.FAILED: "govuk-tag--red",
+    },
+    ReportJobStatus: {
+        ReportJobStatus.QUEUED: "govuk-tag--grey",
+        ReportJobStatus.RUNNING: "govuk-tag--blue",
+        ReportJobStatus.DONE: "govuk-tag--green",
+        ReportJobStatus.FAILED: "govuk-tag--red",
     },
     MeasureStatus: {
         MeasureStatus.GREEN: "govuk-tag--green",

@@ -274,6 +274,15 @@ NOT_CHILD_LINKED: dict[str, str] = {
     "auth.sign_in": "the user's own sign-in",
     "auth.sign_out": "the user's own session",
     "auth.change_password": "the user's own account",
+    "auth.email_settings": "the user's own email settings",
+    "admin.notifications_index": "emails name no child and quote no record (templates/email)",
+    "admin.resend_notification": "emails name no child and quote no record (templates/email)",
+    "reports.report_job": "the progress of a report: no record's content",
+    "reports.report_job_status": "the progress of a report: no record's content",
+    "reports.report_job_download": (
+        "the themed report built in the background: the audits it quotes were logged as exported for "
+        "the person who asked when it was built (tests/test_deployment.py), and only they can download it"
+    ),
     "auth.session_status": "the user's own session",
     "auth.keep_alive": "the user's own session",
     "home.index": "counts of the user's work; open concerns by case reference only, each logged when opened",

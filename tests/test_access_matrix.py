@@ -49,6 +49,7 @@ MATRIX: dict[str, Row] = {
     "auth.sso_callback": Row("GET", "/sign-in/sso/callback", PUBLIC, status=404),
     "auth.signed_out": Row("GET", "/signed-out", PUBLIC, status=302, location="/sign-in"),
     "auth.change_password": Row("GET", "/account/password", SIGNED_IN),
+    "auth.email_settings": Row("GET", "/account/email", SIGNED_IN),
     "auth.session_status": Row("GET", "/session/status", SIGNED_IN),
     "auth.keep_alive": Row("POST", "/session/keep-alive", SIGNED_IN),
     "home.index": Row("GET", "/", SIGNED_IN),
@@ -76,6 +77,9 @@ MATRIX: dict[str, Row] = {
     "admin.tools_index": Row("GET", "/admin/tools", ADMIN_ONLY),
     "admin.tool_version": Row("GET", "/admin/tools/versions/1", ADMIN_ONLY),
     "admin.downloads": Row("GET", "/admin/downloads", ADMIN_ONLY),
+    "admin.notifications_index": Row("GET", "/admin/notifications", ADMIN_ONLY),
+    # No such email: an admin is told so; everyone else is refused first.
+    "admin.resend_notification": Row("POST", "/admin/notifications/999999/resend", ADMIN_ONLY, status=404),
     "admin.subject_access_search": Row("GET", "/admin/subject-access", ADMIN_ONLY),
     "admin.subject_access_case": Row("GET", "/admin/subject-access/{case}", ADMIN_ONLY),
     "admin.subject_access_csv": Row("GET", "/admin/subject-access/{case}/held.csv", ADMIN_ONLY),
@@ -112,6 +116,10 @@ MATRIX: dict[str, Row] = {
     "reports.answers_csv": Row("GET", "/reports/answers.csv", frozenset({Role.LEADER})),
     "reports.actions_csv": Row("GET", "/reports/actions.csv", frozenset({Role.LEADER})),
     "reports.themed_pdf": Row("GET", "/reports/themed.pdf", frozenset({Role.LEADER})),
+    # A report built in the background is the asker's alone: another leader's (or no) job is not found.
+    "reports.report_job": Row("GET", "/reports/jobs/999999", frozenset({Role.LEADER}), status=404),
+    "reports.report_job_status": Row("GET", "/reports/jobs/999999/status", frozenset({Role.LEADER}), status=404),
+    "reports.report_job_download": Row("GET", "/reports/jobs/999999/download", frozenset({Role.LEADER}), status=404),
     # The improvement plan: leaders change it; supervisors and moderators read it (tests/test_plan*.py).
     "plan.index": Row("GET", "/plan/", PLAN_READERS),
     "plan.pdf": Row("GET", "/plan/plan.pdf", PLAN_READERS),

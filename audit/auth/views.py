@@ -24,7 +24,7 @@ from audit import preserve
 from audit.access import public, signed_in
 from audit.auth import sso
 from audit.clock import utcnow
-from audit.domain import people
+from audit.domain import notifications, people
 from audit.models import User
 from audit.security import throttle
 from audit.security.passwords import verify_password
@@ -32,6 +32,7 @@ from audit.security.sessions import LAST_ACTIVE
 from audit.security.throttle import LOCK_PERIOD
 from forms.auth import ChangePasswordForm, SignInForm
 from forms.base import add_error, required
+from forms.notifications import email_settings_form
 
 auth = Blueprint("auth", __name__)
 
@@ -200,6 +201,26 @@ def change_password() -> str | Response:
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@auth.route("/account/email", methods=["GET", "POST"])
+@signed_in
+def email_settings() -> str | Response:
+    """Each kind of notice at once or in a daily summary; safeguarding notices always at once."""
+    user = current_user._get_current_object()
+    form = email_settings_form(notifications.CHOOSABLE_KINDS, notifications.preferences(user))
+    if form.validate_on_submit():
+        notifications.set_preferences(
+            user, {kind: form[kind.value].data == "digest" for kind in notifications.CHOOSABLE_KINDS}
+        )
+        flash("Your email settings have been saved.", "success")
+        return redirect(url_for("auth.email_settings"))
+    return render_template(
+        "auth/email_settings.html",
+        form=form,
+        kinds=notifications.CHOOSABLE_KINDS,
+        fixed=notifications.FIXED_KINDS,
+    )
 
 
 @auth.route("/session/status")

@@ -18,7 +18,7 @@ from audit.answers import EVIDENCE_MAX as EVIDENCE_MAX
 from audit.answers import NOT_APPLICABLE as NOT_APPLICABLE
 from audit.answers import YES_NO_LABELS, answer_kind
 from audit.clock import utcnow
-from audit.domain import amendments
+from audit.domain import amendments, notifications
 from audit.domain.amendments import EditConflict as EditConflict
 from audit.domain.amendments import amendments_recorded as amendments_recorded
 from audit.extensions import db
@@ -40,6 +40,8 @@ class AnswerValues:
     date_value: date | None = None
     text: str | None = None
     evidence: str | None = None
+    option: str | None = None  # a choice question's option key
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,11 @@ def _apply(audit: Audit, values: DraftValues) -> bool:
     changes = values.changes
     changed = False
     answers = {answer.question_id: answer for answer in audit.answers}
+    options = {
+        question.id: {option.key: option.id for option in question.options}
+        for section in audit.tool_version.sections
+        for question in section.questions
+    }
     for question_id, answer_values in values.answers.items():
         part = f"q{question_id}_"
         new: dict[str, object] = {}
@@ -142,6 +149,10 @@ def _apply(audit: Audit, values: DraftValues) -> bool:
             new["grade_id"], new["not_applicable"] = _grade_fields(answer_values.grade, grades)
         if changes(part + "choice"):
             new["choice"] = answer_values.choice if answer_values.choice in YES_NO_LABELS else None
+        if changes(part + "option"):  # a key not among the question's options stores nothing
+            new["option_id"] = options.get(question_id, {}).get(answer_values.option or "")
+        if changes(part + "number"):
+            new["number_value"] = answer_values.number
         if changes(part + "date"):
             new["date_value"] = answer_values.date_value
         if changes(part + "text"):
@@ -286,6 +297,8 @@ def submit(audit: Audit, user: User) -> list[tuple[str, str]]:
 
     moderation_sampling.select_for_moderation(audit)
     reaudit.schedule_reaudit(audit, moderation_sampling.overall_grade_of(audit), user)
+    if not audit.collaborative:  # a practice-week audit took the worker's reflection at the time
+        notifications.reflection_requested(audit, audit.case.worker)
     return []
 
 
@@ -310,6 +323,11 @@ def _describe(audit: Audit) -> dict[str, tuple[str, str | None]]:
             prefix = f"q{question.id}"
             items[f"{prefix}_grade"] = (f"{where}: grade", grade_text(answer.grade_id, bool(answer.not_applicable)))
             items[f"{prefix}_choice"] = (f"{where}: answer", YES_NO_LABELS.get(answer.choice or ""))
+            items[f"{prefix}_option"] = (f"{where}: answer", answer.option.label if answer.option else None)
+            items[f"{prefix}_number"] = (
+                f"{where}: number",
+                str(answer.number_value) if answer.number_value is not None else None,
+            )
             items[f"{prefix}_date"] = (f"{where}: date", answer.date_value.isoformat() if answer.date_value else None)
             items[f"{prefix}_text"] = (f"{where}: answer", answer.text_value)
             items[f"{prefix}_evidence"] = (f"{where}: evidence", answer.evidence)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
+from audit.domain import notifications
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -29,6 +30,7 @@ from audit.models import (
     Role,
     SafeguardingConcern,
     ScaleGrade,
+    ToolQuestion,
     ToolSection,
     User,
     UserRole,
@@ -123,6 +125,8 @@ def start_audit(
     )
     db.session.add(audit)
     db.session.flush()
+    if created_by.id != auditor.id:  # an auditor starting an audit themselves needs no email
+        notifications.audit_assigned(audit, auditor)
     return audit
 
 
@@ -141,7 +145,8 @@ def audit_with_everything(audit_id: int) -> Audit | None:
             selectinload(Audit.tool_version).selectinload(AuditToolVersion.scale).selectinload(GradeScale.grades),
             selectinload(Audit.tool_version)
             .selectinload(AuditToolVersion.sections)
-            .selectinload(ToolSection.questions),
+            .selectinload(ToolSection.questions)
+            .joinedload(ToolQuestion.options),  # in the questions' own statement
             selectinload(Audit.answers),
             selectinload(Audit.judgements),
             selectinload(Audit.actions).selectinload(Action.owner),
@@ -167,7 +172,10 @@ def audit_for_saving(audit_id: int) -> Audit | None:
         .where(Audit.id == audit_id)
         .options(
             joinedload(Audit.tool_version).joinedload(AuditToolVersion.scale).selectinload(GradeScale.grades),
-            joinedload(Audit.tool_version).selectinload(AuditToolVersion.sections).selectinload(ToolSection.questions),
+            joinedload(Audit.tool_version)
+            .selectinload(AuditToolVersion.sections)
+            .selectinload(ToolSection.questions)
+            .joinedload(ToolQuestion.options),  # in the questions' own statement
             selectinload(Audit.answers),
             selectinload(Audit.judgements),
         )

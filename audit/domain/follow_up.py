@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, sel
 from sqlalchemy.orm import selectinload
 
 from audit.clock import add_working_days, to_local, today, utcnow
+from audit.domain import notifications
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -83,6 +84,7 @@ def raise_concern(audit: Audit, user: User, details: str) -> SafeguardingConcern
     concern = SafeguardingConcern(audit_id=audit.id, team_id=audit.team_id, details=details, raised_by_id=user.id)
     db.session.add(concern)
     db.session.flush()
+    notifications.concern_raised(concern, respond_by(concern))
     return concern
 
 
@@ -259,5 +261,6 @@ def escalate_overdue_concerns(on: date | None = None) -> list[SafeguardingConcer
     escalated = [concern for concern in open_concerns if is_overdue(concern, day)]
     for concern in escalated:
         concern.escalated_at = utcnow()
+        notifications.concern_escalated(concern, to_local(concern.raised_at).date())
     db.session.flush()
     return escalated

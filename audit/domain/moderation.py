@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import utcnow
-from audit.domain import reaudit
+from audit.domain import notifications, reaudit
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -231,6 +231,7 @@ def record_moderation(
     if moderation.overall_grade_id is not None:
         # The moderated grade stands: an audit the moderator finds Inadequate is re-audited too.
         reaudit.schedule_reaudit(audit, db.session.get(ScaleGrade, moderation.overall_grade_id), moderator)
+    notifications.moderation_outcome(audit, audit.auditor)
     return moderation
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
+from audit.domain import notifications
 from audit.domain.atomic import all_or_nothing
 from audit.domain.audits import auditor_conflict, is_overdue_clause, start_audit
 from audit.domain.cases import normalise_reference
@@ -399,7 +400,9 @@ def reassign_audit(audit: Audit, auditor: User, reason: str, by: User) -> AuditA
     previous = audit.auditor.name
     audit.auditor_id = auditor.id
     audit.auditor = auditor
-    return _record(audit, by, "Auditor", previous, auditor.name, reason)
+    amendment = _record(audit, by, "Auditor", previous, auditor.name, reason)
+    notifications.audit_assigned(audit, auditor)
+    return amendment
 
 
 def cancel_audit(audit: Audit, reason: str, by: User) -> AuditAmendment:

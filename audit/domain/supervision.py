@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import today, utcnow
-from audit.domain import amendments
+from audit.domain import amendments, notifications
 from audit.domain.access_log import Action as AccessAction
 from audit.domain.access_log import record_accesses
 from audit.domain.amendments import EditConflict
@@ -352,6 +352,9 @@ def complete(record: SupervisionRecord, user: User) -> list[tuple[str, str]]:
     record.updated_at = utcnow()
     record.updated_by_id = user.id
     db.session.flush()
+    notifications.supervision_to_acknowledge(
+        record.id, [attendee.user for attendee in record.attendees if attendee.acknowledged_at is None], user
+    )
     return []
 
 

@@ -16,6 +16,15 @@ from audit.models.audits import (
 )
 from audit.models.cases import Case, PlanType
 from audit.models.logs import AccessLogEntry, PreservedForm, ReportDownload, SignInFailure
+from audit.models.notifications import (
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationStatus,
+    ReportJob,
+    ReportJobStatus,
+    ScheduledRun,
+)
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
 from audit.models.plan import Measure, PlanAction, PlanActionStatus, Priority, measure_teams
 from audit.models.progress import AuditPartDone, SupervisionPartDone
@@ -33,9 +42,13 @@ from audit.models.tools import (
     AuditTool,
     AuditToolVersion,
     GradeScale,
+    JudgementArea,
+    QuestionOption,
     ScaleGrade,
     ToolQuestion,
     ToolSection,
+    audit_tool_judgement_areas,
+    tool_section_judgement_areas,
 )
 
 __all__ = [
@@ -53,19 +66,28 @@ __all__ = [
     "AuditToolVersion",
     "Case",
     "GradeScale",
+    "JudgementArea",
     "Measure",
     "ModeratedSection",
     "Moderation",
     "ModerationAssignment",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
+    "NotificationStatus",
     "PlanAction",
     "PlanActionStatus",
     "PlanType",
     "PreservedForm",
     "Priority",
+    "QuestionOption",
     "ReportDownload",
+    "ReportJob",
+    "ReportJobStatus",
     "Role",
     "SafeguardingConcern",
     "ScaleGrade",
+    "ScheduledRun",
     "SectionJudgement",
     "ServiceArea",
     "SignInFailure",
@@ -82,5 +104,7 @@ __all__ = [
     "ToolSection",
     "User",
     "UserRole",
+    "audit_tool_judgement_areas",
     "measure_teams",
+    "tool_section_judgement_areas",
 ]

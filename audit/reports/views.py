@@ -7,12 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from flask import Response, render_template, request, stream_with_context
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from audit.access import requires
 from audit.clock import today
-from audit.domain import people, supervision_compliance, tools
+from audit.domain import people, report_jobs, supervision_compliance, tools
 from audit.models import Role
 from audit.reporting import (
     agreement,
@@ -22,6 +33,7 @@ from audit.reporting import (
     figures,
     final_grades,
     moderation_sample,
+    questions,
     reaudit,
     themed,
 )
@@ -66,7 +78,8 @@ def dashboard() -> str:
             "themes": figures.theme_grades(scope),
             "trend": _by_theme_and_period(figures.theme_trend(scope, by="quarter")),
             "by_team": figures.theme_by_team(scope),
-            "overall": figures.overall_grades(scope),
+            "overall_by_tool": figures.overall_grades_by_tool(scope),
+            "question_figures": questions.by_tool(questions.question_figures(scope)),
             "agreement": agreement.moderation_agreement(scope),
             "actions": figures.action_figures(scope),
             # The teams filtered on, as the themed PDF counts them (one scope, one answer).
@@ -79,6 +92,8 @@ def dashboard() -> str:
             "concerns": concerns.concern_figures(scope),
             "final_grade_rule": final_grades.FINAL_GRADE_RULE,
             "auditor_only_rule": final_grades.AUDITOR_ONLY_RULE,
+            "theme_once_rule": final_grades.THEME_ONCE_RULE,
+            "question_rule": questions.QUESTION_RULE,
         }
     return render_template(
         "reports/dashboard.html",
@@ -92,18 +107,67 @@ def dashboard() -> str:
 
 @reports.route("/themed.pdf")
 @requires(Role.LEADER)
-def themed_pdf() -> Response | tuple[str, int]:
+def themed_pdf() -> Response | WerkzeugResponse | tuple[str, int]:
     """The themed audit report for the dashboard's filters, as a PDF to download."""
     form = _filters()
     if form.errors:
         return _refused(form)
     scope = form.scope()
-    pdf = themed.themed_pdf(scope, current_user.id)
     filename = f"themed-audit-report-{scope.start.isoformat()}-to-{scope.end.isoformat()}.pdf"
+    if figures.audit_counts(scope).completed > current_app.config["REPORT_BACKGROUND_AUDITS"]:
+        # Too long to build while the browser waits: the worker builds it; a page shows how far.
+        job = report_jobs.ask_for(
+            current_user._get_current_object(),
+            "themed-pdf",
+            {
+                "start": scope.start,
+                "end": scope.end,
+                "team_ids": list(scope.team_ids),
+                "tool_ids": list(scope.tool_ids),
+                "themes": list(scope.themes),
+            },
+            f"Themed audit report, {scope.start:%-d %B %Y} to {scope.end:%-d %B %Y}",
+            filename,
+        )
+        return redirect(url_for("reports.report_job", job_id=job.id))
+    pdf = themed.themed_pdf(scope, current_user.id)
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@reports.route("/jobs/<int:job_id>")
+@requires(Role.LEADER)
+def report_job(job_id: int) -> str:
+    """How far a report being built in the background has got; the download once it is ready."""
+    job = report_jobs.job_for(current_user._get_current_object(), job_id)
+    if job is None:
+        abort(404)
+    return render_template("reports/job.html", job=job, title=job.title)
+
+
+@reports.route("/jobs/<int:job_id>/status")
+@requires(Role.LEADER)
+def report_job_status(job_id: int) -> Response:
+    """The progress as JSON, for the page to update itself without reloading."""
+    job = report_jobs.job_for(current_user._get_current_object(), job_id)
+    if job is None:
+        abort(404)
+    return jsonify(status=job.status.value, progress=job.progress, stage=job.stage)
+
+
+@reports.route("/jobs/<int:job_id>/download")
+@requires(Role.LEADER)
+def report_job_download(job_id: int) -> Response:
+    job = report_jobs.job_for(current_user._get_current_object(), job_id, with_content=True)
+    if job is None or job.content is None:
+        abort(404)
+    return Response(
+        job.content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{job.filename}"', "Cache-Control": "no-store"},
     )
 
 

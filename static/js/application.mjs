@@ -126,3 +126,33 @@ function markWideTables(regions) {
 }
 
 markWideTables(document.querySelectorAll(".app-table-wrapper"));
+
+// A report built in the background: ask for its progress every two seconds and say it in the
+// status region; once it is finished, load the page again to offer the download.
+function followReportProgress(region) {
+  const stage = region.querySelector("#report-stage");
+  const bar = region.querySelector("progress");
+  const check = async () => {
+    try {
+      const response = await fetch(region.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const job = await response.json();
+        if (job.status === "done" || job.status === "failed") {
+          window.location.reload();
+          return;
+        }
+        const text = `${job.stage} (${job.progress}% done)`;
+        if (stage.textContent !== text) stage.textContent = text;
+        bar.value = job.progress;
+        bar.textContent = `${job.progress}%`;
+      }
+    } catch {
+      // Offline for a moment: try again at the next tick.
+    }
+    window.setTimeout(check, 2000);
+  };
+  window.setTimeout(check, 2000);
+}
+
+const reportProgress = document.getElementById("report-progress");
+if (reportProgress) followReportProgress(reportProgress);

@@ -1,0 +1,32 @@
+"""``flask jobs ...``: the worker's scheduled work, run by hand (or by cron where no worker runs),
+and each notification's state. Each command does its work now, in this process."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from audit.jobs import tasks
+
+jobs = AppGroup("jobs", help="Background work: email delivery and the daily jobs.")
+
+
+@jobs.command("daily")
+def daily_command() -> None:
+    """Today's scheduled work (due and overdue notices, concern escalation, digests), once per day."""
+    done = tasks.run_daily()
+    if not done:
+        click.echo("Today's daily work has already been done.")
+    for job, count in done.items():
+        click.echo(f"{job}: {count}")
+
+
+@jobs.command("deliver")
+def deliver_command() -> None:
+    """Send every email due now, in this process (without a worker)."""
+    ids = tasks.due_ids()
+    results = [tasks.deliver(notification_id) for notification_id in ids]
+    click.echo(
+        f"Sent {results.count('sent')}, failed {results.count('failed')} (will retry), "
+        f"skipped {results.count('skipped')}."
+    )
