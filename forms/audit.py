@@ -63,6 +63,10 @@ class AuditFormBase(DraftForm):
                     )
                 if "choice" in fields:
                     fields["choice"].data = answer.choice
+                if "option" in fields:
+                    fields["option"].data = answer.option.key if answer.option else None
+                if "number" in fields:
+                    fields["number"].data = answer.number_value
                 if "date" in fields:
                     fields["date"].data = answer.date_value
                 if "text" in fields:
@@ -111,6 +115,8 @@ class AuditFormBase(DraftForm):
                 answers[question.id] = AnswerValues(
                     grade=fields["grade"].data if "grade" in fields and ok(fields["grade"]) else None,
                     choice=fields["choice"].data if "choice" in fields and ok(fields["choice"]) else None,
+                    option=fields["option"].data if "option" in fields and ok(fields["option"]) else None,
+                    number=fields["number"].data if "number" in fields and ok(fields["number"]) else None,
                     date_value=fields["date"].data if "date" in fields and ok(fields["date"]) else None,
                     text=(fields["text"].data or None) if "text" in fields and ok(fields["text"]) else None,
                     evidence=(fields["evidence"].data or None)

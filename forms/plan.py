@@ -30,7 +30,7 @@ from audit.domain.plan import (
     Problem,
 )
 from audit.models import Measure, PlanAction, PlanActionStatus, Priority, Team, User
-from audit.reporting.measures import FIGURES
+from audit.reporting.measures import FIGURES, QUESTION_FIGURE, QUESTION_FIGURE_LABEL, QUESTION_PREFIX, offered_figures
 from forms.base import Form, required
 from forms.fields import CheckboxesField, GovDateField, GovSelectField, RadioField
 from forms.validators import strip, strip_lines
@@ -204,6 +204,11 @@ class MeasureForm(PlanForm):
         validators=[InputRequired(message="Select the figure the measure is based on")],
         invalid_choice_message="Select the figure the measure is based on",
     )
+    question = GovSelectField(
+        "Question",
+        description=f"Only for ‘{QUESTION_FIGURE_LABEL}’: the question, and the answer whose share is counted.",
+        validate_choice=False,  # checked below: a form posted without it asks for no question
+    )
     theme = GovSelectField(
         "Theme",
         description="Only for ‘% good or better for a theme’: the audit sections with this theme are counted.",
@@ -236,7 +241,11 @@ class MeasureForm(PlanForm):
     def __init__(self, *args: object, themes: Sequence[str], teams: Sequence[Team], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.themes = themes
-        self.figure.choices = [SelectChoice(key, figure.label) for key, figure in FIGURES.items()]
+        listed, by_question = offered_figures()
+        self.figure.choices = [SelectChoice(figure.key, figure.label) for figure in listed]
+        self.figure.choices.append(SelectChoice(QUESTION_FIGURE, QUESTION_FIGURE_LABEL))
+        self.question.choices = [SelectChoice("", "No question")]
+        self.question.choices += [SelectChoice(figure.key, figure.label) for figure in by_question]
         self.theme.choices = [SelectChoice("", "No theme"), *(SelectChoice(theme) for theme in themes)]
         self.teams.choices = [SelectChoice(str(team.id), team.name) for team in teams]
         self.baseline_on.error_anchor = "baseline_on-day"
@@ -255,16 +264,28 @@ class MeasureForm(PlanForm):
         if not 0 <= value <= 100:
             raise ValidationError(f"{name} must be from 0 to 100")
 
+    def validate_question(self, field: GovSelectField) -> None:
+        offered: list[Any] = list(field.choices or [])  # SelectChoices, which types-WTForms 3.2 does not know
+        if field.data and field.data not in {choice.value for choice in offered}:
+            raise ValidationError("Select a question from the list")
+
     def validate_baseline_value(self, field: Field) -> None:
         self._check_percentage(field, "Baseline")
 
     def validate_target_value(self, field: Field) -> None:
         self._check_percentage(field, "Target")
 
+    @property
+    def chosen_figure(self) -> str | None:
+        """The figure's key: the one chosen, or for a question's answers, the question chosen."""
+        return (self.question.data or None) if self.figure.data == QUESTION_FIGURE else self.figure.data
+
     def rule_problems(self) -> list[Problem]:
-        problems = []
-        if self.figure.data and not self.figure.errors and not self.theme.errors:
-            problems += rules.theme_problems(FIGURES, self.figure.data, self.theme.data or None, self.themes)
+        problems: list[Problem] = []
+        if self.figure.data == QUESTION_FIGURE and not self.chosen_figure and not self.question.errors:
+            problems.append(("question", "Select the question the measure counts"))
+        elif self.chosen_figure and not self.figure.errors and not self.theme.errors and not self.question.errors:
+            problems += rules.theme_problems(FIGURES, self.chosen_figure, self.theme.data or None, self.themes)
         baseline, target = parse_percentage(self.baseline_value.data), parse_percentage(self.target_value.data)
         if baseline is not None and target is not None and not (self.baseline_value.errors or self.target_value.errors):
             problems += rules.value_problems(baseline, target)
@@ -276,6 +297,8 @@ class MeasureForm(PlanForm):
         self.title.data = measure.title
         # A figure or theme that is no longer offered is left unselected: the leader must choose again.
         self.figure.data = measure.figure if measure.figure in FIGURES else None
+        if self.figure.data and self.figure.data.startswith(QUESTION_PREFIX):
+            self.figure.data, self.question.data = QUESTION_FIGURE, measure.figure
         self.theme.data = measure.theme or ""
         self.teams.data = [str(team.id) for team in measure.teams]
         self.window_months.data = str(measure.window_months)
@@ -288,7 +311,7 @@ class MeasureForm(PlanForm):
         """Call only when the form is valid."""
         return MeasureValues(
             title=required(self.title),
-            figure=self.figure.data,
+            figure=self.chosen_figure or "",
             theme=self.theme.data or None,
             window_months=int(self.window_months.data),
             baseline_value=round(parse_percentage(self.baseline_value.data) or 0.0, 1),

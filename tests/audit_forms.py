@@ -10,7 +10,8 @@ from audit.domain.audits import audit_with_everything
 
 
 def audit_structure(app: Flask, audit_id: int) -> dict[str, Any]:
-    """The audit's version, questions (id, answer type) and sections, read from the database."""
+    """The audit's version, questions (id, answer type) and sections, read from the database; and
+    each choice question's option keys, in order."""
     with app.app_context():
         audit = audit_with_everything(audit_id)
         return {
@@ -20,6 +21,11 @@ def audit_structure(app: Flask, audit_id: int) -> dict[str, Any]:
                 (section.id, [(question.id, question.answer_type) for question in section.questions])
                 for section in audit.tool_version.sections
             ],
+            "options": {
+                question.id: [option.key for option in question.options]
+                for section in audit.tool_version.sections
+                for question in section.questions
+            },
         }
 
 
@@ -38,6 +44,10 @@ def complete_post(
                 data[f"q{question_id}_choice"] = "yes"
             elif answer_type == "date":
                 data[f"q{question_id}_date"] = ["3", "2", "2026"]
+            elif answer_type == "choice":
+                data[f"q{question_id}_option"] = structure["options"][question_id][0]
+            elif answer_type == "number":
+                data[f"q{question_id}_number"] = "2"
             else:
                 data[f"q{question_id}_text"] = text
         data[f"s{section_id}_grade"] = grade

@@ -146,8 +146,9 @@ class Factory:
 
     def answers(self, audit: Audit, grade: str = "good", evidence: str = "Evidence for {question}.") -> Audit:
         """Answer every question of the audit's tool: grade questions with the grade key ("na" for
-        not applicable), yes/no with yes, dates with 1 March 2025, text with a sentence; each with
-        evidence (``{question}`` is replaced by the question's key)."""
+        not applicable), yes/no with yes, choices with their first option, numbers with 2 (or the
+        question's least), dates with 1 March 2025, text with a sentence; each with evidence
+        (``{question}`` is replaced by the question's key)."""
         from datetime import date
 
         from audit.models import Answer, AnswerType, ScaleGrade
@@ -168,6 +169,8 @@ class Factory:
                             choice="yes" if kind == AnswerType.YES_NO_NA else None,
                             date_value=date(2025, 3, 1) if kind == AnswerType.DATE else None,
                             text_value=f"Answer to {question.key}." if kind == AnswerType.TEXT else None,
+                            option_id=question.options[0].id if kind == AnswerType.CHOICE else None,
+                            number_value=max(2, question.number_min or 0) if kind == AnswerType.NUMBER else None,
                             evidence=evidence.format(question=question.key),
                         )
                     )

@@ -20,6 +20,12 @@ from audit.models import Answer, AnswerType, Role, ToolQuestion
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 NA_LABEL = "Not relevant to this child"
 
+# What a kind's question needs beyond its text: a choice's options, a number's bounds.
+EXTRA: dict[str, dict[str, Any]] = {
+    "choice": {"options": [{"key": "high", "label": "High risk"}, {"key": "standard", "label": "Standard risk"}]},
+    "number": {"min": 0, "max": 20},
+}
+
 # A tool with one question of every kind (no shipped tool asks for typed text).
 TOOL: dict[str, Any] = {
     "slug": "every-kind-of-answer",
@@ -44,6 +50,7 @@ TOOL: dict[str, Any] = {
             "guidance": "Answer each.",
             "questions": [
                 {"key": kind.value, "text": f"A {kind.value} question?", "guidance": "Look.", "answer": kind.value}
+                | (EXTRA.get(kind.value) or {})
                 for kind in AnswerType
             ],
         }
@@ -79,6 +86,14 @@ ROUND_TRIPS = [
     ("yes_no_na", {"choice": "no", "evidence": "None."}, {"choice": "no", "evidence": "None."}, "No", "No"),
     ("yes_no_na", {"choice": "na"}, {"choice": "na"}, "Not applicable", NA_LABEL),
     ("date", {"date": ["3", "2", "2026"]}, {"date_value": date(2026, 2, 3)}, "3 February 2026", "2026-02-03"),
+    (
+        "choice",
+        {"option": "standard", "evidence": "DASH on file."},
+        {"option_key": "standard"},
+        "Standard risk",
+        "Standard risk",
+    ),
+    ("number", {"number": "7"}, {"number_value": 7}, "7", "7"),
     (
         "text",
         {"text": "Recorded on file."},
@@ -119,6 +134,8 @@ def test_an_answer_round_trips_from_the_form_to_the_page_the_pdf_and_the_csv(
         for name, value in stored.items():
             if name == "grade":
                 assert (answer.grade.key if answer.grade else None) == value
+            elif name == "option_key":
+                assert (answer.option.key if answer.option else None) == value
             else:
                 assert getattr(answer, name) == value, name
         assert kind.problems(answer, "Q", f"q{question_id}") == []
@@ -136,7 +153,13 @@ def test_an_answer_round_trips_from_the_form_to_the_page_the_pdf_and_the_csv(
         assert words in str(render.pdf(kind, answer, view))  # type: ignore[attr-defined]
         grade = grades.get(answer.grade_id) if answer.grade_id else None
         row = StoredAnswer(
-            grade.label if grade else None, answer.not_applicable, answer.choice, answer.date_value, answer.text_value
+            grade.label if grade else None,
+            answer.not_applicable,
+            answer.choice,
+            answer.date_value,
+            answer.text_value,
+            answer.option.label if answer.option else None,
+            answer.number_value,
         )
         assert kind.csv_value(row, NA_LABEL) == cell
 

@@ -166,7 +166,7 @@ def test_pdf_holds_the_whole_audit(app, client, setting, full_audit):
         app.config["COUNCIL_NAME"],
         "Case audit: PDF-000123",
         "Child Protection East",
-        "Assessment and planning audit (version 2)",
+        "Assessment and planning audit (version 3)",
         "Alex Auditor",
         "Moderated",
         "3 March 2025",  # started

@@ -49,6 +49,7 @@ SECTIONS = (
     "fathers-engagement",
     "plan-co-production",
     "management-oversight-and-supervision",
+    "impact-for-the-child",
 )
 GOOD = "good"
 RI = "requires-improvement"
@@ -68,6 +69,7 @@ EXPECTED = {
     "Assessment quality": (75.0, 75.0),
     "Culture, religion and identity": (75.0, 75.0),
     "Fathers' engagement": (75.0, 75.0),
+    "Impact on the child": (75.0, 75.0),  # G G G RI, as assessment quality
 }
 EXPECTED_OVERALL = (50.0, 75.0)
 
@@ -199,11 +201,11 @@ def test_the_themed_pdf_shows_final_grades_with_the_auditors_figure_beside(app, 
     assert "Child's voice: good or better 50% 75% –" in rows
     assert "Management oversight and supervision: 25% 75% –" in rows  # the label wraps
     assert "Assessment quality: good or better 75% same –" in rows
-    assert "Good or better overall 50% 75% –" in rows
+    assert "Good or better overall: Assessment and 50% 75% –" in rows  # per tool (the name wraps)
     # Each theme's page, and the overall grades.
-    assert "good or better, 2 of 4 sections graded" in text
-    assert "Auditors’ grades alone: 75% (3 of 4 sections)." in text
-    assert "good or better, 2 of 3 sections graded (1 not applicable)" in text
+    assert "good or better, 2 of 4 audits graded" in text  # a theme counts audits
+    assert "Auditors’ grades alone: 75% (3 of 4 audits)." in text
+    assert "good or better, 2 of 3 audits graded (1 not applicable)" in text
     assert "Auditors’ grades alone: 75% (3 of 4)." in text  # overall
     # The definitions say what the figures count.
     assert "Final grade A section's final grade is the moderator's where the section was moderated" in text

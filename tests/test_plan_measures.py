@@ -91,9 +91,10 @@ def test_months_before(day, months, expected):
 # A value checked by hand -------------------------------------------------------------------------
 
 
-def test_three_of_four_graded_sections_good_is_75_percent(app, make):
+def test_one_of_two_graded_audits_good_is_50_percent(app, make):
     """The fathers' engagement tool has two sections, both on the theme: one audit good in both,
-    one good and requires improvement, and one not applicable (not counted), so 3 of 4 graded."""
+    one good and requires improvement, and one not applicable (not counted). A theme counts once per
+    audit, with the worse of its grades: good, requires improvement, so 1 of 2 audits graded."""
     team = make.team("Hand-checked team")
     other_team = make.team("Not counted team")
     auditor = make.user(Role.AUDITOR, team=team)
@@ -109,8 +110,8 @@ def test_three_of_four_graded_sections_good_is_75_percent(app, make):
     measure = make.measure(make.priority(leader), teams=[team])
     with app.app_context():
         result = measures.evaluate_all([db.session.get(Measure, measure.id)])[measure.id]
-    assert result.value == 75.0
-    assert result.reading.basis == "4 graded sections"
+    assert result.value == 50.0
+    assert result.reading.basis == "2 audits graded for the theme"
     assert result.period == (months_before(today(), 3) + timedelta(days=1), today())
 
 

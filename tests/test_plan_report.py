@@ -21,13 +21,16 @@ from tests.querycount import queries_for
 
 @pytest.fixture
 def plan(app, make):
-    """A priority with a green theme measure (3 of 4 good against a 60% target), a supervision
+    """A priority with a green theme measure (3 of 4 audits good against a 60% target: the fourth
+    audit's two fathers' sections are good and inadequate, and the theme counts once, as inadequate), a supervision
     measure with no workers (no data), an overdue action and a done one."""
     team = make.team("Plan Team")
     auditor = make.user(Role.AUDITOR, team=team)
     leader = make.user(Role.LEADER, name="Lena Leader")
     supervisor = make.user(Role.SUPERVISOR, team=team, name="Sasha Supervisor")
     for grades in (
+        "good",
+        "good",
         "good",
         {"identifying-and-contacting-fathers": "good", "fathers-in-assessment-and-plan": "inadequate"},
     ):
@@ -82,7 +85,7 @@ def test_the_plan_page_shows_priorities_measures_actions_and_the_rule(client, pl
         # The theme measure: value, what it is based on, the period, in words, and its status word.
         "60% good or better for fathers",
         "75%",
-        "4 graded sections",
+        "4 audits graded for the theme",
         "% good or better for ‘Fathers' engagement’ in Plan Team, audits completed in the last 3 months",
         "Target reached",
         # The supervision measure has nothing to count.

@@ -32,7 +32,8 @@ Final grades (the moderator's where moderated): audit 1 and 2 sections are the m
   assessment quality  RI, RI                 -> 0 of 2 good or better (auditors alone: 1 of 2)
   child's voice       good, good             -> 2 of 2 (auditors alone: 2 of 2)
   culture             good, inadequate       -> 1 of 2 (auditors alone: 0 of 1, one N/A)
-  fathers' engagement RI, RI, good, good     -> 2 of 4 (auditors alone: 2 of 4)
+  fathers' engagement RI, RI, good          -> 1 of 3 (auditors alone: 1 of 3): audit 3's two
+                      sections share the theme, so it counts once, with the worse of its grades
   plan co-production  good, N/A              -> 1 of 1, one N/A (auditors alone: 2 of 2)
   management oversight inadequate, good      -> 1 of 2 (auditors alone: 2 of 2)
 The moderations here give no overall grade, so the overall grades are the auditors'.
@@ -60,6 +61,7 @@ AUDIT_1 = {
     "fathers-engagement": "requires-improvement",
     "plan-co-production": "good",
     "management-oversight-and-supervision": "good",
+    "impact-for-the-child": "na",  # not applicable throughout: no figure moves
 }
 MODERATED_1 = {
     "assessment-quality": "requires-improvement",
@@ -68,6 +70,7 @@ MODERATED_1 = {
     "fathers-engagement": "requires-improvement",
     "plan-co-production": "good",
     "management-oversight-and-supervision": "inadequate",
+    "impact-for-the-child": "na",
 }
 AUDIT_2 = {
     "assessment-quality": "requires-improvement",
@@ -76,6 +79,7 @@ AUDIT_2 = {
     "fathers-engagement": "inadequate",
     "plan-co-production": "good",
     "management-oversight-and-supervision": "good",
+    "impact-for-the-child": "na",  # not applicable throughout: no figure moves
 }
 MODERATED_2 = {
     "assessment-quality": "requires-improvement",
@@ -84,6 +88,7 @@ MODERATED_2 = {
     "fathers-engagement": "requires-improvement",
     "plan-co-production": "na",
     "management-oversight-and-supervision": "good",
+    "impact-for-the-child": "na",  # not applicable throughout: no figure moves
 }
 
 
@@ -190,11 +195,11 @@ def test_theme_grades(app, council):
     assert (culture.auditor_graded, culture.auditor_percent_good_or_better) == (1, 0.0)
     fathers = themes["Fathers' engagement"]
     assert [(grade.label, grade.count) for grade in fathers.grades] == [
-        ("Good", 2),
+        ("Good", 1),
         ("Requires improvement to be good", 2),
     ]
-    assert (fathers.graded, fathers.good_or_better, fathers.percent_good_or_better) == (4, 2, 50.0)
-    assert (fathers.auditor_good_or_better, fathers.auditor_graded) == (2, 4)
+    assert (fathers.graded, fathers.good_or_better, fathers.percent_good_or_better) == (3, 1, 33.3)
+    assert (fathers.auditor_good_or_better, fathers.auditor_graded) == (1, 3)
     plan = themes["Plan co-production"]
     assert (plan.graded, plan.not_applicable, plan.percent_good_or_better, plan.auditor_graded) == (1, 1, 100.0, 2)
     oversight = themes["Management oversight and supervision"]
@@ -223,7 +228,7 @@ def test_theme_by_team(app, council):
     with app.app_context():
         rows = figures.theme_by_team(JAN_TO_JUNE)
     fathers = [(row.group, row.percent_good_or_better) for row in rows if row.theme == "Fathers' engagement"]
-    assert fathers == [("Team A", 66.7), ("Team B", 0.0)]  # A: RI, good, good; B: RI (moderated)
+    assert fathers == [("Team A", 50.0), ("Team B", 0.0)]  # A: RI, good (audit 3 once); B: RI (moderated)
     oversight = [
         (row.group, row.percent_good_or_better, row.auditor_percent_good_or_better, row.moderation_changed)
         for row in rows
@@ -289,11 +294,11 @@ def test_filters_by_team_tool_theme_and_dates(app, make, council):
         first_quarter = ReportScope(date(2026, 1, 1), date(2026, 3, 31))
         one_day = ReportScope(date(2026, 2, 10), date(2026, 2, 10))
 
-        assert _by_theme(figures.theme_grades(team_a))["Fathers' engagement"].percent_good_or_better == 66.7
+        assert _by_theme(figures.theme_grades(team_a))["Fathers' engagement"].percent_good_or_better == 50.0
         assert figures.audit_counts(team_a).completed == 2
         assert agreement_figures.moderation_agreement(team_a).pairs == 5
 
-        assert [(d.name, d.graded) for d in figures.theme_grades(tool)] == [("Fathers' engagement", 2)]
+        assert [(d.name, d.graded) for d in figures.theme_grades(tool)] == [("Fathers' engagement", 1)]
         assert figures.overall_grades(tool).graded == 0
 
         assert [d.name for d in figures.theme_grades(voice)] == ["Child's voice"]

@@ -53,9 +53,10 @@ def test_the_dashboard_shows_the_figures(app, client, make, leader):
     assert response.status_code == 200
     assert_well_formed_page(response)
     text = page_text(response)
-    # Final grades: the moderator's RI for one of the four sections (3 of 4); the auditors' grades
-    # alone were all good, shown beside it.
-    assert "Fathers' engagement: 75% good or better (auditors’ grades alone: 100%)" in text
+    # Final grades: the moderator's RI for one of the moderated audit's two sections on the theme,
+    # so that audit's theme grade is RI (a theme counts once per audit, with the worse grade): 1 of 2
+    # audits; the auditors' grades alone were all good, shown beside it.
+    assert "Fathers' engagement: 50% good or better (auditors’ grades alone: 100%)" in text
     assert "Completed in the period 2" in text
     # Auditor good (1) vs moderator RI (2) and good (1): drift (-1 + 0) / 2 = -0.5.
     assert "Overall, auditors grade 0.5 of a grade more generously than moderators" in text

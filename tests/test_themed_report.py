@@ -61,7 +61,11 @@ def test_the_report_compares_with_the_previous_period(app, council):  # noqa: F8
         ("2026-04", 100.0),
     ]
     assert report.trend_first_period == "2026-04"
-    assert (report.overall_movement.now, report.overall_movement.before) == (None, 50.0)
+    # Overall grades per tool: the assessment tool had 1 of 2 good or better before, none now.
+    overall = {tool.name: tool.movement for tool in report.overall_by_tool}
+    assert {name: (move.now, move.before) for name, move in overall.items()} == {
+        "Assessment and planning audit": (None, 50.0)
+    }
     assert [theme.name for theme in report.themes] == ["Fathers' engagement"]
 
 

@@ -18,29 +18,35 @@ EVIDENCE_MAX = 5000  # the longest evidence or typed answer, in characters
 
 
 class StoredAnswer(NamedTuple):
-    """An answer as the CSV export reads it: the grade's label rather than its id."""
+    """An answer as the CSV export reads it: the grade's and the option's labels rather than their
+    ids. The last two have defaults so that an export written before them still builds one."""
 
     grade_label: str | None
     not_applicable: bool
     choice: str | None
     date_value: date | None
     text_value: str | None
+    option_label: str | None = None
+    number_value: int | None = None
 
 
 class DemoAnswer(NamedTuple):
     """What the demo generator knows when it makes up an answer: the section's grade position
     (0 best .. 3 worst), the question's place in its section, the scale's grades, example evidence
-    by grade position, and the day the audit was submitted."""
+    by grade position, and the day the audit was submitted; and the question itself, whose
+    options a choice and whose bounds a number need."""
 
     position: int
     number: int
     grades: Sequence[ScaleGrade]
     evidence: Mapping[int, Sequence[str]]
     on: date
+    question: ToolQuestion | None = None
 
 
 class AnswerKind:
-    """One kind of question answer (a grade, yes/no/not applicable, a date, typed text): its form
+    """One kind of question answer (a grade, yes/no/not applicable, one of a list of options, a
+    number, a date, typed text): its form
     field, what submission requires of it, how it reads on the page and in the PDF (the partial
     ``template``), its CSV cell and the synthetic answer the demo council gives.
 

@@ -4,12 +4,13 @@ field; ``forms.fields`` imports them for every other form."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput
-from wtforms import DateField, Field, SelectField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovRadioInput, GovTextInput
+from wtforms import DateField, Field, IntegerField, SelectField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import Length, ValidationError
 
@@ -63,6 +64,40 @@ class ScaleRadioField(RadioField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = valuelist[0] if valuelist and valuelist[0] else None
+
+
+class OptionRadioField(ScaleRadioField):
+    """One of a choice question's own options; a value not offered is refused in words."""
+
+    def pre_validate(self, form: Any) -> None:
+        choices: list[Any] = list(self.choices or [])
+        if self.data and self.data not in {choice.value for choice in choices}:
+            raise ValidationError("Select one of the answers listed")
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a GOV.UK text input (``inputmode="numeric"``, as the design system
+    asks), between bounds; anything else is refused in words a user can act on. Digits only (and
+    a leading minus): Python's ``int`` would also take "1_0" and other scripts' digits."""
+
+    widget = GovTextInput()
+
+    def __init__(self, *args: Any, lowest: int, highest: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lowest, self.highest = lowest, highest
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = (valuelist[0] if valuelist else "").strip().replace(",", "")
+        if not text:
+            self.data = None
+            return
+        self.data = None
+        if not re.fullmatch(r"-?[0-9]{1,12}", text):
+            raise ValueError(f"{field_label(self)} must be a whole number, like {max(self.lowest, 3)}")
+        number = int(text)
+        if not self.lowest <= number <= self.highest:
+            raise ValueError(f"{field_label(self)} must be between {self.lowest:,} and {self.highest:,}")
+        self.data = number
 
 
 class GovDateField(DateField):

@@ -12,7 +12,15 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import Optional
 
 from audit.answers.base import EVIDENCE_MAX, AnswerKind, DemoAnswer, StoredAnswer, register, too_long
-from audit.answers.fields import GovDateField, ScaleRadioField, answer_text, not_in_future, optional_answer
+from audit.answers.fields import (
+    GovDateField,
+    OptionRadioField,
+    ScaleRadioField,
+    WholeNumberField,
+    answer_text,
+    not_in_future,
+    optional_answer,
+)
 from audit.clock import today
 from audit.models import Answer, AnswerType, ToolQuestion
 
@@ -155,3 +163,89 @@ class TextAnswer(AnswerKind):
 
     def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
         return {"text_value": "Recorded in the case file."}
+
+
+@register
+class ChoiceAnswer(AnswerKind):
+    """One of the question's own options (``ToolQuestion.options``, from the tool file), with
+    optional evidence. The answer stores the option's id; the form posts its key."""
+
+    answer_type = AnswerType.CHOICE
+    description = "one of a list"
+    part = "option"
+    has_evidence = True
+
+    def form_fields(self, question: ToolQuestion, grade_choices: Sequence[SelectChoice]) -> dict[str, Field]:
+        return {
+            "option": OptionRadioField(
+                question.text,
+                description=question.guidance,
+                choices=[SelectChoice(option.key, option.label) for option in question.options],
+                validators=optional_answer(not question.required),
+            ),
+            "evidence": answer_text("Evidence (optional)", "", EVIDENCE_MAX),
+        }
+
+    def problems(self, answer: Answer, where: str, prefix: str, *, required: bool = True) -> list[tuple[str, str]]:
+        problems = []
+        if answer.option_id is None and required:
+            problems.append((f"{prefix}_option", f"{where}: select an answer"))
+        return problems + too_long(f"{prefix}_evidence", answer.evidence, f"{where}: evidence")
+
+    def csv_text(self, answer: StoredAnswer, na_label: str) -> str:
+        return answer.option_label or ""
+
+    def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
+        options = demo.question.options if demo.question is not None else []
+        if not options:
+            return {}
+        # Better-graded sections lean to the list's first options (tool files put the expected one first).
+        index = min(len(options) - 1, int(rng.random() * (1 + demo.position)))
+        return {"option_id": options[index].id}
+
+
+# A number question without bounds of its own takes a count: 0 up to this.
+NUMBER_HIGHEST = 99_999
+
+
+def number_bounds(question: ToolQuestion) -> tuple[int, int]:
+    """The lowest and highest numbers a question accepts: its own bounds, else 0 to NUMBER_HIGHEST."""
+    lowest = question.number_min if question.number_min is not None else 0
+    highest = question.number_max if question.number_max is not None else max(lowest, NUMBER_HIGHEST)
+    return lowest, highest
+
+
+@register
+class NumberAnswer(AnswerKind):
+    """A whole number (a count of visits, days or sessions), within the question's bounds."""
+
+    answer_type = AnswerType.NUMBER
+    description = "a number"
+    part = "number"
+
+    def form_fields(self, question: ToolQuestion, grade_choices: Sequence[SelectChoice]) -> dict[str, Field]:
+        lowest, highest = number_bounds(question)
+        return {
+            "number": WholeNumberField(
+                question.text,
+                description=question.guidance,
+                lowest=lowest,
+                highest=highest,
+                validators=optional_answer(not question.required),
+            )
+        }
+
+    def problems(self, answer: Answer, where: str, prefix: str, *, required: bool = True) -> list[tuple[str, str]]:
+        if answer.number_value is None:
+            return [(f"{prefix}_number", f"{where}: enter a number")] if required else []
+        lowest, highest = number_bounds(answer.question) if answer.question is not None else (0, NUMBER_HIGHEST)
+        if not lowest <= answer.number_value <= highest:
+            return [(f"{prefix}_number", f"{where}: the number must be between {lowest:,} and {highest:,}")]
+        return []
+
+    def csv_text(self, answer: StoredAnswer, na_label: str) -> str:
+        return str(answer.number_value) if answer.number_value is not None else ""
+
+    def demo_value(self, rng: random.Random, demo: DemoAnswer) -> dict[str, object]:
+        lowest, highest = number_bounds(demo.question) if demo.question is not None else (0, 10)
+        return {"number_value": rng.randint(lowest, min(highest, lowest + 10))}

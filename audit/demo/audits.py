@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from audit.answers import answer_kind
 from audit.answers.base import DemoAnswer
 from audit.clock import to_local, utcnow
+from audit.demo.tool_choice import pick_tool
 from audit.domain.audits import auditor_conflict
 from audit.domain.moderation_sampling import select_for_moderation
 from audit.extensions import db
@@ -34,6 +35,7 @@ from audit.models import (
     SafeguardingConcern,
     SectionJudgement,
     Team,
+    ToolQuestion,
     ToolSection,
     User,
     UserRole,
@@ -170,11 +172,15 @@ def _sample_recent_audits(today: date) -> None:
 def _load_council(rng: random.Random, today: date) -> _Council | None:
     """The demo council's tools, cases and people; None when there is no demo council to audit."""
     versions: Sequence[AuditToolVersion] = db.session.scalars(
-        select(AuditToolVersion).options(
+        select(AuditToolVersion)
+        .options(
             selectinload(AuditToolVersion.scale),
-            selectinload(AuditToolVersion.sections).selectinload(ToolSection.questions),
+            selectinload(AuditToolVersion.sections)
+            .selectinload(ToolSection.questions)
+            .selectinload(ToolQuestion.options),
             selectinload(AuditToolVersion.tool),
         )
+        .order_by(AuditToolVersion.version)
     ).all()
     if not versions:
         return None
@@ -204,18 +210,10 @@ def _load_council(rng: random.Random, today: date) -> _Council | None:
         auditors=auditors,
         moderators=moderators,
         leader=leader,
-        by_slug={version.tool.slug: version for version in versions},
+        by_slug={version.tool.slug: version for version in versions},  # each tool's newest version
         generosity={auditor.id: rng.choice((0.0, 0.2, 0.5, 0.9)) for auditor in auditors},
         demo_auditor=next((user for user in auditors if user.email == "auditor@demo.example"), None),
     )
-
-
-def _pick_tool(rng: random.Random, case: Case, by_slug: dict[str, AuditToolVersion]) -> AuditToolVersion:
-    if "front-door-mash" in by_slug and case.team.service_area.name.startswith("Front door"):
-        return by_slug["front-door-mash"]
-    if "fathers-engagement-themed" in by_slug and rng.random() < 0.15:
-        return by_slug["fathers-engagement-themed"]
-    return by_slug.get("assessment-and-planning") or next(iter(by_slug.values()))
 
 
 def _seed_batch(rng: random.Random, council: _Council, batch: int, *, first: bool) -> None:
@@ -248,7 +246,7 @@ def _plan_audit(rng: random.Random, council: _Council, index: int, *, first: boo
     if not candidates:
         return None
     auditor = rng.choice(candidates)
-    version = _pick_tool(rng, case, council.by_slug)
+    version = pick_tool(rng, case, council.by_slug)
     created = datetime.combine(council.today - timedelta(days=rng.randint(0, 364)), datetime.min.time()) + timedelta(
         hours=rng.randint(8, 17)
     )
@@ -356,7 +354,10 @@ def _answer_rows(rng: random.Random, audit_id: int, audit: _Planned, *, complete
             if not complete and number > 1:
                 break
             value = answer_kind(question.answer_type).demo_value(
-                rng, DemoAnswer(position=position, number=number, grades=grades, evidence=_EVIDENCE, on=on)
+                rng,
+                DemoAnswer(
+                    position=position, number=number, grades=grades, evidence=_EVIDENCE, on=on, question=question
+                ),
             )
             rows.append({"audit_id": audit_id, "question_id": question.id, "not_applicable": False, **value})
     return rows

@@ -3,10 +3,11 @@ monitoring visit makes: plans and interim safety plans not written with families
 management oversight, audit grading that moderation finds too generous, and the front door's
 response to domestic abuse.
 
-Its measures are bound to real report figures (one to a theme the shipped audit tools cover, two
-to supervision), so their values come from the demo's audits and supervision records. Dates are
-relative to today; one action is overdue. It is added only to a plan with no priorities, so
-running it again, or on a council that keeps its own plan, adds nothing.
+Its measures are bound to real report figures (themes the shipped audit tools cover, supervision,
+a question's answers and one tool's overall grade), so their values come from the demo's audits
+and supervision records. Dates are relative to today; one action is overdue. It is added only to
+a plan with no priorities, so running it again, or on a council that keeps its own plan, adds
+nothing.
 """
 
 from __future__ import annotations
@@ -93,6 +94,22 @@ PRIORITIES = (
                 theme="Strategy discussions and safety planning",
                 window_months=12,
                 teams=(FRONT_DOOR,),
+            ),
+            # A question's answers and one tool's overall grade (tools' overall grades are never blended).
+            DemoMeasure(
+                "80% of children seen, and seen alone, in assessments",
+                "question:assessment-and-planning:seen-alone:seen-alone",
+                55,
+                80,
+                9,
+            ),
+            DemoMeasure(
+                "65% of children in care audits good or better overall",
+                "overall:children-in-care",
+                45,
+                65,
+                12,
+                window_months=12,
             ),
         ),
         actions=(

@@ -5,6 +5,12 @@ A definition file (``audit/tool_definitions/*.toml``) names its tool by ``slug``
 version and then becomes a new ``AuditToolVersion``, leaving audits on older versions untouched.
 A question is required unless it says ``required = false``; the whole file is hashed, so marking
 a question optional is a change like any other.
+
+A choice question lists its ``options`` (``{ key, label }``, in order); a number question may give
+``min`` and ``max``. The inspection framework's judgement areas are data too: ``judgement-areas.toml``
+in the same folder lists them (``[[areas]]`` with key, name, framework, position) and is loaded
+first; a tool names the areas it evidences in ``judgement_areas``, and a section may name its own
+(otherwise it has the tool's). An area key that is not loaded is refused.
 """
 
 from __future__ import annotations
@@ -21,9 +27,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from audit.extensions import db
-from audit.models import AnswerType, AuditTool, AuditToolVersion, GradeScale, ScaleGrade, ToolQuestion, ToolSection
+from audit.models import (
+    AnswerType,
+    AuditTool,
+    AuditToolVersion,
+    GradeScale,
+    JudgementArea,
+    QuestionOption,
+    ScaleGrade,
+    ToolQuestion,
+    ToolSection,
+)
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "tool_definitions"
+JUDGEMENT_AREAS_FILE = "judgement-areas.toml"
 
 
 class ToolDefinitionError(ValueError):
@@ -74,6 +91,78 @@ def _check(definition: dict[str, Any], source: str) -> None:
             if question["key"] in question_keys:
                 raise ToolDefinitionError(f"{where}: question key {question['key']} is used twice")
             question_keys.add(question["key"])
+            _check_options(question, f"{where} question {question['key']}")
+            _check_bounds(question, f"{where} question {question['key']}")
+
+
+def _check_options(question: dict[str, Any], where: str) -> None:
+    options = question.get("options")
+    if question["answer"] != AnswerType.CHOICE:
+        if options is not None:
+            raise ToolDefinitionError(f"{where}: only a choice question has 'options'")
+        return
+    if not isinstance(options, list) or len(options) < 2:
+        raise ToolDefinitionError(f"{where}: a choice question needs 'options', at least two")
+    keys = set()
+    for option in options:
+        if not isinstance(option, dict) or not option.get("key") or not option.get("label"):
+            raise ToolDefinitionError(f"{where}: each option needs a 'key' and a 'label'")
+        if len(option["key"]) > 40:
+            raise ToolDefinitionError(f"{where}: option key {option['key']!r} is longer than 40 characters")
+        if option["key"] in keys:
+            raise ToolDefinitionError(f"{where}: option key {option['key']!r} is used twice")
+        keys.add(option["key"])
+
+
+def _check_bounds(question: dict[str, Any], where: str) -> None:
+    bounds = {key: question[key] for key in ("min", "max") if key in question}
+    if bounds and question["answer"] != AnswerType.NUMBER:
+        raise ToolDefinitionError(f"{where}: only a number question has 'min' or 'max'")
+    for key, value in bounds.items():
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 1_000_000_000:
+            raise ToolDefinitionError(f"{where}: '{key}' must be a whole number")
+    if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
+        raise ToolDefinitionError(f"{where}: 'min' is greater than 'max'")
+
+
+def load_judgement_areas(definition: dict[str, Any], source: str = JUDGEMENT_AREAS_FILE) -> list[JudgementArea]:
+    """Add the areas the file lists, or update their names, framework and order (matched by key).
+    An area no longer listed stays: tools and sections loaded earlier still name it."""
+    areas = definition.get("areas")
+    if not isinstance(areas, list) or not areas:
+        raise ToolDefinitionError(f"{source}: list the judgement areas as [[areas]]")
+    existing = {area.key: area for area in db.session.scalars(select(JudgementArea))}
+    loaded = []
+    for index, data in enumerate(areas):
+        where = f"{source} area {data.get('key', '?')}"
+        for key in ("key", "name", "framework"):
+            _require(data, key, where)
+        if len(data["key"]) > 60:
+            raise ToolDefinitionError(f"{where}: the key is longer than 60 characters")
+        area = existing.get(data["key"])
+        if area is None:
+            area = JudgementArea(key=data["key"])
+            db.session.add(area)
+            existing[area.key] = area
+        area.name, area.framework = data["name"], data["framework"]
+        area.position = int(data.get("position", index))
+        loaded.append(area)
+    db.session.flush()
+    return loaded
+
+
+def _areas(keys: Any, where: str) -> list[JudgementArea]:
+    """The judgement areas named by these keys, as loaded; an unknown key is refused."""
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise ToolDefinitionError(f"{where}: 'judgement_areas' must be a list of area keys")
+    known = {area.key: area for area in db.session.scalars(select(JudgementArea).where(JudgementArea.key.in_(keys)))}
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise ToolDefinitionError(
+            f"{where}: judgement area {', '.join(map(repr, unknown))} is not known; "
+            f"add it to {JUDGEMENT_AREAS_FILE} first"
+        )
+    return [known[key] for key in dict.fromkeys(keys)]
 
 
 def _scale_for(definition: dict[str, Any]) -> GradeScale:
@@ -102,6 +191,13 @@ def _scale_for(definition: dict[str, Any]) -> GradeScale:
 def load_definition(definition: dict[str, Any], source: str = "definition") -> LoadResult:
     _check(definition, source)
     content_hash = _content_hash(definition)
+    tool_areas = _areas(definition.get("judgement_areas", []), source)
+    section_areas = [
+        _areas(section["judgement_areas"], f"{source} section {section['key']}")
+        if "judgement_areas" in section
+        else tool_areas
+        for section in definition["sections"]
+    ]
     tool = db.session.scalar(select(AuditTool).where(AuditTool.slug == definition["slug"]))
     if tool is None:
         tool = AuditTool(slug=definition["slug"], name=definition["name"])
@@ -110,6 +206,8 @@ def load_definition(definition: dict[str, Any], source: str = "definition") -> L
     same_version = existing.get(definition["version"])
     if same_version is not None:
         if same_version.content_hash == content_hash:
+            if same_version.version == max(existing):  # the tool's areas are the newest version's
+                tool.judgement_areas = tool_areas
             return LoadResult(tool.slug, same_version.version, created=False)
         raise ToolDefinitionError(
             f"{source}: version {definition['version']} of {tool.slug} is already loaded with different content; "
@@ -118,6 +216,7 @@ def load_definition(definition: dict[str, Any], source: str = "definition") -> L
     if existing and definition["version"] < max(existing):
         raise ToolDefinitionError(f"{source}: version {definition['version']} is older than the loaded version")
     tool.name = definition["name"]
+    tool.judgement_areas = tool_areas
     version = AuditToolVersion(
         tool=tool,
         version=definition["version"],
@@ -133,6 +232,7 @@ def load_definition(definition: dict[str, Any], source: str = "definition") -> L
                 theme=section["theme"],
                 guidance=section["guidance"],
                 position=section_index,
+                judgement_areas=section_areas[section_index],
                 questions=[
                     ToolQuestion(
                         key=question["key"],
@@ -141,6 +241,12 @@ def load_definition(definition: dict[str, Any], source: str = "definition") -> L
                         answer_type=question["answer"],
                         position=question_index,
                         required=question.get("required", True),
+                        number_min=question.get("min"),
+                        number_max=question.get("max"),
+                        options=[
+                            QuestionOption(key=option["key"], label=option["label"], position=option_index)
+                            for option_index, option in enumerate(question.get("options", []))
+                        ],
                     )
                     for question_index, question in enumerate(section["questions"])
                 ],
@@ -153,15 +259,23 @@ def load_definition(definition: dict[str, Any], source: str = "definition") -> L
     return LoadResult(tool.slug, version.version, created=True)
 
 
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ToolDefinitionError(f"{path.name}: not valid TOML ({error})") from error
+
+
 def load_definitions(directory: Path = DEFINITIONS_DIR) -> list[LoadResult]:
-    results = []
-    for path in sorted(directory.glob("*.toml")):
-        try:
-            definition = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise ToolDefinitionError(f"{path.name}: not valid TOML ({error})") from error
-        results.append(load_definition(definition, path.name))
-    return results
+    """Load the judgement areas (where the folder has the file), then every tool file in it."""
+    areas = directory / JUDGEMENT_AREAS_FILE
+    if areas.exists():
+        load_judgement_areas(_read(areas))
+    return [
+        load_definition(_read(path), path.name)
+        for path in sorted(directory.glob("*.toml"))
+        if path.name != JUDGEMENT_AREAS_FILE
+    ]
 
 
 # Reading tools back ------------------------------------------------------------------------------
@@ -186,7 +300,9 @@ def latest_versions() -> Sequence[AuditToolVersion]:
 
 def all_tools() -> Sequence[AuditTool]:
     return db.session.scalars(
-        select(AuditTool).options(selectinload(AuditTool.versions)).order_by(AuditTool.name)
+        select(AuditTool)
+        .options(selectinload(AuditTool.versions), selectinload(AuditTool.judgement_areas))
+        .order_by(AuditTool.name)
     ).all()
 
 
@@ -197,8 +313,11 @@ def tool_version_with_questions(version_id: int) -> AuditToolVersion | None:
         .where(AuditToolVersion.id == version_id)
         .options(
             selectinload(AuditToolVersion.scale).selectinload(GradeScale.grades),
-            selectinload(AuditToolVersion.sections).selectinload(ToolSection.questions),
-            selectinload(AuditToolVersion.tool),
+            selectinload(AuditToolVersion.sections)
+            .selectinload(ToolSection.questions)
+            .selectinload(ToolQuestion.options),
+            selectinload(AuditToolVersion.sections).selectinload(ToolSection.judgement_areas),
+            selectinload(AuditToolVersion.tool).selectinload(AuditTool.judgement_areas),
         )
     )
 

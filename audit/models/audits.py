@@ -16,7 +16,7 @@ from audit.models.amendments import AmendmentColumns
 from audit.models.cases import Case
 from audit.models.people import Team, User
 from audit.models.progress import AuditPartDone
-from audit.models.tools import AuditToolVersion, ScaleGrade, ToolQuestion, ToolSection
+from audit.models.tools import AuditToolVersion, QuestionOption, ScaleGrade, ToolQuestion, ToolSection
 from audit.models.types import stored_enum
 
 
@@ -187,11 +187,15 @@ class Answer(Model):
     choice: Mapped[str | None] = mapped_column(String(3))
     date_value: Mapped[date | None]
     text_value: Mapped[str | None] = mapped_column(Text)
+    # A choice question's answer: one of its options (not ``choice``, which is yes/no/n.a.).
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("tool_question_options.id"), index=True)
+    number_value: Mapped[int | None]
     evidence: Mapped[str | None] = mapped_column(Text)
 
     audit: Mapped[Audit] = relationship(back_populates="answers")
     question: Mapped[ToolQuestion] = relationship()
     grade: Mapped[ScaleGrade | None] = relationship()
+    option: Mapped[QuestionOption | None] = relationship()
 
 
 class SectionJudgement(Model):

@@ -98,7 +98,7 @@ class Measure(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     priority_id: Mapped[int] = mapped_column(ForeignKey("plan_priorities.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    figure: Mapped[str] = mapped_column(String(60))
+    figure: Mapped[str] = mapped_column(String(200))  # a key of audit.reporting.measures.FIGURES
     theme: Mapped[str | None] = mapped_column(String(120))
     window_months: Mapped[int] = mapped_column(default=3)  # audit figures: the months to today counted
     baseline_value: Mapped[float]

@@ -1,7 +1,9 @@
 """Audit tools: versioned question sets with their own grade scale, stored as data.
 
 A tool's definition file is loaded into a new ``AuditToolVersion`` whenever its content changes;
-an audit keeps the exact version it was started on.
+an audit keeps the exact version it was started on. Tools and their sections say which of the
+inspection framework's judgement areas they evidence; the areas are data too
+(``audit/tool_definitions/judgement-areas.toml``), so a renewed framework needs no code.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
@@ -21,6 +23,37 @@ class AnswerType(enum.StrEnum):
     YES_NO_NA = "yes_no_na"
     DATE = "date"
     TEXT = "text"
+    CHOICE = "choice"  # one of the question's own options (QuestionOption)
+    NUMBER = "number"  # a whole number, between the question's bounds where it has them
+
+
+class JudgementArea(Model):
+    """An area the inspection framework judges (ILACS: children who need help and protection,
+    children in care, care leavers, the impact of leaders), loaded from
+    ``judgement-areas.toml``."""
+
+    __tablename__ = "judgement_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    framework: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int]
+
+
+# Which judgement areas a tool (as a whole) and each section of a tool version evidence.
+audit_tool_judgement_areas = Table(
+    "audit_tool_judgement_areas",
+    Model.metadata,
+    Column("tool_id", ForeignKey("audit_tools.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("judgement_areas.id", ondelete="CASCADE"), primary_key=True),
+)
+tool_section_judgement_areas = Table(
+    "tool_section_judgement_areas",
+    Model.metadata,
+    Column("section_id", ForeignKey("tool_sections.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("judgement_areas.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class GradeScale(Model):
@@ -62,6 +95,10 @@ class AuditTool(Model):
     name: Mapped[str] = mapped_column(String(200))
 
     versions: Mapped[list[AuditToolVersion]] = relationship(back_populates="tool", order_by="AuditToolVersion.version")
+    # As the newest loaded version's file lists them.
+    judgement_areas: Mapped[list[JudgementArea]] = relationship(
+        secondary=audit_tool_judgement_areas, order_by="JudgementArea.position"
+    )
 
 
 class AuditToolVersion(Model):
@@ -104,6 +141,10 @@ class ToolSection(Model):
 
     tool_version: Mapped[AuditToolVersion] = relationship(back_populates="sections")
     questions: Mapped[list[ToolQuestion]] = relationship(back_populates="section", order_by="ToolQuestion.position")
+    # The section's own list in the file, or else the tool's.
+    judgement_areas: Mapped[list[JudgementArea]] = relationship(
+        secondary=tool_section_judgement_areas, order_by="JudgementArea.position"
+    )
 
 
 _answer_types = ", ".join(f"'{answer.value}'" for answer in AnswerType)
@@ -125,5 +166,27 @@ class ToolQuestion(Model):
     position: Mapped[int]
     # An optional question may be left blank on submission; what is given is still checked.
     required: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A number question's bounds, where the tool file gives them.
+    number_min: Mapped[int | None]
+    number_max: Mapped[int | None]
 
     section: Mapped[ToolSection] = relationship(back_populates="questions")
+    # A choice question's options, in the file's order.
+    options: Mapped[list[QuestionOption]] = relationship(
+        back_populates="question", order_by="QuestionOption.position", cascade="all, delete-orphan"
+    )
+
+
+class QuestionOption(Model):
+    """One option of a choice question; an answer stores the option's id."""
+
+    __tablename__ = "tool_question_options"
+    __table_args__ = (UniqueConstraint("question_id", "key", name="uq_tool_question_options_question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("tool_questions.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(Text)
+    position: Mapped[int]
+
+    question: Mapped[ToolQuestion] = relationship(back_populates="options")

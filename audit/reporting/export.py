@@ -38,6 +38,7 @@ from audit.models import (
     GradeScale,
     ModeratedSection,
     Moderation,
+    QuestionOption,
     ScaleGrade,
     SectionJudgement,
     Team,
@@ -89,7 +90,7 @@ def safe_cell(value: object) -> str:
 
 
 def _query(scope: ReportScope) -> Select[*tuple[Any, ...]]:
-    # Twenty-six columns, past SQLAlchemy's typed overloads of select(): _answer_row() types them.
+    # Twenty-eight columns, past SQLAlchemy's typed overloads of select(): _answer_row() types them.
     moderated_grade = aliased(ScaleGrade)
     answer_grade = aliased(ScaleGrade)
     auditor_grade = aliased(ScaleGrade)
@@ -114,6 +115,8 @@ def _query(scope: ReportScope) -> Select[*tuple[Any, ...]]:
             Answer.choice,
             Answer.date_value,
             Answer.text_value,
+            QuestionOption.label,
+            Answer.number_value,
             auditor_grade.label,
             SectionJudgement.not_applicable,
             moderated_grade.label,
@@ -135,6 +138,7 @@ def _query(scope: ReportScope) -> Select[*tuple[Any, ...]]:
         .join(ToolQuestion, ToolQuestion.id == Answer.question_id)
         .join(ToolSection, ToolSection.id == ToolQuestion.section_id)
         .outerjoin(answer_grade, answer_grade.id == Answer.grade_id)
+        .outerjoin(QuestionOption, QuestionOption.id == Answer.option_id)
         .outerjoin(
             SectionJudgement,
             and_(SectionJudgement.audit_id == Audit.id, SectionJudgement.section_id == ToolSection.id),
@@ -196,7 +200,8 @@ def answer_csv(scope: ReportScope) -> Iterator[str]:
 
 def _answer_row(audit_id: int, reference: str, team: str, tool: str, version: int, section: str, theme: str,
                 question: str, answer_type: str, grade: str | None, na: bool, na_label: str, choice: str | None,
-                day: date | None, text: str | None, auditors: str | None, auditors_na: bool | None,
+                day: date | None, text: str | None, option: str | None, number: int | None,
+                auditors: str | None, auditors_na: bool | None,
                 moderated: str | None, moderated_na: bool | None, final: str | None, final_na: bool | None,
                 auditors_overall: str | None, moderated_overall: str | None, final_overall: str | None,
                 submitted: datetime | None, moderated_at: datetime | None) -> list[object]:  # fmt: skip
@@ -212,7 +217,7 @@ def _answer_row(audit_id: int, reference: str, team: str, tool: str, version: in
         section,
         theme,
         question,
-        answer_kind(answer_type).csv_value(StoredAnswer(grade, na, choice, day, text), na_label),
+        answer_kind(answer_type).csv_value(StoredAnswer(grade, na, choice, day, text, option, number), na_label),
         section_grade(auditors, auditors_na),
         section_grade(moderated, moderated_na),
         section_grade(final, final_na),

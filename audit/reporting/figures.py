@@ -46,6 +46,7 @@ from audit.models import (
     Audit,
     AuditAmendment,
     AuditStatus,
+    AuditTool,
     AuditToolVersion,
     Moderation,
     ScaleGrade,
@@ -230,12 +231,13 @@ def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
     return _distributions(rows)
 
 
-def overall_grades(scope: ReportScope) -> GradeDistribution:
-    """The audits' final overall grades, and the auditors' own count; audits without one (the tool
-    does not ask) count apart."""
-    # Counted per grade id, the final grades and the auditors' apart, then named.
+def _overall_rows(scope: ReportScope, *names: Any) -> list[Any]:
+    """The final overall grades of the audits in scope and the auditors' own, counted per tool
+    version and grade id, then named: (``names``..., grade key, label, position, good_or_better,
+    final count, auditors' count). ``names`` are columns of ``AuditTool`` to group by, if any."""
     final: Select[*tuple[Any, ...]] = (
         select(
+            Audit.tool_version_id.label("version_id"),
             final_grades.FINAL_OVERALL_GRADE_ID.label("grade_id"),
             func.count().label("final"),
             literal_column("0").label("auditor"),
@@ -243,31 +245,72 @@ def overall_grades(scope: ReportScope) -> GradeDistribution:
         .select_from(Audit)
         .outerjoin(Moderation, Moderation.audit_id == Audit.id)
         .where(*scope.completed_audits())
-        .group_by(final_grades.FINAL_OVERALL_GRADE_ID)
+        .group_by(Audit.tool_version_id, final_grades.FINAL_OVERALL_GRADE_ID)
     )
     auditors: Select[*tuple[Any, ...]] = (
         select(
-            Audit.overall_grade_id.label("grade_id"), literal_column("0").label("final"), func.count().label("auditor")
+            Audit.tool_version_id.label("version_id"),
+            Audit.overall_grade_id.label("grade_id"),
+            literal_column("0").label("final"),
+            func.count().label("auditor"),
         )
         .where(*scope.completed_audits())
-        .group_by(Audit.overall_grade_id)
+        .group_by(Audit.tool_version_id, Audit.overall_grade_id)
     )
     grades = union_all(final, auditors).subquery()
-    rows = db.session.execute(
-        select(
-            ScaleGrade.key,
-            ScaleGrade.label,
-            ScaleGrade.position,
-            ScaleGrade.good_or_better,
-            cast(func.sum(grades.c.final), Integer),
-            cast(func.sum(grades.c.auditor), Integer),
+    query = select(
+        *names,
+        ScaleGrade.key,
+        ScaleGrade.label,
+        ScaleGrade.position,
+        ScaleGrade.good_or_better,
+        cast(func.sum(grades.c.final), Integer),
+        cast(func.sum(grades.c.auditor), Integer),
+    ).select_from(grades)
+    if names:
+        query = query.join(AuditToolVersion, AuditToolVersion.id == grades.c.version_id).join(
+            AuditTool, AuditTool.id == AuditToolVersion.tool_id
         )
-        .select_from(grades)
-        .outerjoin(ScaleGrade, ScaleGrade.id == grades.c.grade_id)
-        .group_by(ScaleGrade.key, ScaleGrade.label, ScaleGrade.position, ScaleGrade.good_or_better)
-    ).all()
-    found = _distributions([("Overall", *row) for row in rows])
+    query = query.outerjoin(ScaleGrade, ScaleGrade.id == grades.c.grade_id).group_by(
+        *names, ScaleGrade.key, ScaleGrade.label, ScaleGrade.position, ScaleGrade.good_or_better
+    )
+    return list(db.session.execute(query).all())
+
+
+def overall_grades(scope: ReportScope) -> GradeDistribution:
+    """The final overall grades of the audits in scope, and the auditors' own; audits without one
+    (the tool does not ask) count apart. Tools' overall grades are never blended in a report: the
+    reports call ``overall_grades_by_tool``, and this is for a scope of one tool (a plan measure's)."""
+    found = _distributions([("Overall", *row) for row in _overall_rows(scope)])
     return found[0] if found else GradeDistribution("Overall")
+
+
+@dataclass(frozen=True)
+class ToolOverall:
+    """One audit tool's final overall grades (unit: audits)."""
+
+    slug: str
+    grades: GradeDistribution  # named by the tool's name
+
+    @property
+    def name(self) -> str:
+        return self.grades.name
+
+    @property
+    def asks_overall_grade(self) -> bool:
+        return self.grades.graded > 0 or self.grades.auditor_graded > 0
+
+
+def overall_grades_by_tool(scope: ReportScope) -> list[ToolOverall]:
+    """Per audit tool (by name), the final overall grades of its audits in scope and the auditors'
+    own: a front-door audit's overall grade and a full case audit's are different judgements, so
+    each tool is a figure of its own. One query, whatever the number of audits."""
+    rows = _overall_rows(scope, AuditTool.name, AuditTool.slug)
+    slugs = {name: slug for name, slug, *_rest in rows}
+    return [
+        ToolOverall(slugs[distribution.name], distribution)
+        for distribution in _distributions([(name, *rest) for name, _slug, *rest in rows])
+    ]
 
 
 # Good or better over time and by team -----------------------------------------------------------

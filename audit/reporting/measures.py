@@ -8,20 +8,29 @@ them; their reading also carries the auditors' own figure, shown beside it where
 it. A measure names its figure by a stable key; a key that is no longer in ``FIGURES`` (a figure
 was withdrawn) or a theme no audit tool has any more gives the measure a clear problem instead of
 a value, never an error.
+
+Besides the fixed figures, ``FIGURES`` offers one figure per audit tool's overall grade
+(``overall:<tool slug>``: tools' overall grades are never blended) and one per yes/no question's
+"yes" and per choice question's option (``question:<tool slug>:<question key>:<yes or option key>``,
+see ``questions``), read from the tools loaded. The key ``overall_good_or_better`` of measures made
+before then still reads, but only while the audits it counts come from one tool.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+
+from sqlalchemy import select
 
 from audit.clock import today
 from audit.domain.supervision_compliance import team_compliance, total_compliance
 from audit.domain.tools import all_themes
-from audit.models import Measure
-from audit.reporting import agreement, figures, reaudit
+from audit.extensions import db
+from audit.models import AuditTool, Measure
+from audit.reporting import agreement, figures, questions, reaudit
 from audit.reporting.figures import ReportScope
 
 # How far behind the straight line from baseline to target a measure may be and still be amber.
@@ -38,6 +47,7 @@ class Reading:
     auditor_value: float | None = None  # grade figures: the auditors' grades alone
     final_grades: bool = False  # the figure counts final grades
     part: int | None = None  # how many of ``count`` the percentage counts, for the exact value
+    problem: str | None = None  # why the figure cannot be read as the measure is set up
 
     @property
     def exact(self) -> float | None:
@@ -72,15 +82,14 @@ def _theme(measure: Measure, scope: ReportScope) -> Reading:
     return Reading(
         distribution.percent_good_or_better,
         distribution.graded,
-        "graded sections",
+        "audits graded for the theme",
         distribution.auditor_percent_good_or_better,
         final_grades=True,
         part=distribution.good_or_better,
     )
 
 
-def _overall(measure: Measure, scope: ReportScope) -> Reading:
-    overall = figures.overall_grades(scope)
+def _overall_reading(overall: figures.GradeDistribution) -> Reading:
     return Reading(
         overall.percent_good_or_better,
         overall.graded,
@@ -89,6 +98,22 @@ def _overall(measure: Measure, scope: ReportScope) -> Reading:
         final_grades=True,
         part=overall.good_or_better,
     )
+
+
+BLENDED_OVERALL = (
+    "This measure counts the overall grades of more than one audit tool ({tools}) as one figure, and the "
+    "tools' overall grades are different judgements. Edit the measure and choose one tool's overall grade."
+)
+
+
+def _overall(measure: Measure, scope: ReportScope) -> Reading:
+    """The figure measures made before overall grades were per tool are bound to: read while the
+    audits counted come from one tool, a problem once they blend tools."""
+    tools = [tool for tool in figures.overall_grades_by_tool(scope) if tool.grades.graded]
+    if len(tools) > 1:
+        names = ", ".join(tool.name for tool in tools)
+        return Reading(None, 0, "audits with an overall grade", problem=BLENDED_OVERALL.format(tools=names))
+    return _overall_reading(tools[0].grades if tools else figures.GradeDistribution("Overall"))
 
 
 def _coverage(measure: Measure, scope: ReportScope) -> Reading:
@@ -121,11 +146,10 @@ def _cases(measure: Measure, scope: ReportScope) -> Reading:
     return Reading(total.percent_cases, total.cases, "cases", part=total.cases_in_time)
 
 
-FIGURES: dict[str, Figure] = {
+STATIC_FIGURES: dict[str, Figure] = {
     figure.key: figure
     for figure in (
         Figure("theme_good_or_better", "% good or better for a theme", True, True, _theme),
-        Figure("overall_good_or_better", "% of audits good or better overall", False, True, _overall),
         Figure("moderation_coverage", "% of completed audits moderated", False, True, _coverage),
         Figure("moderation_exact", "% exact agreement between auditors and moderators", False, True, _exact),
         Figure("moderation_within_one", "% agreement within one grade", False, True, _within_one),
@@ -141,6 +165,117 @@ FIGURES: dict[str, Figure] = {
         ),
     )
 }
+# Still read for measures bound to it before overall grades were per tool; no longer offered.
+WITHDRAWN_FIGURES: dict[str, Figure] = {
+    "overall_good_or_better": Figure(
+        "overall_good_or_better", "% of audits good or better overall (every tool)", False, True, _overall
+    ),
+}
+OVERALL_PREFIX = "overall:"
+QUESTION_PREFIX = "question:"
+
+
+def _tool_overall_figure(slug: str, name: str, tool_id: int) -> Figure:
+    def read(measure: Measure, scope: ReportScope) -> Reading:
+        return _overall_reading(figures.overall_grades(replace(scope, tool_ids=(tool_id,))))
+
+    return Figure(f"{OVERALL_PREFIX}{slug}", f"% of audits good or better overall: {name}", False, True, read)
+
+
+def _question_figure(question: questions.KnownQuestion, option: str, label: str, tool_id: int) -> Figure:
+    def read(measure: Measure, scope: ReportScope) -> Reading:
+        found = questions.question_figures(replace(scope, tool_ids=(tool_id,)))
+        figure = next((f for f in found if (f.tool_slug, f.key) == (question.tool_slug, question.key)), None)
+        share = figure.share(option) if figure else None
+        noun = "audits answering yes or no" if question.is_yes_no else "audits choosing an answer"
+        if share is None:
+            return Reading(None, 0, noun)
+        return Reading(share.percent, share.of, noun, part=share.count)
+
+    words = "yes" if question.is_yes_no else f"‘{label}’"
+    return Figure(
+        questions.figure_key(question.tool_slug, question.key, option),
+        f"% of audits answering {words}: {question.tool_name}: {question.text}",
+        False,
+        True,
+        read,
+    )
+
+
+class FigureCatalogue(MutableMapping[str, Figure]):
+    """Every figure a measure can be bound to: the fixed ones, then each audit tool's overall grade
+    and each question's answers, as the tools loaded now offer them (read when asked, so a tool
+    loaded later is offered at once). A key it does not know is a figure no longer available."""
+
+    def _tools(self) -> dict[str, tuple[str, int]]:
+        return {slug: (name, tool_id) for slug, name, tool_id in db.session.execute(
+            select(AuditTool.slug, AuditTool.name, AuditTool.id).order_by(AuditTool.name)
+        )}  # fmt: skip
+
+    def _dynamic(self, slugs: Sequence[str] = (), *, with_questions: bool = True) -> dict[str, Figure]:
+        tools = self._tools()
+        found: dict[str, Figure] = {}
+        for slug, (name, tool_id) in tools.items():
+            if not slugs or slug in slugs:
+                found[f"{OVERALL_PREFIX}{slug}"] = _tool_overall_figure(slug, name, tool_id)
+        if not with_questions:
+            return found
+        for question in questions.known_questions(slugs).values():
+            if question.tool_slug not in tools:
+                continue
+            options = [(questions.YES, "Yes")] if question.is_yes_no else question.options
+            for option, label in options:
+                figure = _question_figure(question, option, label, tools[question.tool_slug][1])
+                found[figure.key] = figure
+        return found
+
+    def __getitem__(self, key: str) -> Figure:
+        if key in STATIC_FIGURES:
+            return STATIC_FIGURES[key]
+        if key in WITHDRAWN_FIGURES:
+            return WITHDRAWN_FIGURES[key]
+        if key.startswith(OVERALL_PREFIX):
+            return self._dynamic((key.removeprefix(OVERALL_PREFIX),), with_questions=False)[key]
+        if key.startswith(QUESTION_PREFIX):
+            slug = key.removeprefix(QUESTION_PREFIX).split(":", 1)[0]
+        else:
+            raise KeyError(key)
+        return self._dynamic((slug,))[key]
+
+    def __setitem__(self, key: str, figure: Figure) -> None:
+        """A fixed figure added or replaced (tests put a figure of known value in place this way)."""
+        STATIC_FIGURES[key] = figure
+
+    def __delitem__(self, key: str) -> None:
+        del STATIC_FIGURES[key]
+
+    def __iter__(self) -> Iterator[str]:
+        """The figures offered: the fixed ones, then per tool (by name) its overall grade and questions."""
+        yield from STATIC_FIGURES
+        yield from self._dynamic()
+
+    def __len__(self) -> int:
+        return len(STATIC_FIGURES) + len(self._dynamic())
+
+    def items(self) -> list[tuple[str, Figure]]:  # type: ignore[override]  # one read of the tools, not one per key
+        return [*STATIC_FIGURES.items(), *self._dynamic().items()]
+
+
+FIGURES = FigureCatalogue()
+
+# On the measure form, the figure "a question's answers", which the choice of question completes.
+QUESTION_FIGURE = "question"
+QUESTION_FIGURE_LABEL = "% of audits giving an answer to a question"
+
+
+def offered_figures() -> tuple[list[Figure], list[Figure]]:
+    """What a leader chooses a measure's figure from: the fixed figures and each tool's overall
+    grade (a short list), and apart, each question's answers (a long one, to choose from a list)."""
+    listed: list[Figure] = []
+    by_question: list[Figure] = []
+    for key, figure in FIGURES.items():
+        (by_question if key.startswith(QUESTION_PREFIX) else listed).append(figure)
+    return listed, by_question
 
 
 class Status(enum.StrEnum):
@@ -279,6 +414,8 @@ def evaluate(measure: Measure, themes: Sequence[str], on: date | None = None) ->
         themes=(measure.theme,) if figure.needs_theme and measure.theme else (),
     )
     reading = figure.read(measure, scope)
+    if reading.problem:
+        return MeasureResult(measure, figure, None, Status.PROBLEM, None, problem=reading.problem)
     return MeasureResult(
         measure,
         figure,

@@ -10,7 +10,7 @@ download and ``flask report themed`` both call ``themed_pdf``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -25,7 +25,7 @@ from audit.domain.supervision_compliance import TeamCompliance, team_compliance,
 from audit.extensions import db
 from audit.models import AuditTool, Measure, Priority, Team
 from audit.pdf import render_pdf
-from audit.reporting import agreement, downloads, evidence, figures, final_grades, measures
+from audit.reporting import agreement, downloads, evidence, figures, final_grades, measures, questions
 from audit.reporting.concerns import ConcernFigures, concern_figures
 from audit.reporting.evidence import ActionExample
 from audit.reporting.figures import ReportScope
@@ -72,6 +72,19 @@ class ThemeSection:
     actions: figures.ActionFigures | None
     action_examples: list[ActionExample]  # not evidence.ActionExample: the field above shadows the module
     measures: list[measures.MeasureResult]
+    questions: list[questions.QuestionFigure] = field(default_factory=list)  # of the theme's sections
+
+    @property
+    def name(self) -> str:
+        return self.grades.name
+
+
+@dataclass(frozen=True)
+class ToolOverall:
+    """One audit tool's final overall grades, and the movement since the previous period."""
+
+    grades: figures.GradeDistribution  # named by the tool
+    movement: Movement
 
     @property
     def name(self) -> str:
@@ -87,8 +100,7 @@ class ThemedReport:
     tool_names: list[str]
     counts: figures.AuditCounts
     previous_counts: figures.AuditCounts
-    overall: figures.GradeDistribution
-    overall_movement: Movement
+    overall_by_tool: list[ToolOverall]  # per tool, never blended; tools that ask for an overall grade
     themes: list[ThemeSection]
     trend_by: Literal["month", "quarter"]
     agreement: agreement.ModerationAgreement
@@ -171,7 +183,8 @@ def build_report(scope: ReportScope) -> ThemedReport:
     quotes = evidence.theme_evidence(scope)
     actions_by_theme = figures.theme_actions(scope)
     action_examples = evidence.theme_action_examples(scope)
-    overall = figures.overall_grades(scope)
+    overall = _overall_by_tool(scope, previous)
+    question_figures = questions.by_theme(questions.question_figures(scope))
     found_agreement = agreement.moderation_agreement(scope)
 
     plan = _plan_measures()
@@ -195,6 +208,7 @@ def build_report(scope: ReportScope) -> ThemedReport:
             actions=actions_by_theme.get(grades.name),
             action_examples=action_examples.get(grades.name, []),
             measures=by_theme.get(grades.name, []),
+            questions=question_figures.get(grades.name, []),
         )
         for grades in theme_grades
     ]
@@ -206,10 +220,7 @@ def build_report(scope: ReportScope) -> ThemedReport:
         tool_names=_names(AuditTool, scope.tool_ids),
         counts=figures.audit_counts(scope),
         previous_counts=figures.audit_counts(previous),
-        overall=overall,
-        overall_movement=Movement(
-            overall.percent_good_or_better, figures.overall_grades(previous).percent_good_or_better
-        ),
+        overall_by_tool=overall,
         themes=sections,
         trend_by=trend_by,
         agreement=found_agreement,
@@ -224,6 +235,22 @@ def build_report(scope: ReportScope) -> ThemedReport:
         # The report may be read by anyone it is sent to: re-audited cases are counted, not listed.
         reaudits=reaudit_outcomes(scope, viewer=None),
     )
+
+
+def _overall_by_tool(scope: ReportScope, previous: ReportScope) -> list[ToolOverall]:
+    """Each tool's overall grades now and the movement on the previous period: the tools whose
+    audits carry an overall grade in either period."""
+    before = {tool.slug: tool.grades for tool in figures.overall_grades_by_tool(previous)}
+    now = {tool.slug: tool.grades for tool in figures.overall_grades_by_tool(scope)}
+    found = []
+    for slug in sorted(set(now) | set(before), key=lambda slug: (now.get(slug) or before[slug]).name):
+        grades = now.get(slug) or figures.GradeDistribution(before[slug].name)
+        earlier = before.get(slug)
+        if not grades.graded and not (earlier and earlier.graded):
+            continue  # the tool does not ask for an overall grade
+        was = earlier.percent_good_or_better if earlier else None
+        found.append(ToolOverall(grades, Movement(grades.percent_good_or_better, was)))
+    return found
 
 
 def _plan_measures() -> Sequence[Measure]:
@@ -250,16 +277,35 @@ def report_html(report: ThemedReport) -> str:
         describe=measures.describe,
         final_grade_rule=final_grades.FINAL_GRADE_RULE,
         auditor_only_rule=final_grades.AUDITOR_ONLY_RULE,
+        theme_once_rule=final_grades.THEME_ONCE_RULE,
+        question_rule=questions.QUESTION_RULE,
     )
+
+
+def _no_progress(percent: int, stage: str) -> None:
+    pass
+
+
+def build_pdf(scope: ReportScope, progress: Callable[[int, str], None] = _no_progress) -> tuple[ThemedReport, bytes]:
+    """The report and its PDF, read only. ``progress`` hears how far it has got (a report built in
+    the background shows it to the person waiting)."""
+    progress(10, "Working out the figures for each theme")
+    report = build_report(scope)
+    progress(60, "Laying out the PDF")
+    return report, render_pdf(report_html(report))
 
 
 def themed_pdf(scope: ReportScope, user_id: int | None, via: downloads.Via = "web") -> bytes:
     """The report as a PDF, its download recorded, and (for a signed-in user) each audit it quotes
     logged as exported. The caller commits."""
-    report = build_report(scope)
-    pdf = render_pdf(report_html(report))
+    report, pdf = build_pdf(scope)
+    record_report(report, scope, user_id, via)
+    return pdf
+
+
+def record_report(report: ThemedReport, scope: ReportScope, user_id: int | None, via: downloads.Via) -> None:
+    """A report produced: its download recorded and each audit it quotes logged as exported."""
     downloads.record_download("themed-pdf", scope.filters(), user_id, via)
     if user_id is not None:
         for audit_id, case_id in sorted(report.audits_quoted()):
             record_access(user_id, "export", "audit", audit_id, case_id)
-    return pdf

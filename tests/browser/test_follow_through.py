@@ -41,6 +41,8 @@ def _submitted_good_audit(server: LiveServer) -> tuple[int, str, int]:
                     "grade": AnswerValues(grade="good", evidence="Seen in the record."),
                     "yes_no_na": AnswerValues(choice="yes"),
                     "date": AnswerValues(date_value=today()),
+                    "choice": AnswerValues(option=question.options[0].key if question.options else None),
+                    "number": AnswerValues(number=question.number_min or 0),
                 }.get(question.answer_type, AnswerValues(text="Seen in the record."))
         values = DraftValues(
             answers=answers,
