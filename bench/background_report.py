@@ -68,12 +68,15 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100000)
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the seeded SQLite file here")
     parser.add_argument("--database-url", help="a database made for the benchmark (default: SQLite)")
+    parser.add_argument(
+        "--threshold", type=int, help="REPORT_BACKGROUND_AUDITS for the run (default: the service's, 20,000)"
+    )
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-bg-"))
     folder.mkdir(parents=True, exist_ok=True)
     url = args.database_url or f"sqlite:///{folder / f'audits-{args.size}.db'}"
     seeded = seed(url, args.size)
-    print(f"Seeded (or reused) {args.size:,} audits in {seeded:.1f} s")
+    print(f"Seeded (or reused) {args.size:,} audits in {seeded:.1f} s", flush=True)
 
     server = f"http://127.0.0.1:{free_port()}"
     env = {
@@ -90,6 +93,8 @@ def main() -> None:
         "GUNICORN_BIND": server.removeprefix("http://"),
         "DATABASE_STATEMENT_TIMEOUT": "0",
     }
+    if args.threshold:
+        env["REPORT_BACKGROUND_AUDITS"] = str(args.threshold)
     processes = [
         subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env),
         subprocess.Popen(

@@ -170,56 +170,33 @@ def queue_due_and_overdue(on: date | None = None) -> int:
     keyed by the thing and its due date, so it is sent once however often this runs."""
     day = on or today()
     soon = day + timedelta(days=DUE_SOON_DAYS)
-    written = 0
     open_audits = select(Audit).where(
         Audit.status.in_([AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS]), Audit.due_date.is_not(None)
     )
-    for audit in db.session.scalars(open_audits.where(Audit.due_date == soon)):
-        written += len(
-            notify(
-                [audit.auditor],
-                NotificationKind.AUDIT_DUE_SOON,
-                _link("audits.show", audit_id=audit.id),
-                dedupe_key=f"audit-due-soon:{audit.id}:{audit.due_date}",
-                due_date=audit.due_date,
-            )
-        )
-    for audit in db.session.scalars(open_audits.where(Audit.due_date < day)):
-        written += len(
-            notify(
-                [audit.auditor],
-                NotificationKind.AUDIT_OVERDUE,
-                _link("audits.show", audit_id=audit.id),
-                dedupe_key=f"audit-overdue:{audit.id}:{audit.due_date}",
-                due_date=audit.due_date,
-            )
-        )
+    due_audits = db.session.scalars(open_audits.where((Audit.due_date == soon) | (Audit.due_date < day)))
     open_actions = select(Action).where(Action.completed_at.is_(None))
-    for action in db.session.scalars(open_actions.where((Action.due_date == soon) | (Action.due_date < day))):
-        kind = NotificationKind.ACTION_DUE_SOON if action.due_date == soon else NotificationKind.ACTION_OVERDUE
-        written += len(
-            notify(
-                [action.owner],
-                kind,
-                _link("audits.my_actions"),
-                dedupe_key=f"{kind.value}:action:{action.id}:{action.due_date}",
-                due_date=action.due_date,
-            )
-        )
+    due_actions = db.session.scalars(open_actions.where((Action.due_date == soon) | (Action.due_date < day)))
     open_plan_actions = select(PlanAction).where(PlanAction.status != PlanActionStatus.DONE)
-    for plan_action in db.session.scalars(
+    due_plan_actions = db.session.scalars(
         open_plan_actions.where((PlanAction.due_date == soon) | (PlanAction.due_date < day))
-    ):
-        kind = NotificationKind.ACTION_DUE_SOON if plan_action.due_date == soon else NotificationKind.ACTION_OVERDUE
-        written += len(
-            notify(
-                [plan_action.owner],
-                kind,
-                _link("audits.my_actions"),
-                dedupe_key=f"{kind.value}:plan-action:{plan_action.id}:{plan_action.due_date}",
-                due_date=plan_action.due_date,
-            )
-        )
+    )
+    # (what, audit 0 or action 1, who, its due date, the page)
+    things: list[tuple[str, int, User, date, str]] = [
+        (f"audit:{a.id}", 0, a.auditor, a.due_date, _link("audits.show", audit_id=a.id))
+        for a in due_audits
+        if a.due_date is not None
+    ]
+    things += [(f"action:{a.id}", 1, a.owner, a.due_date, _link("audits.my_actions")) for a in due_actions]
+    things += [(f"plan-action:{a.id}", 1, a.owner, a.due_date, _link("audits.my_actions")) for a in due_plan_actions]
+    kinds = (
+        (NotificationKind.AUDIT_DUE_SOON, NotificationKind.AUDIT_OVERDUE),
+        (NotificationKind.ACTION_DUE_SOON, NotificationKind.ACTION_OVERDUE),
+    )
+    written = 0
+    for what, family, owner, due, link in things:
+        kind = kinds[family][0] if due == soon else kinds[family][1]
+        key = f"{kind.value}:{what}:{due}"
+        written += len(notify([owner], kind, link, dedupe_key=key, due_date=due))
     return written
 
 
