@@ -115,9 +115,10 @@ STATUS_TAG_CLASSES: dict[type[enum.Enum], dict[Any, str]] = {
         ReportJobStatus.FAILED: "govuk-tag--red",
     },
     MeasureStatus: {
-        MeasureStatus.GREEN: "govuk-tag--green",
-        MeasureStatus.AMBER: "govuk-tag--orange",
-        MeasureStatus.RED: "govuk-tag--red",
+        MeasureStatus.ACHIEVED: "govuk-tag--green",
+        MeasureStatus.ON_TRACK: "govuk-tag--turquoise",
+        MeasureStatus.BEHIND: "govuk-tag--orange",
+        MeasureStatus.OFF_TRACK: "govuk-tag--red",
         MeasureStatus.NO_DATA: "govuk-tag--grey",
         MeasureStatus.PROBLEM: "govuk-tag--purple",
     },

@@ -200,7 +200,8 @@ class MeasureForm(PlanForm):
     )
     figure = RadioField(
         "Figure it is measured by",
-        description="Worked out from audits and supervision records as they are saved: nobody types the figures in.",
+        description="Worked out from audits and supervision records as they are saved, or read from an imported "
+        "performance indicator: nobody types the figures in.",
         validators=[InputRequired(message="Select the figure the measure is based on")],
         invalid_choice_message="Select the figure the measure is based on",
     )

@@ -176,6 +176,8 @@ CHILD_LINKED: dict[str, list[Probe]] = {
     ],
     "reports.answers_csv": [get("/reports/answers.csv", "leader", "audit", "submitted_audit", action="export")],
     "reports.actions_csv": [get("/reports/actions.csv", "leader", "audit", "submitted_audit", action="export")],
+    "reports.audits_csv": [get("/reports/audits.csv", "leader", "audit", "submitted_audit", action="export")],
+    "reports.judgements_csv": [get("/reports/judgements.csv", "leader", "audit", "submitted_audit", action="export")],
     # Supervision
     "supervision.new": [
         post(
@@ -301,12 +303,33 @@ NOT_CHILD_LINKED: dict[str, str] = {
     "supervision.compliance": "percentages and workers' names: no child's record",
     "supervision.standards": "the supervision intervals: a setting",
     "reports.dashboard": "aggregate figures only",
+    "reports.audits": LIST,
     "reports.themed_pdf": (
         "aggregates; the audits it quotes are logged as exported (tests/test_themed_report.py), and "
         "the walk's audit has no evidence to quote"
     ),
+    "reports.narrative_page": (
+        "the lead's words and the report's quotes: each audit quoted is logged as viewed "
+        "(tests/test_report_narrative.py), and the walk's audit has no evidence to quote"
+    ),
+    "reports.narrative_save": "the lead's words about a theme: no child's record",
+    "reports.narrative_quote": (
+        "a choice about a quote, refused unless the quote is from an audit in the report's scope and "
+        "theme (tests/test_report_narrative.py); the quote is logged when shown or exported"
+    ),
+    "reports.evidence_pack_pdf": (
+        "aggregates and case references; each audit listed is logged as exported (tests/test_evidence_pack.py)"
+    ),
+    "reports.evidence_pack_docx": (
+        "aggregates and case references; each audit listed is logged as exported (tests/test_evidence_pack.py)"
+    ),
     "plan.index": "the improvement plan: aggregates",
     "plan.pdf": "the improvement plan: aggregates",
+    "plan.indicators": "imported performance indicators: service-wide monthly figures",
+    "plan.import_indicators": "imported performance indicators: service-wide monthly figures",
+    "plan.confirm_indicators": "imported performance indicators: service-wide monthly figures",
+    "plan.indicator_template": "a template file with a made-up example row",
+    "reports.data_dictionary": "the meaning of the exports' columns: no record's content",
     "plan.new_priority": "the improvement plan",
     "plan.edit_priority": "the improvement plan",
     "plan.remove_priority": "the improvement plan",

@@ -115,7 +115,18 @@ MATRIX: dict[str, Row] = {
     "reports.dashboard": Row("GET", "/reports/", frozenset({Role.LEADER})),
     "reports.answers_csv": Row("GET", "/reports/answers.csv", frozenset({Role.LEADER})),
     "reports.actions_csv": Row("GET", "/reports/actions.csv", frozenset({Role.LEADER})),
+    "reports.audits_csv": Row("GET", "/reports/audits.csv", frozenset({Role.LEADER})),
+    "reports.judgements_csv": Row("GET", "/reports/judgements.csv", frozenset({Role.LEADER})),
+    "reports.data_dictionary": Row("GET", "/reports/data-dictionary", frozenset({Role.LEADER})),
     "reports.themed_pdf": Row("GET", "/reports/themed.pdf", frozenset({Role.LEADER})),
+    # The audits behind a dashboard figure: leaders, as the dashboard (tests/test_dashboard_answer_first.py).
+    "reports.audits": Row("GET", "/reports/audits", frozenset({Role.LEADER})),
+    "reports.narrative_page": Row("GET", "/reports/narrative", frozenset({Role.LEADER})),
+    # Posted with nothing: no theme named, so a leader's save or choice is a bad request.
+    "reports.narrative_save": Row("POST", "/reports/narrative", frozenset({Role.LEADER}), status=400),
+    "reports.narrative_quote": Row("POST", "/reports/narrative/quote", frozenset({Role.LEADER}), status=400),
+    "reports.evidence_pack_pdf": Row("GET", "/reports/evidence-pack.pdf", frozenset({Role.LEADER})),
+    "reports.evidence_pack_docx": Row("GET", "/reports/evidence-pack.docx", frozenset({Role.LEADER})),
     # A report built in the background is the asker's alone: another leader's (or no) job is not found.
     "reports.report_job": Row("GET", "/reports/jobs/999999", frozenset({Role.LEADER}), status=404),
     "reports.report_job_status": Row("GET", "/reports/jobs/999999/status", frozenset({Role.LEADER}), status=404),
@@ -123,6 +134,18 @@ MATRIX: dict[str, Row] = {
     # The improvement plan: leaders change it; supervisors and moderators read it (tests/test_plan*.py).
     "plan.index": Row("GET", "/plan/", PLAN_READERS),
     "plan.pdf": Row("GET", "/plan/plan.pdf", PLAN_READERS),
+    # Performance indicators: every reader of the plan sees them; leaders import them (tests/test_indicators.py).
+    "plan.indicators": Row("GET", "/plan/indicators", PLAN_READERS),
+    "plan.import_indicators": Row("GET", "/plan/indicators/import", frozenset({Role.LEADER})),
+    "plan.indicator_template": Row("GET", "/plan/indicators/template.csv", frozenset({Role.LEADER})),
+    # Confirming with no checked file sends the leader back to upload one.
+    "plan.confirm_indicators": Row(
+        "POST",
+        "/plan/indicators/import/confirm",
+        frozenset({Role.LEADER}),
+        status=303,
+        location="/plan/indicators/import",
+    ),
     "plan.new_priority": Row("GET", "/plan/priorities/new", frozenset({Role.LEADER})),
     "plan.edit_priority": Row("GET", "/plan/priorities/{plan_priority}", frozenset({Role.LEADER})),
     "plan.remove_priority": Row("GET", "/plan/priorities/{plan_priority}/remove", frozenset({Role.LEADER})),

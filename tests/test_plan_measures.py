@@ -54,13 +54,15 @@ def test_the_expected_value_is_a_straight_line_from_baseline_to_target():
 @pytest.mark.parametrize(
     ("value", "on", "status"),
     [
-        (80.0, HALFWAY, Status.GREEN),  # target reached early
-        (95.0, TARGET_ON + timedelta(days=90), Status.GREEN),  # reached, even after the target date
-        (60.0, HALFWAY, Status.AMBER),  # on the line
-        (55.0, HALFWAY, Status.AMBER),  # exactly 5 points behind is still on course
-        (54.9, HALFWAY, Status.RED),  # more than 5 points behind the line
-        (79.9, TARGET_ON, Status.AMBER),  # on the target date itself, within 5 points of it
-        (79.9, TARGET_ON + timedelta(days=1), Status.RED),  # the target date has passed without it
+        (80.0, HALFWAY, Status.ACHIEVED),  # target met early
+        (95.0, TARGET_ON + timedelta(days=90), Status.ACHIEVED),  # met, even after the target date
+        (60.0, HALFWAY, Status.ON_TRACK),  # on the line
+        (70.0, HALFWAY, Status.ON_TRACK),  # above the line, short of the target
+        (59.9, HALFWAY, Status.BEHIND),  # just below the line
+        (55.0, HALFWAY, Status.BEHIND),  # exactly 5 points behind can still catch up
+        (54.9, HALFWAY, Status.OFF_TRACK),  # more than 5 points behind the line
+        (79.9, TARGET_ON, Status.BEHIND),  # on the target date itself, within 5 points of it
+        (79.9, TARGET_ON + timedelta(days=1), Status.OFF_TRACK),  # the target date has passed without it
         (None, HALFWAY, Status.NO_DATA),
     ],
 )
@@ -69,7 +71,7 @@ def test_rag_status(value, on, status):
 
 
 def test_the_rule_in_words_names_every_status_and_the_tolerance():
-    for word in ("Green:", "Amber:", "Red:", "No data:", "5 percentage points"):
+    for word in ("Achieved:", "On track:", "Behind:", "Off track:", "No data:", "5 percentage points"):
         assert word in measures.RAG_RULE
 
 

@@ -87,7 +87,7 @@ def test_the_plan_page_shows_priorities_measures_actions_and_the_rule(client, pl
         "75%",
         "4 audits graded for the theme",
         "% good or better for ‘Fathers' engagement’ in Plan Team, audits completed in the last 3 months",
-        "Target reached",
+        "The target is met",
         # The supervision measure has nothing to count.
         "0 workers, as at",
         "Nothing to measure yet",
@@ -97,7 +97,7 @@ def test_the_plan_page_shows_priorities_measures_actions_and_the_rule(client, pl
         "Overdue",
         "Done on",
         # The rule, and the summary.
-        "Amber: not there yet, but no more than 5 percentage points behind",
+        "Behind below that line, by no more than 5 percentage points: it can still catch up",
         "2 measures of success",
         "2 actions Done 1 Not done yet 1 Overdue 1",
     ):
@@ -106,7 +106,7 @@ def test_the_plan_page_shows_priorities_measures_actions_and_the_rule(client, pl
     assert len(page.find_all(string="Overdue")) == 1
     # The status tags carry the word, not only a colour.
     tags = {(tag["class"][1], text_of(tag)) for tag in page.select("strong.govuk-tag")}
-    assert ("govuk-tag--green", "Green") in tags
+    assert ("govuk-tag--green", "Achieved") in tags
     assert ("govuk-tag--grey", "No data") in tags
 
 
@@ -131,11 +131,11 @@ def test_the_pdf_is_a_report_for_the_board_and_the_download_is_recorded(app, cli
         "by Lena Leader",
         "Summary of measures",
         "1.1 60% good or better for fathers",
-        "Green",
+        "Achieved",
         "No data",
         "Overdue",
-        "How the status is worked out",
-        "Red: more than 5 points behind that line",
+        "What the statuses mean",
+        "Off track: more than 5 points below that line",
         "Ofsted ILACS monitoring visit, March 2026: recommendation 2",
     ):
         assert expected in text, expected

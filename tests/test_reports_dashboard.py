@@ -56,12 +56,14 @@ def test_the_dashboard_shows_the_figures(app, client, make, leader):
     # Final grades: the moderator's RI for one of the moderated audit's two sections on the theme,
     # so that audit's theme grade is RI (a theme counts once per audit, with the worse grade): 1 of 2
     # audits; the auditors' grades alone were all good, shown beside it.
-    assert "Fathers' engagement: 50% good or better (auditors’ grades alone: 100%)" in text
+    # The theme's row of the data behind the chart (issue 14: one chart, its table behind "Show the data").
+    assert "Fathers' engagement 50% (1 of 2) — few to count (auditors’ grades alone: 100%, 2 of 2)" in text
     assert "Completed in the period 2" in text
     # Auditor good (1) vs moderator RI (2) and good (1): drift (-1 + 0) / 2 = -0.5.
     assert "Overall, auditors grade 0.5 of a grade more generously than moderators" in text
     assert "auditors grades" not in text
-    assert "Exact agreement 50% (1)" in text
+    # Agreement as "how many of how many", with the caution for a figure over fewer than 10 (issue 14).
+    assert "Exact agreement 50% (1 of 2) — few to count" in text
     html = response.get_data(as_text=True)
     assert 'role="img"' in html and "<desc id=" in html
     assert "Supervision within timescale" in text
@@ -130,7 +132,7 @@ def test_filters_narrow_the_figures(app, client, make, leader):
     text = page_text(client.get(f"/reports/?team={team.id}&theme=Fathers%27+engagement"))
 
     assert "Completed in the period 1" in text
-    assert "Fathers' engagement: 100% good or better" in text
+    assert "Fathers' engagement 100% (1 of 1) — few to count" in text
 
 
 def test_the_dashboard_sends_the_same_queries_for_few_and_many_audits(app, client, make, leader):

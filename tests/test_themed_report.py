@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import AccessLogEntry, Audit, Measure, Priority, ReportDownload, Role
-from audit.reporting import evidence, themed
+from audit.reporting import evidence, narrative, themed
 from audit.reporting.figures import ReportScope
 from tests.pages import pdf_text
 from tests.querycount import count_queries
@@ -93,6 +93,17 @@ def test_a_leader_downloads_the_themed_report(app, client, council, leader):  # 
         )
         db.session.add(priority)
         db.session.commit()
+        # Only the quotes a lead chose are printed (issue 14): choose a strength and an area.
+        fathers = evidence.theme_evidence(ReportScope(date(2026, 1, 1), date(2026, 6, 30)))["Fathers' engagement"]
+        for quote in (fathers.strengths[0], fathers.areas[0]):
+            narrative.choose_quote(
+                ReportScope(date(2026, 1, 1), date(2026, 6, 30)),
+                "Fathers' engagement",
+                quote.judgement_id,
+                True,
+                leader.id,
+            )
+        db.session.commit()
     client.sign_in_as(leader)
 
     response = client.get("/reports/themed.pdf?from=2026-01-01&to=2026-06-30")
@@ -124,7 +135,7 @@ def test_a_leader_downloads_the_themed_report(app, client, council, leader):  # 
         )
     assert (download.report, download.user_id, download.via) == ("themed-pdf", leader.id, "web")
     assert json.loads(download.filters) == {"from": "2026-01-01", "to": "2026-06-30"}
-    assert quoted == 3  # the three audits quoted
+    assert quoted == 3  # the two audits quoted, and the one more an action listed is from
 
 
 def test_an_empty_period_says_there_is_no_data(client, leader):

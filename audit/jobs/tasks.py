@@ -147,6 +147,11 @@ def run_daily(on: date | None = None) -> dict[str, int]:
     if notices.claim_daily_run("digests", day):
         done["digests"] = len(notices.compose_digests())
         db.session.commit()
+    if notices.claim_daily_run("measure-values", day):
+        from audit.reporting import measure_history
+
+        done["measure-values"] = measure_history.record_measures(on=day)
+        db.session.commit()
     db.session.commit()
     return done
 

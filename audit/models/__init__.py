@@ -15,7 +15,9 @@ from audit.models.audits import (
     SectionJudgement,
 )
 from audit.models.cases import Case, PlanType
+from audit.models.indicators import IndicatorValue, PerformanceIndicator
 from audit.models.logs import AccessLogEntry, PreservedForm, ReportDownload, SignInFailure
+from audit.models.narrative import QuoteChoice, ThemeNarrative
 from audit.models.notifications import (
     Notification,
     NotificationKind,
@@ -26,7 +28,7 @@ from audit.models.notifications import (
     ScheduledRun,
 )
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
-from audit.models.plan import Measure, PlanAction, PlanActionStatus, Priority, measure_teams
+from audit.models.plan import Measure, MeasureValue, PlanAction, PlanActionStatus, Priority, measure_teams
 from audit.models.progress import AuditPartDone, SupervisionPartDone
 from audit.models.supervision import (
     SupervisionAmendment,
@@ -66,8 +68,10 @@ __all__ = [
     "AuditToolVersion",
     "Case",
     "GradeScale",
+    "IndicatorValue",
     "JudgementArea",
     "Measure",
+    "MeasureValue",
     "ModeratedSection",
     "Moderation",
     "ModerationAssignment",
@@ -75,12 +79,14 @@ __all__ = [
     "NotificationKind",
     "NotificationPreference",
     "NotificationStatus",
+    "PerformanceIndicator",
     "PlanAction",
     "PlanActionStatus",
     "PlanType",
     "PreservedForm",
     "Priority",
     "QuestionOption",
+    "QuoteChoice",
     "ReportDownload",
     "ReportJob",
     "ReportJobStatus",
@@ -100,6 +106,7 @@ __all__ = [
     "SupervisionStandard",
     "SupervisionStatus",
     "Team",
+    "ThemeNarrative",
     "ToolQuestion",
     "ToolSection",
     "User",

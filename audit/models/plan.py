@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
@@ -111,3 +111,30 @@ class Measure(Model):
 
     priority: Mapped[Priority] = relationship(back_populates="measures")
     teams: Mapped[list[Team]] = relationship(secondary=measure_teams, order_by="Team.name")
+    history: Mapped[list[MeasureValue]] = relationship(
+        back_populates="measure",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MeasureValue.recorded_on",
+    )
+
+
+class MeasureValue(Model):
+    """A measure's value as recorded on one UK day, kept so the board sees its trend between
+    meetings. One row per measure and day: recording again on the same day replaces the day's row.
+    ``value`` is null where there was nothing to count (or the measure could not be read);
+    ``numerator`` of ``denominator`` is what the percentage counted, where the figure says."""
+
+    __tablename__ = "measure_values"
+    __table_args__ = (UniqueConstraint("measure_id", "recorded_on", name="uq_measure_values_measure_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("plan_measures.id", ondelete="CASCADE"))
+    recorded_on: Mapped[date]  # the Europe/London date it was recorded on
+    value: Mapped[float | None]
+    numerator: Mapped[int | None]
+    denominator: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20))  # the RAG status on the day, as its stored word
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    measure: Mapped[Measure] = relationship(back_populates="history")

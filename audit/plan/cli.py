@@ -1,4 +1,5 @@
-"""``flask report plan --out FILE.pdf``: the improvement plan's progress report, for scheduled runs."""
+"""``flask report plan --out FILE.pdf``: the improvement plan's progress report, for scheduled runs;
+``flask plan record-measures``: today's value of every measure, kept for its trend."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 import click
 
 from audit.extensions import db
+from audit.plan import plan
+from audit.reporting import measure_history
 from audit.reporting import plan as document
 from audit.reporting.downloads import record_download
 from audit.reports.cli import report
@@ -30,3 +33,11 @@ def plan_command(out: Path) -> None:
         f"Wrote the improvement plan ({priorities} priorit{'y' if priorities == 1 else 'ies'}, "
         f"{measures} measure{'' if measures == 1 else 's'}) to {out}."
     )
+
+
+@plan.cli.command("record-measures")
+def record_measures_command() -> None:
+    """Record today's value of every measure of the plan (again today: replaces today's values)."""
+    count = measure_history.record_measures()
+    db.session.commit()
+    click.echo(f"Recorded today's value of {count} measure{'' if count == 1 else 's'}.")

@@ -34,7 +34,11 @@ REPORTS = {
     "themed-pdf": "Themed audit report (PDF)",
     "answers-csv": "Answers export (CSV)",
     "actions-csv": "Actions export (CSV)",
+    "audits-csv": "Audits export (CSV)",
+    "judgements-csv": "Section judgements export (CSV)",
     "plan-pdf": "Improvement plan report (PDF)",
+    "evidence-pack-pdf": "Inspection evidence pack (PDF)",
+    "evidence-pack-docx": "Inspection evidence pack (Word)",
 }
 
 

@@ -16,13 +16,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Subquery, and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from audit.clock import to_local
 from audit.extensions import db
 from audit.models import Action, Audit, Case, ScaleGrade, SectionJudgement, Team, ToolSection, User
-from audit.reporting.figures import ReportScope, audits_weak_in_theme
+from audit.reporting.figures import ActionFigures, ReportScope
+from audit.reporting.figures import _action_counts as action_counts
+from audit.reporting.figures import _action_figures as action_figures_from
 from audit.reporting.final_grades import FINAL_SECTION_GRADE_ID, with_moderation
 
 QUOTES_PER_THEME = 3
@@ -39,6 +41,8 @@ class Quote:
     text: str
     submitted_on: date
     auditor_grade: str | None = None  # the auditor's, where a moderator gave a different one
+    judgement_id: int = 0  # the section judgement quoted: what a lead chooses or excludes
+    good_or_better: bool = False  # by the final grade: a strength, else an area for development
 
 
 @dataclass
@@ -130,6 +134,8 @@ def theme_evidence(scope: ReportScope, per_theme: int = QUOTES_PER_THEME) -> dic
             row.text.strip(),
             _day(row.submitted_at),
             (row.auditor_grade or "not graded") if differs else None,
+            judgement_id=row.judgement_id,
+            good_or_better=bool(row.good),
         )
         (found[row.theme].strengths if row.good else found[row.theme].areas).append(quote)
     return dict(found)
@@ -146,10 +152,61 @@ class ActionExample:
     completed: bool
 
 
+def audit_action_theme(scope: ReportScope) -> Subquery:
+    """A subquery of (theme, audit_id): for each audit in scope that graded a theme below good, the
+    one theme its actions are shown under: the theme it graded lowest (final grades), the first
+    such section in the tool where several tie.
+
+    An action belongs to its audit, not to a section; counting an audit's actions under every theme
+    it graded below good repeated the same actions under each of them (issue 14), so each audit's
+    actions are given to one theme, by the rule ``ACTION_THEME_RULE`` says in words."""
+    weak = (
+        with_moderation(
+            select(
+                ToolSection.theme.label("theme"),
+                SectionJudgement.audit_id.label("audit_id"),
+                func.row_number()
+                .over(
+                    partition_by=SectionJudgement.audit_id,
+                    order_by=(ScaleGrade.position.desc(), ToolSection.position, ToolSection.id),
+                )
+                .label("rank"),
+            )
+            .select_from(SectionJudgement)
+            .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+            .join(Audit, Audit.id == SectionJudgement.audit_id)
+        )
+        .join(ScaleGrade, ScaleGrade.id == FINAL_SECTION_GRADE_ID)
+        .where(ScaleGrade.good_or_better.is_(False), *scope.completed_audits(), *scope.sections())
+        .subquery()
+    )
+    return select(weak.c.theme, weak.c.audit_id).where(weak.c.rank == 1).subquery()
+
+
+ACTION_THEME_RULE = (
+    "An action belongs to an audit, not to one section, so each audit's actions are shown under one theme "
+    "only: the theme that audit graded lowest (final grades; the first such section of the tool where two "
+    "tie). Actions are never repeated under several themes."
+)
+
+
+def theme_actions(scope: ReportScope) -> dict[str, ActionFigures]:
+    """Per theme, the actions of the audits whose lowest-graded theme it is (``audit_action_theme``):
+    each action counted under one theme."""
+    owned = audit_action_theme(scope)
+    rows = db.session.execute(
+        select(owned.c.theme, *action_counts())
+        .select_from(owned)
+        .join(Action, Action.audit_id == owned.c.audit_id)
+        .group_by(owned.c.theme)
+    ).all()
+    return {theme: action_figures_from(*counts) for theme, *counts in rows}
+
+
 def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME) -> dict[str, list[ActionExample]]:
-    """Per theme, a few actions from the audits that graded it below good (the set that
-    ``figures.theme_actions`` counts): open ones first, the soonest due first."""
-    weak = audits_weak_in_theme(scope)
+    """Per theme, a few of the actions ``theme_actions`` counts under it: open ones first, the
+    soonest due first."""
+    weak = audit_action_theme(scope)
     # Ranked on the actions alone (no description carried through the sort); the few kept are
     # then looked up with their case and owner.
     ranked = (

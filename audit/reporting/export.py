@@ -169,12 +169,12 @@ def log_export(scope: ReportScope, user_id: int) -> None:
     )
 
 
-def _day(value: datetime | None) -> str:
+def day_of(value: datetime | None) -> str:
     """The UK date of a stored (UTC) time: what the audit's page says, not the UTC date."""
     return to_local(value).date().isoformat() if value else ""
 
 
-def _stream(header: tuple[str, ...], batches: Iterator[list[list[object]]]) -> Iterator[str]:
+def stream(header: tuple[str, ...], batches: Iterator[list[list[object]]]) -> Iterator[str]:
     """CSV text a batch at a time, header first, every cell made safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -195,7 +195,7 @@ def answer_csv(scope: ReportScope) -> Iterator[str]:
         for rows in result.partitions():
             yield [_answer_row(*row) for row in rows]
 
-    return _stream(HEADER, batches())
+    return stream(HEADER, batches())
 
 
 def _answer_row(audit_id: int, reference: str, team: str, tool: str, version: int, section: str, theme: str,
@@ -224,8 +224,8 @@ def _answer_row(audit_id: int, reference: str, team: str, tool: str, version: in
         auditors_overall or "",
         moderated_overall or "",
         final_overall or "",
-        _day(submitted),
-        _day(moderated_at),
+        day_of(submitted),
+        day_of(moderated_at),
     ]
 
 
@@ -277,11 +277,11 @@ def action_csv(scope: ReportScope) -> Iterator[str]:
         status = "completed" if completed is not None else ("overdue" if due < on else "open")
         on_time = "" if completed is None else ("yes" if to_local(completed).date() <= due else "no")
         return [action_id, audit_id, reference, team, tool, description, owner_name, due.isoformat(), status,
-                _day(completed), on_time, _day(submitted)]  # fmt: skip
+                day_of(completed), on_time, day_of(submitted)]  # fmt: skip
 
     def batches() -> Iterator[list[list[object]]]:
         result = db.session.execute(query.execution_options(yield_per=BATCH))
         for rows in result.partitions():
             yield [row(*values) for values in rows]
 
-    return _stream(ACTION_HEADER, batches())
+    return stream(ACTION_HEADER, batches())

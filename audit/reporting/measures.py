@@ -12,8 +12,10 @@ a value, never an error.
 Besides the fixed figures, ``FIGURES`` offers one figure per audit tool's overall grade
 (``overall:<tool slug>``: tools' overall grades are never blended) and one per yes/no question's
 "yes" and per choice question's option (``question:<tool slug>:<question key>:<yes or option key>``,
-see ``questions``), read from the tools loaded. The key ``overall_good_or_better`` of measures made
-before then still reads, but only while the audits it counts come from one tool.
+see ``questions``), read from the tools loaded, and one per imported performance indicator
+(``indicator:<key>``, see ``audit.domain.indicators``): its latest month's figure, as imported.
+The key ``overall_good_or_better`` of measures made before then still reads, but only while the
+audits it counts come from one tool.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from audit.clock import today
 from audit.domain.supervision_compliance import team_compliance, total_compliance
 from audit.domain.tools import all_themes
 from audit.extensions import db
-from audit.models import AuditTool, Measure
+from audit.models import AuditTool, IndicatorValue, Measure, PerformanceIndicator
 from audit.reporting import agreement, figures, questions, reaudit
 from audit.reporting.figures import ReportScope
 
@@ -48,6 +50,7 @@ class Reading:
     final_grades: bool = False  # the figure counts final grades
     part: int | None = None  # how many of ``count`` the percentage counts, for the exact value
     problem: str | None = None  # why the figure cannot be read as the measure is set up
+    month: date | None = None  # an imported indicator: the month its latest figure is for
 
     @property
     def exact(self) -> float | None:
@@ -74,6 +77,7 @@ class Figure:
     needs_theme: bool
     audit_based: bool  # counted over audits completed in the measure's window; else as at today
     read: Callable[[Measure, ReportScope], Reading]
+    imported: bool = False  # an imported performance indicator, not worked out from records
 
 
 def _theme(measure: Measure, scope: ReportScope) -> Reading:
@@ -173,6 +177,23 @@ WITHDRAWN_FIGURES: dict[str, Figure] = {
 }
 OVERALL_PREFIX = "overall:"
 QUESTION_PREFIX = "question:"
+INDICATOR_PREFIX = "indicator:"
+INDICATOR_LABEL = " (imported performance indicator)"
+
+
+def _indicator_figure(key: str, name: str, indicator_id: int) -> Figure:
+    def read(measure: Measure, scope: ReportScope) -> Reading:
+        latest = db.session.execute(
+            select(IndicatorValue.value, IndicatorValue.month)
+            .where(IndicatorValue.indicator_id == indicator_id, IndicatorValue.month <= scope.end)
+            .order_by(IndicatorValue.month.desc())
+            .limit(1)
+        ).first()
+        if latest is None:
+            return Reading(None, 0, "imported months")
+        return Reading(latest.value, 0, "imported months", month=latest.month)
+
+    return Figure(f"{INDICATOR_PREFIX}{key}", f"{name}{INDICATOR_LABEL}", False, False, read, True)
 
 
 def _tool_overall_figure(slug: str, name: str, tool_id: int) -> Figure:
@@ -212,6 +233,15 @@ class FigureCatalogue(MutableMapping[str, Figure]):
             select(AuditTool.slug, AuditTool.name, AuditTool.id).order_by(AuditTool.name)
         )}  # fmt: skip
 
+    def _indicators(self, key: str | None = None) -> dict[str, Figure]:
+        query = select(PerformanceIndicator.key, PerformanceIndicator.name, PerformanceIndicator.id)
+        if key is not None:
+            query = query.where(PerformanceIndicator.key == key)
+        return {
+            f"{INDICATOR_PREFIX}{key}": _indicator_figure(key, name, indicator_id)
+            for key, name, indicator_id in db.session.execute(query.order_by(PerformanceIndicator.name))
+        }
+
     def _dynamic(self, slugs: Sequence[str] = (), *, with_questions: bool = True) -> dict[str, Figure]:
         tools = self._tools()
         found: dict[str, Figure] = {}
@@ -236,6 +266,8 @@ class FigureCatalogue(MutableMapping[str, Figure]):
             return WITHDRAWN_FIGURES[key]
         if key.startswith(OVERALL_PREFIX):
             return self._dynamic((key.removeprefix(OVERALL_PREFIX),), with_questions=False)[key]
+        if key.startswith(INDICATOR_PREFIX):
+            return self._indicators(key.removeprefix(INDICATOR_PREFIX))[key]
         if key.startswith(QUESTION_PREFIX):
             slug = key.removeprefix(QUESTION_PREFIX).split(":", 1)[0]
         else:
@@ -253,12 +285,13 @@ class FigureCatalogue(MutableMapping[str, Figure]):
         """The figures offered: the fixed ones, then per tool (by name) its overall grade and questions."""
         yield from STATIC_FIGURES
         yield from self._dynamic()
+        yield from self._indicators()
 
     def __len__(self) -> int:
-        return len(STATIC_FIGURES) + len(self._dynamic())
+        return len(STATIC_FIGURES) + len(self._dynamic()) + len(self._indicators())
 
     def items(self) -> list[tuple[str, Figure]]:  # type: ignore[override]  # one read of the tools, not one per key
-        return [*STATIC_FIGURES.items(), *self._dynamic().items()]
+        return [*STATIC_FIGURES.items(), *self._dynamic().items(), *self._indicators().items()]
 
 
 FIGURES = FigureCatalogue()
@@ -279,18 +312,27 @@ def offered_figures() -> tuple[list[Figure], list[Figure]]:
 
 
 class Status(enum.StrEnum):
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
+    """A measure's status, in the words a board reads: never a colour word alone (boards read
+    Amber as "at risk", so "on course" is never Amber). Worked out on the day, not stored."""
+
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    OFF_TRACK = "off_track"
     NO_DATA = "no_data"
     PROBLEM = "problem"
+    # The colour words, as the board's RAG reads them, for code written before the words changed.
+    GREEN = "achieved"
+    AMBER = "behind"
+    RED = "off_track"
 
     @property
     def label(self) -> str:
         return {
-            Status.GREEN: "Green",
-            Status.AMBER: "Amber",
-            Status.RED: "Red",
+            Status.ACHIEVED: "Achieved",
+            Status.ON_TRACK: "On track",
+            Status.BEHIND: "Behind",
+            Status.OFF_TRACK: "Off track",
             Status.NO_DATA: "No data",
             Status.PROBLEM: "Needs attention",
         }[self]
@@ -298,20 +340,25 @@ class Status(enum.StrEnum):
     @property
     def meaning(self) -> str:
         return {
-            Status.GREEN: "target reached",
-            Status.AMBER: "on course",
-            Status.RED: "off course",
+            Status.ACHIEVED: "the target is met",
+            Status.ON_TRACK: "on or above the line to the target",
+            Status.BEHIND: "below the line, but can catch up",
+            Status.OFF_TRACK: "well below the line, or the target date has passed",
             Status.NO_DATA: "nothing to measure yet",
             Status.PROBLEM: "cannot be measured",
         }[self]
 
 
+# The statuses in the order a board reads them, worst first (the aliases are not repeated).
+STATUS_ORDER = (Status.OFF_TRACK, Status.BEHIND, Status.ON_TRACK, Status.ACHIEVED, Status.NO_DATA, Status.PROBLEM)
+
 RAG_RULE = (
-    f"Green: the current value has reached the target. "
-    f"Amber: not there yet, but no more than {TOLERANCE_POINTS:g} percentage points behind a straight line "
-    f"from the baseline (on its date) to the target (on the target date). "
-    f"Red: more than {TOLERANCE_POINTS:g} points behind that line, or the target date has passed "
-    f"without the target being reached. "
+    f"Achieved: the latest value meets or passes the target. "
+    f"On track: the target is not met yet, but the value is on or above a straight line drawn from the baseline "
+    f"(on its date) to the target (on the target date), read at today's date. "
+    f"Behind: below that line, by no more than {TOLERANCE_POINTS:g} percentage points: it can still catch up. "
+    f"Off track: more than {TOLERANCE_POINTS:g} points below that line, or the target date has passed "
+    f"without the target being met. "
     f"No data: nothing to count yet, for example no audits in the period graded the theme."
 )
 
@@ -335,13 +382,17 @@ def expected_on(measure: Measure, on: date) -> float:
 
 
 def rag(value: float | None, measure: Measure, on: date) -> Status:
+    """The status of an unrounded ``value`` on ``on`` (``RAG_RULE`` in words)."""
     if value is None:
         return Status.NO_DATA
     if value >= measure.target_value:
-        return Status.GREEN
+        return Status.ACHIEVED
     if on > measure.target_on:
-        return Status.RED
-    return Status.AMBER if value >= expected_on(measure, on) - TOLERANCE_POINTS else Status.RED
+        return Status.OFF_TRACK
+    expected = expected_on(measure, on)
+    if value >= expected:
+        return Status.ON_TRACK
+    return Status.BEHIND if value >= expected - TOLERANCE_POINTS else Status.OFF_TRACK
 
 
 @dataclass(frozen=True)
@@ -364,6 +415,9 @@ def describe(measure: Measure, figure: Figure | None) -> str:
     Team A and Team B, audits completed in the last 3 months"."""
     if figure is None:
         return "A figure that is no longer available"
+    if figure.imported:
+        name = figure.label.removesuffix(INDICATOR_LABEL)
+        return f"{name}: the latest month imported, for the whole service"
     words = figure.label
     if figure.needs_theme:
         words = f"% good or better for ‘{measure.theme}’"

@@ -1,5 +1,6 @@
 """The improvement plan as a report: every priority with its measures' current values and RAG
-status and a summary of the whole plan, as the plan page, its PDF and the command show it."""
+status, each measure's trend by month (``measure_history``), and a summary of the whole plan, as the
+plan page, its PDF and the command show it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from audit.domain.plan import all_priorities, is_overdue
 from audit.models import Measure, PlanAction, PlanActionStatus, Priority
 from audit.pdf import render_pdf
 from audit.reporting.final_grades import AUDITOR_ONLY_RULE, FINAL_GRADE_RULE
-from audit.reporting.measures import RAG_RULE, MeasureResult, Status, describe, evaluate_all
+from audit.reporting.measure_history import TrendPoint, monthly_trend, trend_chart
+from audit.reporting.measures import RAG_RULE, STATUS_ORDER, MeasureResult, Status, describe, evaluate_all
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,22 @@ class PlanReport:
     priorities: Sequence[Priority]
     results: dict[int, MeasureResult]
     summary: PlanSummary
+    trends: dict[int, list[TrendPoint]]
 
     def result(self, measure: Measure) -> MeasureResult:
         return self.results[measure.id]
+
+    def trend(self, measure: Measure) -> list[TrendPoint]:
+        return self.trends.get(measure.id, [])
+
+    def side_by_side(self, priority: Priority) -> tuple[list[MeasureResult], list[MeasureResult]]:
+        """The priority's measures worked out from records and those read from imported
+        indicators, when it has both: shown together so a mismatch shows ("audits say 80% good;
+        40% of visits late"). Two empty lists otherwise."""
+        results = [self.results[measure.id] for measure in priority.measures]
+        imported = [result for result in results if result.figure is not None and result.figure.imported]
+        recorded = [result for result in results if result.figure is not None and not result.figure.imported]
+        return (recorded, imported) if imported and recorded else ([], [])
 
     def overdue(self, action: PlanAction) -> bool:
         return is_overdue(action, self.on)
@@ -61,7 +76,7 @@ def plan_report(on: date | None = None) -> PlanReport:
         actions_done=sum(action.status == PlanActionStatus.DONE.value for action in actions),
         actions_overdue=sum(is_overdue(action, on) for action in actions),
     )
-    return PlanReport(on, utcnow(), priorities, results, summary)
+    return PlanReport(on, utcnow(), priorities, results, summary, monthly_trend(measures, on))
 
 
 DOCUMENT_TITLE = "Improvement plan: progress report"
@@ -75,7 +90,7 @@ def rag_rule_lines() -> list[tuple[str, str]]:
     """The RAG rule, one status to a line as (word, meaning): ("Green", "the current value has..."),
     for reading at a glance, and what the one status that is not a RAG rating means."""
     lines = [
-        *re.split(r"(?<=\.) (?=(?:Green|Amber|Red|No data): )", RAG_RULE),
+        *re.split(r"(?<=\.) (?=(?:Achieved|On track|Behind|Off track|No data): )", RAG_RULE),
         f"{Status.PROBLEM.label}: the measure cannot be worked out as it is set up, for example its figure "
         "has been withdrawn or no audit tool has its theme any more. A leader needs to change it.",
     ]
@@ -89,6 +104,8 @@ def context(report: PlanReport) -> dict[str, object]:
         "rag_rule": rag_rule_lines(),
         "final_grade_rule": f"{FINAL_GRADE_RULE} {AUDITOR_ONLY_RULE}",
         "Status": Status,
+        "status_order": STATUS_ORDER,
+        "trend_chart": trend_chart,
         "describe": describe,
         "few": FEW,
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from flask import render_template
@@ -25,15 +25,34 @@ from audit.domain.supervision_compliance import TeamCompliance, team_compliance,
 from audit.extensions import db
 from audit.models import AuditTool, Measure, Priority, Team
 from audit.pdf import render_pdf
-from audit.reporting import agreement, downloads, evidence, figures, final_grades, measures, questions
+from audit.reporting import (
+    agreement,
+    downloads,
+    equality,
+    evidence,
+    figures,
+    final_grades,
+    measures,
+    narrative,
+    questions,
+    sample,
+    voices,
+)
 from audit.reporting.concerns import ConcernFigures, concern_figures
-from audit.reporting.evidence import ActionExample
+from audit.reporting.equality import EqualityBreakdown
+from audit.reporting.evidence import ActionExample, Quote
 from audit.reporting.figures import ReportScope
 from audit.reporting.moderation_sample import SampleAchieved, sample_achieved
+from audit.reporting.narrative import NarrativeVersion
 from audit.reporting.reaudit import ReauditOutcomes, reaudit_outcomes
+from audit.reporting.sample import SampleDescription
+from audit.reporting.voices import Voices
 
 # A period longer than this is charted by quarter; shorter, by month.
 MONTHLY_TREND_UP_TO_DAYS = 200
+# A month or quarter the trend's dates cover less of than this share is left off the chart (a
+# column for one day of March said as much as a column for the whole month).
+TREND_PART_SHOWN = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,17 @@ class ThemeSection:
     action_examples: list[ActionExample]  # not evidence.ActionExample: the field above shadows the module
     measures: list[measures.MeasureResult]
     questions: list[questions.QuestionFigure] = field(default_factory=list)  # of the theme's sections
+    narrative: NarrativeVersion | None = None  # the lead's latest words for the scope
+    chosen_quotes: list[Quote] = field(default_factory=list)  # only these are printed
+    voices: Voices | None = None
+
+    @property
+    def chosen_strengths(self) -> list[Quote]:
+        return [quote for quote in self.chosen_quotes if quote.good_or_better]
+
+    @property
+    def chosen_areas(self) -> list[Quote]:
+        return [quote for quote in self.chosen_quotes if not quote.good_or_better]
 
     @property
     def name(self) -> str:
@@ -111,10 +141,20 @@ class ThemedReport:
     concerns: ConcernFigures | None = None
     sample: SampleAchieved | None = None
     reaudits: ReauditOutcomes | None = None
+    sample_description: SampleDescription | None = None
+    equality: EqualityBreakdown | None = None
+    voices_total: Voices | None = None
+    trend_left_off: list[str] = field(default_factory=list)  # trend periods too short to chart
 
     @property
     def empty(self) -> bool:
         return self.counts.completed == 0
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether any audit was completed in the previous period: without one, no figure can have
+        moved, and the report says so once instead of "no earlier figure" on every row."""
+        return self.previous_counts.completed > 0
 
     @property
     def trend_first_period(self) -> str:
@@ -146,20 +186,16 @@ class ThemedReport:
         return min(moved, key=lambda theme: theme.movement.points or 0) if moved else None
 
     def plan_statuses(self) -> list[tuple[measures.Status, int]]:
-        """How many of the plan's measures have each status, in the order Red, Amber, Green, the rest."""
-        order = [measures.Status.RED, measures.Status.AMBER, measures.Status.GREEN, measures.Status.NO_DATA,
-                 measures.Status.PROBLEM]  # fmt: skip
+        """How many of the plan's measures have each status, the most worrying first."""
         counts = Counter(result.status for result in self.plan_measures)
+        status = measures.Status
+        order = [status.OFF_TRACK, status.BEHIND, status.ON_TRACK, status.ACHIEVED, status.NO_DATA, status.PROBLEM]
         return [(status, counts[status]) for status in order if counts[status]]
 
     def audits_quoted(self) -> set[tuple[int, int]]:
         """(audit id, case id) of every audit the report quotes or lists an action from: the
         child-linked records a download of it exports."""
-        quoted = {
-            (item.audit_id, item.case_id)
-            for theme in self.themes
-            for item in (*theme.evidence.strengths, *theme.evidence.areas)
-        }
+        quoted = {(item.audit_id, item.case_id) for theme in self.themes for item in theme.chosen_quotes}
         return quoted | {(item.audit_id, item.case_id) for theme in self.themes for item in theme.action_examples}
 
     @property
@@ -178,10 +214,12 @@ def build_report(scope: ReportScope) -> ThemedReport:
 
     theme_grades = figures.theme_grades(scope)
     previous_grades = {distribution.name: distribution for distribution in figures.theme_grades(previous)}
-    trend = figures.theme_trend(trend_scope, by=trend_by)
+    trend, left_off = _whole_enough(figures.theme_trend(trend_scope, by=trend_by), trend_scope, trend_by)
+    words = narrative.latest_narratives(scope)
+    chosen = narrative.chosen_quotes(scope)
+    voiced = voices.voices_by_theme(scope)
     by_team = figures.theme_by_team(scope)
-    quotes = evidence.theme_evidence(scope)
-    actions_by_theme = figures.theme_actions(scope)
+    actions_by_theme = evidence.theme_actions(scope)
     action_examples = evidence.theme_action_examples(scope)
     overall = _overall_by_tool(scope, previous)
     question_figures = questions.by_theme(questions.question_figures(scope))
@@ -204,11 +242,14 @@ def build_report(scope: ReportScope) -> ThemedReport:
             ),
             trend=[row for row in trend if row.theme == grades.name],
             by_team=[row for row in by_team if row.theme == grades.name],
-            evidence=quotes.get(grades.name, evidence.ThemeEvidence()),
+            evidence=evidence.ThemeEvidence(),  # suggestions are on the narrative page, not printed
             actions=actions_by_theme.get(grades.name),
             action_examples=action_examples.get(grades.name, []),
             measures=by_theme.get(grades.name, []),
             questions=question_figures.get(grades.name, []),
+            narrative=words.get(grades.name),
+            chosen_quotes=chosen.get(grades.name, []),
+            voices=voiced.get(grades.name),
         )
         for grades in theme_grades
     ]
@@ -234,7 +275,38 @@ def build_report(scope: ReportScope) -> ThemedReport:
         sample=sample_achieved(scope.start, scope.end),
         # The report may be read by anyone it is sent to: re-audited cases are counted, not listed.
         reaudits=reaudit_outcomes(scope, viewer=None),
+        sample_description=sample.describe_sample(scope),
+        equality=equality.equality_breakdown(scope),
+        voices_total=voices.voices_total(scope),
+        trend_left_off=left_off,
     )
+
+
+def _bucket(key: str, by: Literal["month", "quarter"]) -> tuple[date, date]:
+    """The first and last day of a trend period key ("2026-03" or "2026 Q1")."""
+    if by == "month":
+        first = date.fromisoformat(f"{key}-01")
+        months = 1
+    else:
+        year, quarter = key.split(" Q")
+        first, months = date(int(year), 3 * (int(quarter) - 1) + 1, 1), 3
+    following = date(first.year + (first.month + months - 1) // 12, (first.month + months - 1) % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _whole_enough(
+    rows: list[figures.GoodOrBetter], within: ReportScope, by: Literal["month", "quarter"]
+) -> tuple[list[figures.GoodOrBetter], list[str]]:
+    """The trend without the months or quarters the dates cover less than ``TREND_PART_SHOWN`` of
+    (at either end: 1 March of a period from 1 March), and the keys left off. The audits in them
+    still count in every other figure."""
+    short = set()
+    for key in {row.group for row in rows}:
+        first, last = _bucket(key, by)
+        covered = (min(last, within.end) - max(first, within.start)).days + 1
+        if covered < TREND_PART_SHOWN * ((last - first).days + 1):
+            short.add(key)
+    return [row for row in rows if row.group not in short], sorted(short)
 
 
 def _overall_by_tool(scope: ReportScope, previous: ReportScope) -> list[ToolOverall]:
@@ -279,6 +351,8 @@ def report_html(report: ThemedReport) -> str:
         auditor_only_rule=final_grades.AUDITOR_ONLY_RULE,
         theme_once_rule=final_grades.THEME_ONCE_RULE,
         question_rule=questions.QUESTION_RULE,
+        action_theme_rule=evidence.ACTION_THEME_RULE,
+        text_limit=narrative.TEXT_LIMIT,
     )
 
 

@@ -5,4 +5,5 @@ from flask import Blueprint
 
 reports = Blueprint("reports", __name__, url_prefix="/reports")
 
-from audit.reports import views  # noqa: E402,F401  (routes register on import)
+# Routes register on import: the dashboard and downloads; the lead's words and the evidence pack.
+from audit.reports import narrative_views, views  # noqa: E402,F401

@@ -27,15 +27,21 @@ from audit.domain import people, report_jobs, supervision_compliance, tools
 from audit.models import Role
 from audit.reporting import (
     agreement,
+    audits_behind,
     concerns,
+    dictionary,
     downloads,
+    equality,
     export,
     figures,
     final_grades,
+    key_messages,
     moderation_sample,
+    periods,
     questions,
     reaudit,
     themed,
+    tidy_export,
 )
 from audit.reports import reports
 from forms.reports import ReportFiltersForm
@@ -61,6 +67,14 @@ def _by_theme_and_period(
     return periods, table
 
 
+def _team_theme_grid(
+    rows: list[figures.GoodOrBetter],
+) -> tuple[list[str], list[str], dict[tuple[str, str], figures.GoodOrBetter]]:
+    """The by-team figures as a grid: the teams (rows), the themes (columns), each cell's figure."""
+    cells = {(row.group, row.theme): row for row in rows}
+    return sorted({row.group for row in rows}), sorted({row.theme for row in rows}), cells
+
+
 def _refused(form: ReportFiltersForm) -> tuple[str, int]:
     """A download asked for with bad filters: the dashboard with the errors, not a file."""
     return render_template("reports/dashboard.html", form=form, scope=None, title="Reports"), 400
@@ -73,15 +87,26 @@ def dashboard() -> str:
     scope = None if form.errors else form.scope()
     context: dict[str, object] = {}
     if scope is not None:
+        counts, themes = figures.audit_counts(scope), figures.theme_grades(scope)
+        actions, moderation = figures.action_figures(scope), agreement.moderation_agreement(scope)
+        # Financial-year quarters, as councils report (April to March).
+        trend = periods.by_financial_quarter(figures.theme_trend(scope, by="month"))
         context = {
-            "counts": figures.audit_counts(scope),
-            "themes": figures.theme_grades(scope),
-            "trend": _by_theme_and_period(figures.theme_trend(scope, by="quarter")),
-            "by_team": figures.theme_by_team(scope),
+            "counts": counts,
+            "themes": themes,
+            "messages": key_messages.key_messages(scope, themes, counts, actions, moderation),
+            "trend": _by_theme_and_period(trend),
+            "trend_dates": {
+                row.group: periods.financial_quarter_of_key(row.group).clipped(scope.start, scope.end) for row in trend
+            },
+            "grid": _team_theme_grid(figures.theme_by_team(scope)),
+            "team_ids": form.team_ids_by_name,
+            "tool_ids": form.tool_ids_by_name,
             "overall_by_tool": figures.overall_grades_by_tool(scope),
+            "equality": equality.equality_breakdown(scope),
             "question_figures": questions.by_tool(questions.question_figures(scope)),
-            "agreement": agreement.moderation_agreement(scope),
-            "actions": figures.action_figures(scope),
+            "agreement": moderation,
+            "actions": actions,
             # The teams filtered on, as the themed PDF counts them (one scope, one answer).
             "supervision": supervision_compliance.total_compliance(
                 supervision_compliance.team_compliance(scope.team_ids)
@@ -102,6 +127,37 @@ def dashboard() -> str:
         csv_query=request.query_string.decode(),
         title="Reports",
         **context,
+    )
+
+
+@reports.route("/audits")
+@requires(Role.LEADER)
+def audits() -> str | tuple[str, int]:
+    """The audits behind a figure on the dashboard: the same filters, the audits it counted."""
+    form = _filters()
+    if form.errors:
+        return _refused(form)
+    scope = form.scope()
+    grade = request.args.get("grade")
+    characteristic = request.args.get("characteristic")
+    figure = audits_behind.FigureFilter(
+        # "overall": the figure counts overall grades, of the audits whose tool covers the theme filtered on.
+        theme=scope.themes[0] if scope.themes and not request.args.get("overall") else None,
+        grade=grade if grade in audits_behind.GRADE_CHOICES else None,
+        characteristic=characteristic if characteristic in equality.KEYS else None,
+        group=request.args.get("group") or None,
+    )
+    page = audits_behind.audits_behind(
+        scope, figure, current_user._get_current_object(), request.args.get("page", 1, type=int) or 1
+    )
+    return render_template(
+        "reports/audits.html",
+        form=form,
+        scope=scope,
+        figure=figure,
+        page=page,
+        characteristics=equality.LABELS,
+        title="Audits behind a figure",
     )
 
 
@@ -181,6 +237,30 @@ def answers_csv() -> Response | tuple[str, int]:
 @requires(Role.LEADER)
 def actions_csv() -> Response | tuple[str, int]:
     return _csv_download("actions", export.action_csv)
+
+
+@reports.route("/audits.csv")
+@requires(Role.LEADER)
+def audits_csv() -> Response | tuple[str, int]:
+    return _csv_download("audits", tidy_export.audit_csv)
+
+
+@reports.route("/judgements.csv")
+@requires(Role.LEADER)
+def judgements_csv() -> Response | tuple[str, int]:
+    return _csv_download("judgements", tidy_export.judgement_csv)
+
+
+@reports.route("/data-dictionary")
+@requires(Role.LEADER)
+def data_dictionary() -> str:
+    """What every column of the exports means and how each headline figure is worked out from them."""
+    return render_template(
+        "reports/data_dictionary.html",
+        dictionary=dictionary,
+        title="Data dictionary of the exports",
+        nav_section="reports.dashboard",
+    )
 
 
 def _csv_download(kind: str, rows: Callable[[figures.ReportScope], Iterator[str]]) -> Response | tuple[str, int]:

@@ -16,8 +16,19 @@ def test_leader_reads_the_reports_dashboard(tab: Tab) -> None:
     tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Reports"), "reports")
     expect(page.get_by_role("img").first).to_be_visible()
     expect(page.get_by_role("heading", name="Moderation agreement")).to_be_visible()
+    # The answer first (issue 14): key messages, then a figure opens the audits behind it.
+    expect(page.locator("main h2").first).to_have_text("Key messages")
+    expect(page.get_by_role("region", name="Good or better by team and theme")).to_be_visible()
+    page.locator("#theme-data summary").click()
+    expect(page.locator("#theme-data table")).to_be_visible()
+    dashboard = page.url
+    tab.follow(page.locator(".app-key-messages a").first, "reports-audits")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audits behind a figure")
+    tab.follow(page.locator("main tbody a").first, "reports-audit-behind")
+    tab.goto(dashboard, "reports", once=True)
 
-    with page.expect_download() as download_info:
+    # The demo's 12-month themed PDF runs to some 80 pages (about 20 s to lay out on a busy 2-core machine).
+    with page.expect_download(timeout=60_000) as download_info:
         page.get_by_role("link", name="Themed audit report for these filters (PDF)").click()
     download = download_info.value
     assert download.suggested_filename.startswith("themed-audit-report-")

@@ -18,6 +18,7 @@ from audit.domain import plan as plan_data
 from audit.domain.records import by_id
 from audit.models import Measure, PlanAction, Priority
 from audit.plan import EDITORS, plan
+from audit.reporting import measure_history
 from audit.reporting.measures import FIGURES
 from forms.plan import ActionForm, MeasureForm, PlanForm, PriorityForm, RemoveForm
 
@@ -118,12 +119,18 @@ def _render_measure(form: MeasureForm, priority: Priority, measure: Measure | No
     )
 
 
+def _recorded(measure: Measure) -> Measure:
+    """A measure just saved, with today's value recorded for its trend (as set up now)."""
+    measure_history.record_measures([measure])
+    return measure
+
+
 @plan.route("/priorities/<int:priority_id>/measures/new", methods=["GET", "POST"])
 @requires(*EDITORS)
 def new_measure(priority_id: int) -> str | Response:
     priority = found(by_id(Priority, priority_id))
     form = _measure_form()
-    done, _conflict = _attempt(form, lambda: plan_data.add_measure(priority, form.values(), FIGURES))
+    done, _conflict = _attempt(form, lambda: _recorded(plan_data.add_measure(priority, form.values(), FIGURES)))
     if done:
         return _to_plan(f"Measure added to priority {priority.position}.", f"priority-{priority.id}")
     return _render_measure(form, priority, None)
@@ -139,9 +146,13 @@ def edit_measure(measure_id: int) -> str | Response:
     if _loaded(form):
         form.fill_from(measure)
         form.version.data = str(measure.version)
-    done, conflict = _attempt(
-        form, lambda: plan_data.change_measure(measure, form.values(), FIGURES, form.shown_version)
-    )
+    changing: Measure = measure
+
+    def save() -> None:
+        plan_data.change_measure(changing, form.values(), FIGURES, form.shown_version)
+        _recorded(changing)
+
+    done, conflict = _attempt(form, save)
     if done:
         return _to_plan(f"Measure ‘{measure.title}’ saved.", f"measure-{measure.id}")
     return _render_measure(form, measure.priority, measure, conflict)
