@@ -271,6 +271,9 @@ class Settings:
     # A themed report over more audits than this is built in the background (REPORT_BACKGROUND_AUDITS):
     # about 2 seconds' work on the benchmark machine (docs/benchmarks.md).
     report_background_audits: int = 20000
+    # ... or over more themes than this (REPORT_BACKGROUND_THEMES): the PDF has a page or two per
+    # theme, and WeasyPrint draws about five pages a second here.
+    report_background_themes: int = 12
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -349,6 +352,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         email=_email(environ, env),
         service_url=environ.get("SERVICE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000",
         report_background_audits=_count(environ, "REPORT_BACKGROUND_AUDITS") or 20000,
+        report_background_themes=_count(environ, "REPORT_BACKGROUND_THEMES") or 12,
     )
 
 
@@ -398,4 +402,5 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "EMAIL": settings.email,
         "SERVICE_URL": settings.service_url,
         "REPORT_BACKGROUND_AUDITS": settings.report_background_audits,
+        "REPORT_BACKGROUND_THEMES": settings.report_background_themes,
     }

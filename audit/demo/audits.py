@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from audit.answers import answer_kind
 from audit.answers.base import DemoAnswer
 from audit.clock import to_local, utcnow
 from audit.demo.tool_choice import pick_tool
+from audit.domain import summaries
 from audit.domain.audits import auditor_conflict
 from audit.domain.moderation_sampling import select_for_moderation
 from audit.extensions import db
@@ -26,7 +27,9 @@ from audit.models import (
     Action,
     Answer,
     Audit,
+    AuditProgramme,
     AuditStatus,
+    AuditTool,
     AuditToolVersion,
     Case,
     ModeratedSection,
@@ -53,26 +56,41 @@ def later(start: datetime, gap: timedelta, now: datetime) -> datetime:
     return moment if moment <= now else start + (now - start) / 2
 
 
-_EVIDENCE = {
+# Evidence about one section's own subject, by grade position: a quote in the themed report then
+# speaks to the theme it is filed under (a generic "seen alone" line did not, under Domestic abuse).
+_SECTION_EVIDENCE = {
     0: (
-        "The record shows the child was seen alone on every visit and their words are quoted; the plan changed "
-        "because of what they said.",
-        "Analysis is clear and draws on the chronology and partner information; the difference for the child is "
-        "evident in school attendance and stability at home.",
+        "Work on {topic} is clear, timely and written with the family; the difference it made for the child is "
+        "plain in the record.",
+        "The record on {topic} draws on partners' information and the child's own words, and the plan changed "
+        "because of it.",
     ),
     1: (
-        "The child was seen and their views are recorded; the plan reflects them in part.",
-        "The assessment draws on history and partner checks, and the conclusion follows from the analysis.",
+        "Work on {topic} is recorded and mostly timely; its effect for the child is visible in part.",
+        "The record on {topic} is sound, though the reasons for some decisions are brief.",
     ),
     2: (
-        "Visits happened but the child's views are summarised by adults; it is unclear how they shaped the plan.",
-        "The assessment lists risks and strengths without weighing them; the plan is a list of services.",
+        "Work on {topic} happened but is patchy, and it is unclear what difference it made for the child.",
+        "The record on {topic} lists what was done without saying why, or what should happen next.",
     ),
     3: (
-        "There is no evidence the child was seen alone and drift is visible over several months.",
-        "Key information from partners is missing and the risks identified are not carried into the plan.",
+        "There is little evidence of work on {topic}, and drift is visible over several months.",
+        "The record on {topic} is missing key information, and the risks it shows are not acted on.",
     ),
 }
+
+
+def section_evidence(title: str) -> dict[int, tuple[str, str]]:
+    topic = title[:1].lower() + title[1:]
+    return {position: (a.format(topic=topic), b.format(topic=topic)) for position, (a, b) in _SECTION_EVIDENCE.items()}
+
+
+_FAMILY_FEEDBACK = (
+    "The family said the worker listened and explained what would happen next.",
+    "The child's mother said she felt judged at first but that visits became more helpful.",
+    "The young person said they would like to see the same worker and be told about changes sooner.",
+    "The father said he had not been invited to the meetings until recently.",
+)
 
 
 def _team_quality(team_id: int) -> float:
@@ -144,7 +162,48 @@ def seed_audits(count: int, *, seed: int = 2026, today: date | None = None) -> i
         added += batch
     if count <= SAMPLED_UP_TO:
         _sample_recent_audits(today)
+    _group_into_programmes(council.leader.id)
+    summaries.rebuild()  # the audits went in as bulk inserts, which the summary's flush listener never sees
     return added
+
+
+def _group_into_programmes(created_by_id: int | None) -> None:
+    """Most demo audits came from the monthly audit programme: one programme per month and tool,
+    as a leader would plan them, holding the audits of that month (one in eight was added outside
+    a programme, as re-audits and one-off requests are)."""
+    leader_id = created_by_id or db.session.scalar(select(Audit.created_by_id).limit(1))
+    if leader_id is None:
+        return
+    rows = db.session.execute(
+        select(Audit.id, Audit.created_at, Audit.tool_version_id, Audit.due_date).where(Audit.programme_id.is_(None))
+    ).all()
+    groups: dict[tuple[date, int], list[tuple[int, date | None]]] = {}
+    for audit_id, created_at, tool_version_id, due in rows:
+        if audit_id % 8 == 0:
+            continue
+        month = created_at.date().replace(day=1)
+        groups.setdefault((month, tool_version_id), []).append((audit_id, due))
+    names = dict(db.session.execute(select(AuditToolVersion.id, AuditTool.name).join(AuditTool)).all())
+    for (month, tool_version_id), members in sorted(groups.items()):
+        due = max((d for _, d in members if d is not None), default=month + timedelta(days=40))
+        programme = AuditProgramme(
+            name=f"{month:%B %Y}: {names.get(tool_version_id, 'audit')}",
+            month=month,
+            tool_version_id=tool_version_id,
+            due_date=due,
+            per_team=2,
+            created_by_id=leader_id,
+            created_at=datetime.combine(month, time(9, 0)),
+        )
+        db.session.add(programme)
+        db.session.flush()
+        db.session.execute(
+            update(Audit)
+            .where(Audit.id.in_([audit_id for audit_id, _ in members]))
+            .values(programme_id=programme.id)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.flush()
 
 
 # The demo's recent audits go through the moderation rule, as a submission would, so the queue and
@@ -316,6 +375,10 @@ def _audit_row(
         "practitioner_reflection": "I agree with the findings and will update the plan with the family."
         if status == AuditStatus.MODERATED
         else None,
+        # About a third of completed audits spoke with the family (by the case, so it repeats).
+        "child_family_feedback": _FAMILY_FEEDBACK[case.id % len(_FAMILY_FEEDBACK)]
+        if status.is_locked and case.id % 3 == 0
+        else None,
         "version": 1,
     }
 
@@ -350,13 +413,14 @@ def _answer_rows(rng: random.Random, audit_id: int, audit: _Planned, *, complete
     on = (audit.submitted or utcnow()).date()
     rows: list[dict[str, object]] = []
     for section, position in zip(audit.version.sections, audit.positions, strict=True):
+        evidence = section_evidence(section.title)
         for number, question in enumerate(section.questions):
             if not complete and number > 1:
                 break
             value = answer_kind(question.answer_type).demo_value(
                 rng,
                 DemoAnswer(
-                    position=position, number=number, grades=grades, evidence=_EVIDENCE, on=on, question=question
+                    position=position, number=number, grades=grades, evidence=evidence, on=on, question=question
                 ),
             )
             rows.append({"audit_id": audit_id, "question_id": question.id, "not_applicable": False, **value})
@@ -371,7 +435,7 @@ def _judgement_rows(audit_id: int, audit: _Planned) -> list[dict[str, object]]:
             "section_id": section.id,
             "grade_id": grades[position].id,
             "not_applicable": False,
-            "evidence": _EVIDENCE[position][0],
+            "evidence": section_evidence(section.title)[position][audit_id % 2],
         }
         for section, position in zip(audit.version.sections, audit.positions, strict=True)
     ]

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from audit.clock import today as service_today
-from audit.domain import people
+from audit.domain import indicators, people
 from audit.domain import plan as plan_data
 from audit.extensions import db
 from audit.models import Measure, PlanAction, PlanActionStatus, Priority, Team, User
+from audit.reporting import measure_history
 from audit.reporting.measures import months_before
 
 DEMO_DOMAIN = "demo.example"
@@ -101,6 +102,14 @@ PRIORITIES = (
                 "question:assessment-and-planning:seen-alone:seen-alone",
                 55,
                 80,
+                9,
+            ),
+            # A performance indicator imported from the case-management system, beside the audits.
+            DemoMeasure(
+                "85% of statutory visits in timescale",
+                "indicator:percent-of-visits-in-timescale",
+                58,
+                85,
                 9,
             ),
             DemoMeasure(
@@ -242,11 +251,53 @@ def _add_months(day: date, months: int) -> date:
     return months_before(day, -months)
 
 
+# Monthly performance indicators as a council's case-management system reports them: visits
+# drifting up after a dip, assessments steady. Imported through the leader's CSV upload's code.
+DEMO_INDICATORS = {
+    "% of visits in timescale": (62.0, 58.5, 55.0, 57.5, 60.0, 61.5, 63.0, 62.5, 66.0, 68.5, 70.0, 71.5),
+    "% of assessments completed within 45 working days": (
+        81.0,
+        79.5,
+        80.0,
+        83.5,
+        82.0,
+        84.0,
+        85.5,
+        83.0,
+        86.0,
+        87.5,
+        86.5,
+        88.0,
+    ),
+}
+
+
+def seed_indicators(on: date, leader: User) -> int:
+    """The last 12 complete months of each demo indicator; nothing when the council has any."""
+    if indicators.all_indicators():
+        return 0
+    month = on.replace(day=1)
+    lines = ["indicator,month,value"]
+    for name, values in DEMO_INDICATORS.items():
+        for back, value in zip(range(len(values), 0, -1), values, strict=True):
+            when = month
+            for _ in range(back):
+                when = (when - timedelta(days=1)).replace(day=1)
+            lines.append(f"{name},{when:%Y-%m},{value}")
+    content = ("\r\n".join(lines) + "\r\n").encode()
+    plan = indicators.plan_import(content, on)
+    applied = indicators.apply_import(content, plan.fingerprint, leader.id, on)
+    return 0 if applied is None else len(DEMO_INDICATORS)
+
+
 def seed_plan(*, today: date | None = None) -> int:
     """Add the demo plan if the plan is empty; returns how many priorities were added."""
     if plan_data.priority_count():
         return 0
     on = today or service_today()
+    leader = people.user_by_email(LEADER)
+    if leader is not None:
+        seed_indicators(on, leader)
     users: dict[str, User] = {}
     for email in {p.owner for p in PRIORITIES} | {a.owner for p in PRIORITIES for a in p.actions}:
         user = people.user_by_email(email)
@@ -291,4 +342,11 @@ def seed_plan(*, today: date | None = None) -> int:
         )
         db.session.add(priority)
     db.session.flush()
+    # A year of month-end readings, as the worker's daily job would have kept them, so each
+    # measure's trend has a history from the start.
+    month_end = on.replace(day=1) - timedelta(days=1)
+    for _ in range(12):
+        measure_history.record_measures(on=month_end)
+        month_end = month_end.replace(day=1) - timedelta(days=1)
+    measure_history.record_measures(on=on)
     return len(PRIORITIES)

@@ -161,6 +161,14 @@ def audits() -> str | tuple[str, int]:
     )
 
 
+def _takes_long(scope: figures.ReportScope) -> bool:
+    """Whether the themed report would take more than about 2 seconds to build: over many audits
+    (the figures), or over many themes (a page or two each for WeasyPrint to draw)."""
+    if figures.audit_counts(scope).completed > current_app.config["REPORT_BACKGROUND_AUDITS"]:
+        return True
+    return len(figures.theme_grades(scope)) > int(current_app.config["REPORT_BACKGROUND_THEMES"])
+
+
 @reports.route("/themed.pdf")
 @requires(Role.LEADER)
 def themed_pdf() -> Response | WerkzeugResponse | tuple[str, int]:
@@ -170,7 +178,7 @@ def themed_pdf() -> Response | WerkzeugResponse | tuple[str, int]:
         return _refused(form)
     scope = form.scope()
     filename = f"themed-audit-report-{scope.start.isoformat()}-to-{scope.end.isoformat()}.pdf"
-    if figures.audit_counts(scope).completed > current_app.config["REPORT_BACKGROUND_AUDITS"]:
+    if _takes_long(scope):
         # Too long to build while the browser waits: the worker builds it; a page shows how far.
         job = report_jobs.ask_for(
             current_user._get_current_object(),
