@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from audit.audits import audits
     from audit.auth import auth, login
     from audit.cases import cases
+    from audit.domain import summaries  # noqa: F401  (its flush listener keeps the grade summary)
     from audit.extensions import csrf, db, migrate
     from audit.home import home
     from audit.moderation import moderation

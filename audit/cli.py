@@ -162,6 +162,7 @@ def init_app(app: Flask) -> None:
     from audit.audits.cli import concerns
     from audit.jobs.cli import jobs
     from audit.reports.cli import report
+    from audit.reports.summary_cli import check_summaries_command, rebuild_summaries_command
 
     app.cli.add_command(jobs)
 
@@ -173,3 +174,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_command)
+    app.cli.add_command(rebuild_summaries_command)
+    app.cli.add_command(check_summaries_command)

@@ -1,14 +1,21 @@
 """How the audit pages behave as the number of audits grows: queries per page and time per page.
 
 Seeds a synthetic council into a throwaway SQLite file (or DATABASE_URL) at each size, then asks
-for the audit list, one audit, its PDF, My audits and the moderation queue as a leader, an
-auditor and a moderator would, and prints a table. Run:
+for every list page and home page (and one audit, with its PDF) as a leader, an auditor, a
+moderator, a supervisor and a practitioner would, and prints a table with the growth of each page's
+time from the smallest size to the largest. Run:
 
-    .venv/bin/python bench/audit_pages.py 1000 10000
+    .venv/bin/python bench/audit_pages.py 1000 10000 100000
+    .venv/bin/python bench/audit_pages.py --keep /tmp/pages 1000 100000   # keep (and reuse) the files
+    .venv/bin/python bench/audit_pages.py --no-pdf 1000 100000
+
+``--keep`` reuses a database file of the same size left by an earlier run, so the pages can be
+measured again after a change without seeding again (a migration added since is applied).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
@@ -27,7 +34,7 @@ from audit.demo import council
 from audit.demo.audits import seed_audits
 from audit.domain.tools import load_definitions
 from audit.extensions import db
-from audit.models import Audit, AuditStatus, User
+from audit.models import Audit, AuditProgramme, AuditStatus, User
 
 REPEATS = 5
 
@@ -63,58 +70,105 @@ def _measure(app, client, path: str) -> tuple[int, float]:
     return queries, statistics.median(times) * 1000
 
 
-def run(size: int, directory: Path) -> list[tuple[str, int, float]]:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{directory / f'bench-{size}.db'}"
+EMAILS = (
+    "leader@demo.example",
+    "auditor@demo.example",
+    "moderator@demo.example",
+    "supervisor@demo.example",
+    "practitioner@demo.example",
+)
+
+
+def _pages(audit_id: int | None, programme_id: int | None, pdf: bool) -> list[tuple[str, str, str]]:
+    """(who, path, label) for every list page and home page, and one audit."""
+    leader, auditor, moderator, supervisor, practitioner = EMAILS
+    pages = [
+        (leader, "/audits/", "Audit list (leader, all teams)"),
+        (leader, "/audits/?overdue=1", "Audit list, overdue only"),
+        (leader, "/audits/?status=submitted&page=20", "Audit list, submitted, page 20"),
+        (auditor, "/audits/", "Audit list (auditor)"),
+        (auditor, "/audits/mine", "My audits (auditor)"),
+        (practitioner, "/audits/mine", "My audits (practitioner)"),
+        (practitioner, "/audits/actions", "My actions (practitioner)"),
+        (supervisor, "/audits/concerns", "Concerns (supervisor)"),
+        (leader, "/audits/concerns", "Concerns (leader)"),
+        (moderator, "/moderation/", "Moderation queue"),
+        (moderator, "/moderation/?page=5", "Moderation queue, page 5"),
+        (leader, "/", "Home (leader)"),
+        (auditor, "/", "Home (auditor)"),
+        (supervisor, "/", "Home (supervisor)"),
+        (practitioner, "/", "Home (practitioner)"),
+        (moderator, "/", "Home (moderator)"),
+        (leader, "/programme/", "Programmes"),
+        (supervisor, "/supervision/", "Supervision (supervisor)"),
+        (leader, "/supervision/browse", "Supervision, browse (leader)"),
+        (leader, "/reports/audits", "Audits behind a figure (reports)"),
+        (leader, "/reports/audits?grade=inadequate", "Audits behind a figure, inadequate"),
+    ]
+    if programme_id is not None:
+        pages.append((leader, f"/programme/{programme_id}", "One programme"))
+    if audit_id is not None:
+        pages.append((leader, f"/audits/{audit_id}", "One audit"))
+        if pdf:
+            pages.append((leader, f"/audits/{audit_id}/pdf", "One audit as PDF"))
+    return pages
+
+
+def run(size: int, directory: Path, pdf: bool = True) -> list[tuple[str, int, float]]:
+    path = directory / f"bench-{size}.db"
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{path}"
+    seeded = not os.environ.get("DATABASE_URL") and path.exists()
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SESSION_COOKIE_SECURE": False})
     with app.app_context():
         flask_migrate.upgrade()
-        load_definitions()
-        council.seed(cases=max(200, size // 5))
-        seed_audits(size)
-        db.session.commit()
-        users = {
-            email: db.session.scalar(select(User).where(User.email == email))
-            for email in ("leader@demo.example", "auditor@demo.example", "moderator@demo.example")
-        }
+        if not seeded:
+            load_definitions()
+            council.seed(cases=max(200, size // 5))
+            seed_audits(size)
+            db.session.commit()
+        users = {email: db.session.scalar(select(User).where(User.email == email)) for email in EMAILS}
+        programme_id = db.session.scalar(select(AuditProgramme.id).order_by(AuditProgramme.id.desc()))
         audit_id = db.session.scalar(
             select(Audit.id).where(Audit.status == AuditStatus.MODERATED.value).order_by(Audit.id.desc())
         )
         for user in users.values():
             db.session.expunge(user)
     rows = []
-    pages = [
-        ("leader@demo.example", "/audits/", "Audit list (leader, all teams)"),
-        ("leader@demo.example", "/audits/?overdue=1", "Audit list, overdue only"),
-        ("leader@demo.example", f"/audits/{audit_id}", "One audit"),
-        ("leader@demo.example", f"/audits/{audit_id}/pdf", "One audit as PDF"),
-        ("auditor@demo.example", "/audits/mine", "My audits (auditor)"),
-        ("moderator@demo.example", "/moderation/", "Moderation queue"),
-        ("leader@demo.example", "/", "Home (leader)"),
-    ]
-    for email, path, label in pages:
+    for email, page_path, label in _pages(audit_id, programme_id, pdf):
         client = app.test_client()
         _sign_in(client, users[email])
-        queries, milliseconds = _measure(app, client, path)
+        queries, milliseconds = _measure(app, client, page_path)
         rows.append((label, queries, milliseconds))
     with app.app_context():
         db.engine.dispose()
     return rows
 
 
-def main(sizes: list[int]) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        results = {size: run(size, Path(directory)) for size in sizes}
-    labels = [label for label, _q, _t in results[sizes[0]]]
-    header = f"{'page':<34}" + "".join(f"{f'{size:,} audits':>26}" for size in sizes)
-    print(header)
-    print(f"{'':<34}" + "".join(f"{'queries':>12}{'median ms':>14}" for _ in sizes))
-    for index, label in enumerate(labels):
-        line = f"{label:<34}"
+def main(sizes: list[int], keep: Path | None, pdf: bool) -> None:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        results = {size: run(size, keep, pdf) for size in sizes}
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            results = {size: run(size, Path(directory), pdf) for size in sizes}
+    by_label = {size: {label: (queries, ms) for label, queries, ms in results[size]} for size in sizes}
+    labels = [label for label, _q, _t in results[sizes[-1]]]
+    print(f"{'page':<40}" + "".join(f"{f'{size:,} audits':>22}" for size in sizes) + f"{'growth':>9}")
+    print(f"{'':<40}" + "".join(f"{'queries':>10}{'ms':>12}" for _ in sizes))
+    for label in labels:
+        line = f"{label:<40}"
         for size in sizes:
-            _label, queries, milliseconds = results[size][index]
-            line += f"{queries:>12}{milliseconds:>14.1f}"
-        print(line)
+            queries, milliseconds = by_label[size].get(label, (0, float("nan")))
+            line += f"{queries:>10}{milliseconds:>12.1f}"
+        first, last = by_label[sizes[0]].get(label), by_label[sizes[-1]].get(label)
+        growth = last[1] / first[1] if first and last and first[1] else float("nan")
+        print(line + f"{growth:>8.1f}x")
 
 
 if __name__ == "__main__":
-    main([int(argument) for argument in sys.argv[1:]] or [1000, 10000])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
+    parser.add_argument("--keep", type=Path, help="a folder for the SQLite files, kept and reused")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the one audit's PDF (a second each)")
+    arguments = parser.parse_args()
+    main(arguments.sizes, arguments.keep, not arguments.no_pdf)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
 from audit.domain import notifications
+from audit.domain.bounded import Bounded, first_rows
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -248,27 +249,55 @@ def audit_page(user: User, filters: AuditFilters, page: int = 1) -> AuditPage:
         query = query.where(Audit.auditor_id == filters.auditor_id)
     if filters.overdue_only:
         query = query.where(is_overdue_clause())
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    is_open = Audit.status.in_(OPEN_STATUSES)
+    counted = query.with_only_columns(Audit.id, is_open.label("open")).subquery()
+    total, open_count = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((counted.c.open, 1), else_=0)), 0)).select_from(counted)
+    ).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    audits = db.session.scalars(
-        query.options(
+    ids = _page_ids(query, (page - 1) * PAGE_SIZE, int(open_count))
+    loaded = db.session.scalars(
+        select(Audit)
+        .where(Audit.id.in_(ids))
+        .options(
             selectinload(Audit.case),
             selectinload(Audit.team),
             selectinload(Audit.auditor),
             selectinload(Audit.overall_grade),
             selectinload(Audit.tool_version).selectinload(AuditToolVersion.tool),
         )
-        .order_by(*_open_first_then_newest())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return AuditPage(audits=audits, total=total, page=page, pages=pages, filters=filters)
+    by_id = {audit.id: audit for audit in loaded}
+    return AuditPage(audits=[by_id[audit_id] for audit_id in ids], total=total, page=page, pages=pages, filters=filters)
 
 
-def my_audits(user: User) -> Sequence[Audit]:
-    """The auditor's assigned and in-progress audits, soonest due first."""
-    return db.session.scalars(
+def _page_ids(query: Select[Audit], offset: int, open_count: int) -> list[int]:
+    """One page of ``_open_first_then_newest`` as two runs, each read with a limit: the open audits
+    (a few, soonest due first), then the rest newest first along the submitted_at index. One sort
+    of every audit by that order's CASE expression cost 0.5 s for a page deep in 100,000 audits."""
+    is_open = Audit.status.in_(OPEN_STATUSES)
+    ids = list(
+        db.session.scalars(
+            query.where(is_open)
+            .with_only_columns(Audit.id)
+            .order_by(Audit.due_date.is_(None), Audit.due_date, Audit.submitted_at.desc(), Audit.id.desc())
+            .limit(PAGE_SIZE)
+            .offset(offset)
+        ).all()
+    )
+    ids += db.session.scalars(
+        query.where(~is_open)
+        .with_only_columns(Audit.id)
+        .order_by(Audit.submitted_at.desc(), Audit.id.desc())
+        .limit(PAGE_SIZE - len(ids))
+        .offset(max(0, offset - open_count))
+    ).all()
+    return ids
+
+
+def _my_audits_query(user: User) -> Select[Audit]:
+    return (
         select(Audit)
         .where(Audit.auditor_id == user.id, Audit.status.in_(OPEN_STATUSES))
         .options(
@@ -277,12 +306,38 @@ def my_audits(user: User) -> Sequence[Audit]:
             selectinload(Audit.tool_version),
         )
         .order_by(Audit.due_date.is_(None), Audit.due_date, Audit.id)
-    ).all()
+    )
+
+
+def my_audits(user: User) -> Sequence[Audit]:
+    """The auditor's assigned and in-progress audits, soonest due first."""
+    return db.session.scalars(_my_audits_query(user)).all()
+
+
+MY_AUDITS_SHOWN = 100
+
+
+def my_audits_shown(user: User, limit: int | None = None) -> Bounded[Audit]:
+    """The first ``limit`` of ``my_audits`` (soonest due) and how many there are, in one statement:
+    what My audits shows, so the page costs the same however many are assigned."""
+    return first_rows(_my_audits_query(user), limit or MY_AUDITS_SHOWN)
+
+
+REFLECTIONS_SHOWN = 100
 
 
 def awaiting_my_reflection(user: User) -> Sequence[Audit]:
-    """Submitted audits of the practitioner's own cases that have no reflection yet."""
-    return db.session.scalars(
+    """Submitted audits of the practitioner's own cases that have no reflection yet, longest waiting first."""
+    return db.session.scalars(_awaiting_reflection_query(user)).all()
+
+
+def awaiting_my_reflection_shown(user: User) -> Bounded[Audit]:
+    """The first ``REFLECTIONS_SHOWN`` of ``awaiting_my_reflection`` and how many there are, in one statement."""
+    return first_rows(_awaiting_reflection_query(user), REFLECTIONS_SHOWN)
+
+
+def _awaiting_reflection_query(user: User) -> Select[Audit]:
+    return (
         select(Audit)
         .join(Case, Case.id == Audit.case_id)
         .where(
@@ -291,8 +346,8 @@ def awaiting_my_reflection(user: User) -> Sequence[Audit]:
             Audit.practitioner_reflection.is_(None),
         )
         .options(selectinload(Audit.case), selectinload(Audit.tool_version), selectinload(Audit.auditor))
-        .order_by(Audit.submitted_at)
-    ).all()
+        .order_by(Audit.submitted_at, Audit.id)
+    )
 
 
 def overdue_count(user: User) -> int:

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from audit.clock import add_working_days, to_local, today, utcnow
 from audit.domain import notifications
+from audit.domain.bounded import Bounded, KeysetPage, first_rows, keyset_page
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -58,10 +59,8 @@ def add_action(audit: Audit, *, description: str, owner_id: int, due_date: date,
     return action
 
 
-def actions_owned_by(user: User) -> Sequence[Action]:
-    """The user's actions from audits and supervision: open ones first, soonest due first; with
-    the audit's case reference or the supervision session."""
-    return db.session.scalars(
+def _actions_owned_query(user: User) -> Select[Action]:
+    return (
         select(Action)
         .where(Action.owner_id == user.id)
         .options(
@@ -71,7 +70,22 @@ def actions_owned_by(user: User) -> Sequence[Action]:
             selectinload(Action.completed_by),
         )
         .order_by(Action.completed_at.is_not(None), Action.due_date, Action.id)
-    ).all()
+    )
+
+
+def actions_owned_by(user: User) -> Sequence[Action]:
+    """The user's actions from audits and supervision: open ones first, soonest due first; with
+    the audit's case reference or the supervision session."""
+    return db.session.scalars(_actions_owned_query(user)).all()
+
+
+ACTIONS_SHOWN = 100
+
+
+def actions_owned_shown(user: User, limit: int | None = None) -> Bounded[Action]:
+    """The first ``limit`` of ``actions_owned_by`` (open ones lead) and how many there are, in one
+    statement: what My actions shows and logs as viewed, whatever the person has accumulated."""
+    return first_rows(_actions_owned_query(user), limit or ACTIONS_SHOWN)
 
 
 def complete_action(action: Action, user: User, note: str | None) -> None:
@@ -96,6 +110,38 @@ def can_acknowledge(user: User, concern: SafeguardingConcern) -> bool:
 def open_concerns_for(user: User) -> Sequence[SafeguardingConcern]:
     """Unacknowledged concerns the user must see: every team's for leaders, their team's for
     supervisors. Empty for everyone else."""
+    query = _open_concerns_query(user)
+    return db.session.scalars(query).all() if query is not None else []
+
+
+CONCERNS_SHOWN = 20
+
+
+def open_concerns_shown(user: User, limit: int | None = None) -> Bounded[SafeguardingConcern]:
+    """The oldest ``limit`` of ``open_concerns_for`` and how many there are, in one statement: what
+    the home page shows (the concerns page lists them all)."""
+    query = _open_concerns_query(user)
+    return first_rows(query, limit or CONCERNS_SHOWN) if query is not None else Bounded(items=[], total=0)
+
+
+CONCERNS_PAGE_SIZE = 50
+
+
+def open_concerns_page(
+    user: User, after: int | None = None, size: int | None = None
+) -> KeysetPage[SafeguardingConcern]:
+    """A page of ``open_concerns_for``, oldest first, after the concern ``after`` (the last one on
+    the page before): a keyset page, so a page deep in a long list costs what the first does."""
+    query = _open_concerns_query(user)
+    if query is None:
+        return KeysetPage(items=[], after_these=0, next_after=None)
+    # The key is looked up in the page's own statement: the same statements for every page.
+    raised = select(SafeguardingConcern.raised_at).where(SafeguardingConcern.id == after).scalar_subquery()
+    key = (raised, after) if after is not None else None
+    return keyset_page(query, (SafeguardingConcern.raised_at, SafeguardingConcern.id), key, size or CONCERNS_PAGE_SIZE)
+
+
+def _open_concerns_query(user: User) -> Select[SafeguardingConcern] | None:
     query = (
         select(SafeguardingConcern)
         .where(SafeguardingConcern.acknowledged_at.is_(None))
@@ -105,13 +151,13 @@ def open_concerns_for(user: User) -> Sequence[SafeguardingConcern]:
             selectinload(SafeguardingConcern.audit).selectinload(Audit.team),
             selectinload(SafeguardingConcern.raised_by),
         )
-        .order_by(SafeguardingConcern.raised_at)
+        .order_by(SafeguardingConcern.raised_at, SafeguardingConcern.id)
     )
     if user.has_role(Role.LEADER):
-        return db.session.scalars(query).all()
+        return query
     if user.has_role(Role.SUPERVISOR) and user.team_id is not None:
-        return db.session.scalars(query.where(SafeguardingConcern.team_id == user.team_id)).all()
-    return []
+        return query.where(SafeguardingConcern.team_id == user.team_id)
+    return None
 
 
 def acknowledge_concern(concern: SafeguardingConcern, user: User, action_taken: str) -> None:

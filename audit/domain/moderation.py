@@ -14,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import utcnow
 from audit.domain import notifications, reaudit
+from audit.domain.bounded import Bounded, first_rows
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -269,28 +270,66 @@ def moderation_queue(filters: QueueFilters | None = None, page: int = 1) -> Queu
     first (so overdue ones lead), then any others, longest waiting first; a fixed number of queries."""
     filters = filters or QueueFilters()
     query = _awaiting(filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # How many wait, and how many of them the rule selected with a due date: one statement.
+    counted = (
+        query.with_only_columns(Audit.id, ModerationAssignment.due_date.label("assigned_due"))
+        .outerjoin_from(Audit, ModerationAssignment, ModerationAssignment.audit_id == Audit.id)
+        .subquery()
+    )
+    total, selected_count = db.session.execute(
+        select(func.count(), func.count(counted.c.assigned_due)).select_from(counted)
+    ).one()
     pages = max(1, -(-total // QUEUE_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    audits = db.session.scalars(
-        query.options(
+    ids = _queue_page_ids(query, (page - 1) * QUEUE_PAGE_SIZE, selected_count or 0)
+    loaded = db.session.scalars(
+        select(Audit)
+        .where(Audit.id.in_(ids))
+        .options(
             selectinload(Audit.case),
             selectinload(Audit.team),
             selectinload(Audit.auditor),
             selectinload(Audit.tool_version).selectinload(AuditToolVersion.tool),
             selectinload(Audit.moderation_assignment).selectinload(ModerationAssignment.moderator),
         )
-        .outerjoin(ModerationAssignment, ModerationAssignment.audit_id == Audit.id)
-        .order_by(
-            ModerationAssignment.due_date.is_(None),
-            ModerationAssignment.due_date,
-            Audit.submitted_at,
-            Audit.id,
-        )
-        .limit(QUEUE_PAGE_SIZE)
-        .offset((page - 1) * QUEUE_PAGE_SIZE)
     ).all()
-    return QueuePage(audits=audits, total=total, page=page, pages=pages, filters=filters)
+    by_id = {audit.id: audit for audit in loaded}
+    return QueuePage(audits=[by_id[audit_id] for audit_id in ids], total=total, page=page, pages=pages, filters=filters)
+
+
+def _queue_page_ids(awaiting: Select[Audit], offset: int, selected_count: int) -> list[int]:
+    """The ids of one page of the queue, in its order, without sorting every audit waiting.
+
+    The queue is two runs: the audits the rule selected with a due date (soonest due first, then
+    longest waiting), a sample of the submissions; then every other audit waiting, longest waiting
+    first, read in order from the index on submitted_at (ties put in id order as they come), so a
+    page stops reading at its last row. Sorting the outer join of the two, as this did, sorted all
+    of them on every page (77 ms of 194 at 100,000 audits). A page deep in the queue still skips
+    the rows before it (OFFSET), reading the index only. Both runs
+    are always asked for (the second for no rows when the first fills the page), so a page costs
+    the same statements whatever it holds."""
+    due = ModerationAssignment.due_date
+    assigned_with_due = exists().where(ModerationAssignment.audit_id == Audit.id, due.is_not(None))
+    # Read from the assignments (a sample) into the audits, not the other way round.
+    sampled = select(ModerationAssignment.audit_id).where(due.is_not(None))
+    ids = list(
+        db.session.scalars(
+            awaiting.where(Audit.id.in_(sampled))
+            .join(ModerationAssignment, ModerationAssignment.audit_id == Audit.id)
+            .with_only_columns(Audit.id)
+            .order_by(due, Audit.submitted_at, Audit.id)
+            .limit(QUEUE_PAGE_SIZE)
+            .offset(offset)
+        ).all()
+    )
+    ids += db.session.scalars(
+        awaiting.where(~assigned_with_due)
+        .with_only_columns(Audit.id)
+        .order_by(Audit.submitted_at, Audit.id)
+        .limit(QUEUE_PAGE_SIZE - len(ids))
+        .offset(max(0, offset - selected_count))
+    ).all()
+    return ids
 
 
 def recently_moderated(limit: int = RECENT_LIMIT) -> Sequence[Audit]:
@@ -323,9 +362,8 @@ def agreement_summary(moderation: Moderation) -> str:
 # The outcome returned to the auditor --------------------------------------------------------------
 
 
-def unread_outcomes(auditor: User) -> Sequence[Audit]:
-    """The auditor's moderated audits whose outcome they have not yet read, newest first."""
-    return db.session.scalars(
+def _unread_outcomes_query(auditor: User) -> Select[Audit]:
+    return (
         select(Audit)
         .join(Moderation, Moderation.audit_id == Audit.id)
         .where(Audit.auditor_id == auditor.id, Moderation.outcome_read_at.is_(None))
@@ -335,7 +373,21 @@ def unread_outcomes(auditor: User) -> Sequence[Audit]:
             selectinload(Audit.moderation).selectinload(Moderation.section_grades),
         )
         .order_by(Moderation.created_at.desc(), Audit.id.desc())
-    ).all()
+    )
+
+
+def unread_outcomes(auditor: User) -> Sequence[Audit]:
+    """The auditor's moderated audits whose outcome they have not yet read, newest first."""
+    return db.session.scalars(_unread_outcomes_query(auditor)).all()
+
+
+OUTCOMES_SHOWN = 20
+
+
+def unread_outcomes_shown(auditor: User, limit: int | None = None) -> Bounded[Audit]:
+    """The newest ``limit`` of ``unread_outcomes`` and how many there are: what the home page
+    shows, the same number of statements whatever the auditor has left unread."""
+    return first_rows(_unread_outcomes_query(auditor), limit or OUTCOMES_SHOWN)
 
 
 def mark_outcome_read(audit: Audit, reader: User) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, func, select
 
 from audit.clock import to_local
+from audit.domain import summaries
 from audit.extensions import db
 from audit.models import (
     AccessLogEntry,
@@ -180,6 +181,8 @@ def _delete_by_id(kind: RecordKind, days: int, cutoff: Cutoff) -> int:
         db.session.execute(
             delete(kind.model).where(kind.model.id.in_(chunk)), execution_options={"synchronize_session": False}
         )
+        if kind.model is Audit:  # a bulk delete: the summary's flush listener does not see it
+            summaries.refresh(chunk)
         for record_id in chunk:
             log.info(
                 "Retention: deleted %s %s: past its period of %s days from %s (cut-off %s)",

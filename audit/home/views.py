@@ -42,19 +42,22 @@ def _leader_figures(user: User, compliance: supervision_compliance.ComplianceRep
 @signed_in
 def index() -> str:
     # Unacknowledged immediate safeguarding concerns: for the team's supervisors and leaders.
-    concerns = follow_up.open_concerns_for(current_user)
+    concerns = follow_up.open_concerns_shown(current_user)  # the oldest few, and how many in all
+    outcomes = moderation_outcome.unread_outcomes_shown(current_user) if current_user.has_role(Role.AUDITOR) else None
     compliance = supervision_compliance.compliance(current_user) if current_user.has_role(Role.SUPERVISOR) else None
     return render_template(
         "home/index.html",
-        concerns=concerns,
-        concern_days={concern.id: follow_up.days_since(concern.raised_at) for concern in concerns},
+        concerns=concerns.items,
+        concerns_total=concerns.total,
+        concern_days={concern.id: follow_up.days_since(concern.raised_at) for concern in concerns.items},
         counts=follow_up.work_counts(current_user),
         workers_overdue=(
             [worker for worker in compliance.workers_due if worker.overdue] if compliance is not None else []
         ),
         leader=_leader_figures(current_user, compliance) if current_user.has_role(Role.LEADER) else None,
         # The moderators' verdicts on the auditor's audits, until the auditor opens each audit.
-        outcomes=moderation_outcome.unread_outcomes(current_user) if current_user.has_role(Role.AUDITOR) else [],
+        outcomes=outcomes.items if outcomes is not None else [],
+        outcomes_total=outcomes.total if outcomes is not None else 0,
         agreement_summary=moderation_outcome.agreement_summary,
         title="Home",
     )

@@ -30,6 +30,7 @@ from audit.models.notifications import (
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
 from audit.models.plan import Measure, MeasureValue, PlanAction, PlanActionStatus, Priority, measure_teams
 from audit.models.progress import AuditPartDone, SupervisionPartDone
+from audit.models.summaries import AuditGradeRow, AuditPairRow, GradeSummary, PairSummary
 from audit.models.supervision import (
     SupervisionAmendment,
     SupervisionAttendee,
@@ -61,6 +62,8 @@ __all__ = [
     "AnswerType",
     "Audit",
     "AuditAmendment",
+    "AuditGradeRow",
+    "AuditPairRow",
     "AuditPartDone",
     "AuditProgramme",
     "AuditStatus",
@@ -68,6 +71,7 @@ __all__ = [
     "AuditToolVersion",
     "Case",
     "GradeScale",
+    "GradeSummary",
     "IndicatorValue",
     "JudgementArea",
     "Measure",
@@ -79,6 +83,7 @@ __all__ = [
     "NotificationKind",
     "NotificationPreference",
     "NotificationStatus",
+    "PairSummary",
     "PerformanceIndicator",
     "PlanAction",
     "PlanActionStatus",

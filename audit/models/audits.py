@@ -96,6 +96,9 @@ class Audit(Model):
             "auditor_id",
             "overall_grade_id",
         ),
+        # The moderation page's "recently moderated": the newest few, read from the end of this index
+        # (a sort of every moderated audit before, 80 ms of the page at 100,000 audits).
+        Index("ix_audits_moderated_at", "moderated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,20 +1,20 @@
 """Moderation agreement: how closely auditors' section grades match the moderators' grades of
 the same sections (exact, within one grade, quadratic-weighted kappa) and the drift between them,
-by auditor and by team. Auditors who grade more generously than moderators are the weakness
-inspectors most often find in an audit programme, so this is measured, not assumed.
+by auditor and by team, counted from the pairs the grade summary keeps (``PairSummary``). Auditors
+who grade more generously than moderators are the weakness inspectors most often find in an
+audit programme, so this is measured, not assumed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, SQLColumnExpression, Subquery, and_, cast, func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import aliased
 
 from audit.extensions import db
-from audit.models import Audit, ModeratedSection, Moderation, ScaleGrade, SectionJudgement, Team, ToolSection, User
+from audit.models import PairSummary, ScaleGrade, Team, ToolSection, User
 from audit.reporting.figures import ReportScope, percent
 
 
@@ -93,109 +93,91 @@ def quadratic_weighted_kappa(counts: dict[tuple[int, int], int], categories: int
 def moderation_agreement(scope: ReportScope) -> ModerationAgreement:
     """Agreement between each auditor's section grade and the moderator's grade of the same
     section, over the sections both graded on the same scale (N/A on either side is left out)."""
-    conditions = [*scope.completed_audits()]
+    # Read once from the pairs kept in the summary (``audit.domain.summaries``), counted per team,
+    # auditor and the two grades' scale and positions; the whole, the matrix, the auditors and the
+    # teams are then added up here from those few hundred counts.
+    conditions = [*scope.summarised(PairSummary)]
     if scope.themes:
-        conditions.append(SectionJudgement.section_id.in_(select(ToolSection.id).where(*scope.sections())))
-
-    def pair_counts(*keys: ColumnElement[Any]) -> Subquery:
-        """A subquery of the pairs counted per (auditor's grade id, moderator's grade id) and
-        ``keys``. The grades are looked up once per count afterwards, not once per pair
-        (bench/reports.py, 100,000 audits)."""
-        return (
-            select(
-                *keys,
-                SectionJudgement.grade_id.label("auditor_grade_id"),
-                ModeratedSection.grade_id.label("moderator_grade_id"),
-                func.count().label("pairs"),
-            )
-            .select_from(SectionJudgement)
-            .join(Audit, Audit.id == SectionJudgement.audit_id)
-            .join(Moderation, Moderation.audit_id == Audit.id)
-            .join(
-                ModeratedSection,
-                and_(
-                    ModeratedSection.moderation_id == Moderation.id,
-                    ModeratedSection.section_id == SectionJudgement.section_id,
-                ),
-            )
-            .where(*conditions)
-            .group_by(*keys, SectionJudgement.grade_id, ModeratedSection.grade_id)
-            .subquery()
+        conditions.append(PairSummary.section_id.in_(select(ToolSection.id).where(*scope.sections())))
+    counted = (
+        select(
+            PairSummary.team_id,
+            PairSummary.auditor_id,
+            PairSummary.auditor_grade_id,
+            PairSummary.moderator_grade_id,
+            func.sum(PairSummary.pairs).label("pairs"),
         )
-
-    auditor_grade = aliased(ScaleGrade)
-    moderator_grade = aliased(ScaleGrade)
-
-    def graded_on_one_scale(counted: Subquery) -> Select[*tuple[Any, ...]]:
-        """The counted pairs both graded (N/A on either side is left out) on the same scale."""
-        return (
-            select()
-            .select_from(counted)
-            .join(auditor_grade, auditor_grade.id == counted.c.auditor_grade_id)
-            .join(moderator_grade, moderator_grade.id == counted.c.moderator_grade_id)
-            .where(auditor_grade.scale_id == moderator_grade.scale_id)
+        .where(*conditions)
+        .group_by(
+            PairSummary.team_id, PairSummary.auditor_id, PairSummary.auditor_grade_id, PairSummary.moderator_grade_id
         )
-
-    counted = pair_counts()
-    matrix = db.session.execute(
-        graded_on_one_scale(counted)
-        .add_columns(
+        .subquery()
+    )
+    auditor_grade, moderator_grade = aliased(ScaleGrade), aliased(ScaleGrade)
+    rows = db.session.execute(
+        select(
+            counted.c.team_id,
+            counted.c.auditor_id,
             auditor_grade.scale_id,
             auditor_grade.position,
             moderator_grade.position,
-            cast(func.sum(counted.c.pairs), Integer),
+            cast(counted.c.pairs, Integer),
         )
-        .group_by(auditor_grade.scale_id, auditor_grade.position, moderator_grade.position)
+        .select_from(counted)
+        .join(auditor_grade, auditor_grade.id == counted.c.auditor_grade_id)
+        .join(moderator_grade, moderator_grade.id == counted.c.moderator_grade_id)
+        .where(auditor_grade.scale_id == moderator_grade.scale_id)
     ).all()
-    scale_sizes = (
+
+    by_scale: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    by_auditor: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    by_team: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    total = exact = within_one = drift_sum = 0
+    for team_id, auditor_id, scale_id, auditor_position, moderator_position, count in rows:
+        difference = auditor_position - moderator_position
+        by_scale[scale_id][(auditor_position, moderator_position)] += count
+        total += count
+        exact += count if difference == 0 else 0
+        within_one += count if abs(difference) <= 1 else 0
+        drift_sum += count * difference
+        for totals, key in ((by_auditor, auditor_id), (by_team, team_id)):
+            totals[key][0] += count
+            totals[key][1] += count * difference
+    # Kappa compares like with like: with several scales in the period it is given only when one
+    # scale holds every pair (a pooled kappa across scales of different lengths would mislead).
+    # The scales' sizes are read whenever there are pairs, so the number of queries does not depend
+    # on how many scales the period holds.
+    sizes = (
         dict(
             db.session.execute(
                 select(ScaleGrade.scale_id, func.count(ScaleGrade.id))
-                .where(ScaleGrade.scale_id.in_({row[0] for row in matrix}))
+                .where(ScaleGrade.scale_id.in_(by_scale))
                 .group_by(ScaleGrade.scale_id)
             ).all()
         )
-        if matrix
+        if by_scale
         else {}
     )
-
-    by_scale: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    total = exact = within_one = drift_sum = 0
-    for scale_id, auditor_position, moderator_position, count in matrix:
-        by_scale[scale_id][(auditor_position, moderator_position)] = count
-        total += count
-        exact += count if auditor_position == moderator_position else 0
-        within_one += count if abs(auditor_position - moderator_position) <= 1 else 0
-        drift_sum += count * (auditor_position - moderator_position)
-    # Kappa compares like with like: with several scales in the period it is given only when one
-    # scale holds every pair (a pooled kappa across scales of different lengths would mislead).
     kappa = None
     if len(by_scale) == 1:
         scale_id, counts = next(iter(by_scale.items()))
-        kappa = quadratic_weighted_kappa(counts, scale_sizes[scale_id])
+        kappa = quadratic_weighted_kappa(dict(counts), sizes[scale_id])
 
-    def drift_by(model: type[User] | type[Team], key: SQLColumnExpression[int]) -> list[Drift]:
-        counted = pair_counts(key.label("key"))
-        difference = auditor_grade.position - moderator_grade.position
-        rows = db.session.execute(
-            graded_on_one_scale(counted)
-            .join(model, model.id == counted.c.key)
-            .add_columns(
-                model.name,
-                cast(func.sum(counted.c.pairs), Integer),
-                cast(func.sum(counted.c.pairs * difference), Integer),
-            )
-            .group_by(model.id, model.name)
-            .order_by(model.name)
-        ).all()
-        return [Drift(name, int(count), int(summed) / int(count)) for name, count, summed in rows]
+    def drifts(model: type[User] | type[Team], totals: dict[int, list[int]]) -> list[Drift]:
+        if not totals:
+            return []
+        names = db.session.execute(select(model.id, model.name).where(model.id.in_(totals))).all()
+        return sorted(
+            (Drift(name, totals[key][0], totals[key][1] / totals[key][0]) for key, name in names),
+            key=lambda drift: drift.name,
+        )
 
     return ModerationAgreement(
         pairs=total,
         exact=exact,
         within_one=within_one,
         kappa=kappa,
-        by_auditor=drift_by(User, Audit.auditor_id) if total else [],
-        by_team=drift_by(Team, Audit.team_id) if total else [],
+        by_auditor=drifts(User, by_auditor),
+        by_team=drifts(Team, by_team),
         drift=drift_sum / total if total else None,
     )

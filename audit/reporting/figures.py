@@ -44,16 +44,17 @@ from audit.extensions import db
 from audit.models import (
     Action,
     Audit,
-    AuditAmendment,
     AuditStatus,
     AuditTool,
     AuditToolVersion,
-    Moderation,
+    GradeSummary,
+    PairSummary,
     ScaleGrade,
     SectionJudgement,
     Team,
     ToolSection,
 )
+from audit.models.summaries import NO_GRADE, OVERALL
 from audit.reporting import final_grades
 
 COMPLETED = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
@@ -131,6 +132,40 @@ class ReportScope:
         """Conditions on ``ToolSection`` for the themes asked for."""
         return [ToolSection.theme.in_(self.themes)] if self.themes else []
 
+    def summarised(self, summary: type[GradeSummary] | type[PairSummary]) -> list[ColumnElement[bool]]:
+        """Conditions on a summary table (``audit.models.summaries``) for the completed audits in
+        scope: the whole months of the dates read from the monthly counts, the days at either end
+        from the daily ones, so a year costs about twelve months' rows whatever the audits number."""
+        first = self.start if self.start.day == 1 else _first_of_next_month(self.start)
+        last = (self.end + timedelta(days=1)).replace(day=1)  # months from first up to here are whole
+        if first < last:
+            dates = or_(
+                and_(summary.period == "month", summary.day >= first, summary.day < last),
+                and_(
+                    summary.period == "day",
+                    or_(
+                        and_(summary.day >= self.start, summary.day < first),
+                        and_(summary.day >= last, summary.day <= self.end),
+                    ),
+                ),
+            )
+        else:
+            dates = and_(summary.period == "day", summary.day >= self.start, summary.day <= self.end)
+        conditions: list[ColumnElement[bool]] = [dates]
+        if self.team_ids:
+            conditions.append(summary.team_id.in_(self.team_ids))
+        if self.tool_ids:
+            versions = select(AuditToolVersion.id).where(AuditToolVersion.tool_id.in_(self.tool_ids))
+            conditions.append(summary.tool_version_id.in_(versions))
+        if self.themes:  # as teams_and_tools: the audit's tool covers one of the themes
+            covering = select(ToolSection.tool_version_id).where(ToolSection.theme.in_(self.themes))
+            conditions.append(summary.tool_version_id.in_(covering))
+        return conditions
+
+
+def _first_of_next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
 
 # Grade distributions ----------------------------------------------------------------------------
 
@@ -207,11 +242,30 @@ def _distributions(rows: Iterable[DistributionRow]) -> list[GradeDistribution]:
     ]
 
 
+def _good_grade_ids() -> Select[int]:
+    return select(ScaleGrade.id).where(ScaleGrade.good_or_better)
+
+
 def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
-    """Per theme, the count of each final section grade, N/A apart, and the auditors' own count."""
-    # Counted per section and grade id first, then named: looking up every judgement's section and
-    # grade rows costs more than counting them.
-    counted = final_grades.section_grade_counts(scope.completed_audits())
+    """Per theme, the count of each final grade (audits), N/A apart, and the auditors' own count."""
+    # The summary's counts per section and grade id first, then named.
+    summary = GradeSummary
+    where = [*scope.summarised(summary), summary.section_id != OVERALL]
+    zero: ColumnElement[Any] = literal_column("0")
+    counted = union_all(
+        select(
+            summary.section_id,
+            summary.final_grade_id.label("grade_id"),
+            func.sum(summary.audits).label("final"),
+            zero.label("auditor"),
+        )
+        .where(*where)
+        .group_by(summary.section_id, summary.final_grade_id),
+        select(summary.section_id, summary.auditor_grade_id, zero, func.sum(summary.audits))
+        .where(*where, summary.auditor_grade_id != NO_GRADE)
+        .group_by(summary.section_id, summary.auditor_grade_id),
+    ).subquery()
+    final, auditor = counted.c.final, counted.c.auditor
     rows = db.session.execute(
         select(
             ToolSection.theme,
@@ -219,8 +273,8 @@ def theme_grades(scope: ReportScope) -> list[GradeDistribution]:
             ScaleGrade.label,
             ScaleGrade.position,
             ScaleGrade.good_or_better,
-            cast(func.sum(counted.c.final), Integer),
-            cast(func.sum(counted.c.auditor), Integer),
+            cast(func.sum(final), Integer),
+            cast(func.sum(auditor), Integer),
         )
         .select_from(counted)
         .join(ToolSection, ToolSection.id == counted.c.section_id)
@@ -235,27 +289,23 @@ def _overall_rows(scope: ReportScope, *names: Any) -> list[Any]:
     """The final overall grades of the audits in scope and the auditors' own, counted per tool
     version and grade id, then named: (``names``..., grade key, label, position, good_or_better,
     final count, auditors' count). ``names`` are columns of ``AuditTool`` to group by, if any."""
+    summary = GradeSummary
+    where = [*scope.summarised(summary), summary.section_id == OVERALL]
+    zero: ColumnElement[Any] = literal_column("0")
     final: Select[*tuple[Any, ...]] = (
         select(
-            Audit.tool_version_id.label("version_id"),
-            final_grades.FINAL_OVERALL_GRADE_ID.label("grade_id"),
-            func.count().label("final"),
-            literal_column("0").label("auditor"),
+            summary.tool_version_id.label("version_id"),
+            summary.final_grade_id.label("grade_id"),
+            func.sum(summary.audits).label("final"),
+            zero.label("auditor"),
         )
-        .select_from(Audit)
-        .outerjoin(Moderation, Moderation.audit_id == Audit.id)
-        .where(*scope.completed_audits())
-        .group_by(Audit.tool_version_id, final_grades.FINAL_OVERALL_GRADE_ID)
+        .where(*where)
+        .group_by(summary.tool_version_id, summary.final_grade_id)
     )
     auditors: Select[*tuple[Any, ...]] = (
-        select(
-            Audit.tool_version_id.label("version_id"),
-            Audit.overall_grade_id.label("grade_id"),
-            literal_column("0").label("final"),
-            func.count().label("auditor"),
-        )
-        .where(*scope.completed_audits())
-        .group_by(Audit.tool_version_id, Audit.overall_grade_id)
+        select(summary.tool_version_id, summary.auditor_grade_id, zero, func.sum(summary.audits))
+        .where(*where)
+        .group_by(summary.tool_version_id, summary.auditor_grade_id)
     )
     grades = union_all(final, auditors).subquery()
     query = select(
@@ -356,59 +406,67 @@ def period_key(year: int, month: int, by: Literal["month", "quarter"]) -> str:
     return f"{year}-{month:02d}" if by == "month" else f"{year} Q{(month - 1) // 3 + 1}"
 
 
+def _graded_sums(summary: type[GradeSummary]) -> list[ColumnElement[Any]]:
+    """good, graded, auditor_good, auditor_graded: audits summed from the summary's counts."""
+    good = _good_grade_ids()
+    return [
+        func.sum(case((summary.final_grade_id.in_(good), summary.audits), else_=0)).label("good"),
+        func.sum(case((summary.final_grade_id != NO_GRADE, summary.audits), else_=0)).label("graded"),
+        func.sum(case((summary.auditor_grade_id.in_(good), summary.audits), else_=0)).label("auditor_good"),
+        func.sum(case((summary.auditor_grade_id != NO_GRADE, summary.audits), else_=0)).label("auditor_graded"),
+    ]
+
+
 def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -> list[GoodOrBetter]:
-    """% good or better per theme per month or quarter of submission, oldest first."""
-    # Counted per day first (date() is the same function on SQLite and PostgreSQL), then by month:
-    # one date per judgement costs less than a year and a month, and (section, day) counts are few.
-    # The UK day is the UTC day, or the next one for a time from 23:00 UTC in summer time.
-    counted = final_grades.graded_counts(
-        scope.completed_audits(),
-        func.date(Audit.submitted_at).label("day"),
-        uk_next_day(Audit.submitted_at, scope.years).label("late"),
+    """% good or better per theme per month or quarter of submission (UK dates), oldest first."""
+    summary = GradeSummary
+    # Per section and summary day (a month's first day for a whole month, else the day), then named
+    # and folded into months or quarters here: a few hundred rows a year.
+    counted = (
+        select(summary.section_id, summary.day, *_graded_sums(summary))
+        .where(*scope.summarised(summary), summary.section_id != OVERALL)
+        .group_by(summary.section_id, summary.day)
+        .subquery()
     )
+    sums = list(counted.c)[2:]
     rows = db.session.execute(
-        select(
-            ToolSection.theme,
-            counted.c.day,
-            counted.c.late,
-            func.sum(counted.c.good),
-            func.sum(counted.c.graded),
-            func.sum(counted.c.auditor_good),
-            func.sum(counted.c.auditor_graded),
-        )
+        select(ToolSection.theme, counted.c.day, *(func.sum(column) for column in sums))
         .select_from(counted)
         .join(ToolSection, ToolSection.id == counted.c.section_id)
         .where(*scope.sections())
-        .group_by(ToolSection.theme, counted.c.day, counted.c.late)
+        .group_by(ToolSection.theme, counted.c.day)
     ).all()
-    # The months are grouped in SQL; folding at most twelve month totals a year into quarters here
-    # keeps the SQL the same on SQLite and PostgreSQL.
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for theme, utc_day, late, *counts in rows:
-        day = date.fromisoformat(str(utc_day)) + timedelta(days=1 if late else 0)
-        period = period_key(day.year, day.month, by)
+    for theme, day, *counts in rows:
+        on = day if isinstance(day, date) else date.fromisoformat(str(day))
+        period = period_key(on.year, on.month, by)
         for index, count in enumerate(counts):
             totals[(theme, period)][index] += int(count or 0)
-    return [GoodOrBetter(theme, period, *counts) for (theme, period), counts in sorted(totals.items())]
+    return [
+        GoodOrBetter(theme, period, *counts)
+        for (theme, period), counts in sorted(totals.items())
+        if counts[1] or counts[3]
+    ]
 
 
 def theme_by_team(scope: ReportScope) -> list[GoodOrBetter]:
     """% good or better per theme per team (the audit's team)."""
-    counted = final_grades.graded_counts(scope.completed_audits(), Audit.team_id.label("team_id"))
+    summary = GradeSummary
+    counted = (
+        select(summary.section_id, summary.team_id, *_graded_sums(summary))
+        .where(*scope.summarised(summary), summary.section_id != OVERALL)
+        .group_by(summary.section_id, summary.team_id)
+        .subquery()
+    )
+    sums = list(counted.c)[2:]
     rows = db.session.execute(
-        select(
-            ToolSection.theme,
-            Team.name,
-            func.sum(counted.c.good),
-            func.sum(counted.c.graded),
-            func.sum(counted.c.auditor_good),
-            func.sum(counted.c.auditor_graded),
-        )
+        select(ToolSection.theme, Team.name, *(func.sum(column) for column in sums))
         .select_from(counted)
         .join(ToolSection, ToolSection.id == counted.c.section_id)
         .join(Team, Team.id == counted.c.team_id)
         .where(*scope.sections())
         .group_by(ToolSection.theme, Team.id, Team.name)
+        .having(or_(func.sum(sums[1]) > 0, func.sum(sums[3]) > 0))
         .order_by(ToolSection.theme, Team.name)
     ).all()
     return [GoodOrBetter(theme, team, *(int(count or 0) for count in counts)) for theme, team, *counts in rows]
@@ -433,21 +491,27 @@ class AuditCounts:
 def audit_counts(scope: ReportScope) -> AuditCounts:
     """Completed audits in the period and how many were moderated; and the audits open today.
     An open audit has no submitted date, so open and overdue are as at today, not the period."""
-    amended_since = exists().where(AuditAmendment.audit_id == Audit.id, AuditAmendment.at > Audit.moderated_at)
+    summary = GradeSummary  # each completed audit has one overall row there
     completed, moderated, amended = db.session.execute(
         select(
-            func.count(Audit.id),
-            func.sum(case((Audit.status == AuditStatus.MODERATED.value, 1), else_=0)),
-            func.sum(case((and_(Audit.status == AuditStatus.MODERATED.value, amended_since), 1), else_=0)),
-        ).where(*scope.completed_audits())
+            func.sum(summary.audits),
+            func.sum(case((summary.moderated, summary.audits), else_=0)),
+            func.sum(case((summary.amended_after_moderation, summary.audits), else_=0)),
+        ).where(*scope.summarised(summary), summary.section_id == OVERALL)
     ).one()
     open_now, overdue = db.session.execute(
         select(
             func.count(Audit.id),
             func.sum(case((and_(Audit.due_date.is_not(None), Audit.due_date < today()), 1), else_=0)),
-        ).where(Audit.status.in_(OPEN), *scope.teams_and_tools())
+        ).where(Audit.status.in_(OPEN), *(scope.teams_and_tools() or [_every_team()]))
     ).one()
-    return AuditCounts(int(completed), int(moderated or 0), int(open_now), int(overdue or 0), int(amended or 0))
+    return AuditCounts(int(completed or 0), int(moderated or 0), int(open_now), int(overdue or 0), int(amended or 0))
+
+
+def _every_team() -> ColumnElement[bool]:
+    """Always true for an audit: it names the teams so that SQLite reads the open audits from the
+    (team, status) index, team by team, instead of reading every audit to test its status."""
+    return Audit.team_id.in_(select(Team.id))
 
 
 @dataclass(frozen=True)

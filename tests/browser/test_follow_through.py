@@ -62,7 +62,8 @@ def _submitted_good_audit(server: LiveServer) -> tuple[int, str, int]:
 def _theme_percent(tab: Tab, team_id: int, name: str) -> str:
     day = today().isoformat()
     tab.goto(f"/reports/?from={day}&to={day}&team={team_id}", name)
-    row = tab.page.locator("main table tr", has=tab.page.get_by_role("rowheader", name=THEME)).first
+    tab.page.locator("#theme-data summary").click()  # the chart's table, behind "Show the data"
+    row = tab.page.locator("#theme-data table tr", has=tab.page.get_by_role("rowheader", name=THEME)).first
     match = re.search(r"\d+(\.\d+)?%", row.inner_text())
     assert match, row.inner_text()
     return match.group(0)

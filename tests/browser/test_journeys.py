@@ -327,7 +327,7 @@ def test_pages_fit_a_phone_screen(open_tab: Callable[..., Tab], live_server: Liv
 PHONE_WIDTH = 390
 PHONE_ROLES = ("practitioner", "supervisor", "auditor", "moderator", "leader", "admin")
 # Downloads are not pages; "/reports/?team=3" and the like are the menu page again.
-NOT_A_PAGE = re.compile(r"(pdf|\.csv)$|^/static/|^/sign-out")
+NOT_A_PAGE = re.compile(r"(pdf|\.csv|\.docx)$|^/static/|^/sign-out")
 
 
 def _hrefs(tab: Tab, selector: str) -> list[str]:

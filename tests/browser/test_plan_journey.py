@@ -35,7 +35,8 @@ def test_leader_reads_the_plan_and_adds_a_measure(tab: Tab, demo_plan: None) -> 
     tab.sign_in("leader@demo.example", landing="home-leader")
     tab.follow(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Improvement plan"), "plan")
     expect(page.get_by_role("heading", level=1)).to_have_text("Improvement plan")
-    expect(page.locator("#rag-rule")).to_contain_text("Amber: not there yet")
+    expect(page.locator("#rag-rule")).to_contain_text("Behindbelow that line")
+    expect(page.locator("#rag-rule")).not_to_contain_text("Amber")
     expect(page.locator("main")).to_contain_text("Plans and interim safety plans written with families")
     expect(page.locator("main .govuk-tag", has_text="Overdue").first).to_be_visible()
 

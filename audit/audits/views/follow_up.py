@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -46,12 +46,14 @@ def add_action(audit_id: int) -> str | Response:
 @audits.route("/actions")
 @signed_in
 def my_actions() -> str:
-    actions = follow_up.actions_owned_by(current_user)
+    shown = follow_up.actions_owned_shown(current_user)
+    actions = shown.items
     # The list shows what each action says, so each is logged as viewed (one statement).
     record_accesses(current_user.id, "view", "action", ((action.id, _case_id_of(action)) for action in actions))
     return render_template(
         "audits/my_actions.html",
         actions=actions,
+        actions_total=shown.total,
         plan_actions=plan_data.actions_owned_by(current_user),  # about the service, not a child: not logged
         plan_overdue=plan_data.is_overdue,
         today=follow_up.today(),
@@ -120,7 +122,8 @@ def raise_concern(audit_id: int) -> str | Response:
 @audits.route("/concerns")
 @requires(Role.SUPERVISOR, Role.LEADER)
 def concerns() -> str:
-    open_concerns = follow_up.open_concerns_for(current_user)
+    page = follow_up.open_concerns_page(current_user, request.args.get("after", type=int))
+    open_concerns = page.items
     # The list quotes each concern's details, so each is logged as viewed (one statement).
     record_accesses(
         current_user.id, "view", "concern", ((concern.id, concern.audit.case_id) for concern in open_concerns)
@@ -128,6 +131,7 @@ def concerns() -> str:
     return render_template(
         "audits/concerns.html",
         concerns=open_concerns,
+        page=page,
         concern_days={concern.id: follow_up.days_since(concern.raised_at) for concern in open_concerns},
         response_days=follow_up.response_working_days(),
         title="Safeguarding concerns",

@@ -42,10 +42,14 @@ def _int_arg(name: str) -> int | None:
 @audits.route("/mine")
 @signed_in
 def mine() -> str:
+    assigned = audit_data.my_audits_shown(current_user) if current_user.has_role(Role.AUDITOR) else None
+    to_reflect = audit_data.awaiting_my_reflection_shown(current_user)
     return render_template(
         "audits/mine.html",
-        assigned=audit_data.my_audits(current_user) if current_user.has_role(Role.AUDITOR) else [],
-        to_reflect=audit_data.awaiting_my_reflection(current_user),
+        assigned=assigned.items if assigned is not None else [],
+        assigned_total=assigned.total if assigned is not None else 0,
+        to_reflect=to_reflect.items,
+        to_reflect_total=to_reflect.total,
         today=utcnow().date(),
         title="My audits",
     )

@@ -1,0 +1,69 @@
+"""A list page's first rows and how many there are in all, read in one statement.
+
+A home page or list that showed every matching row grew with the data (2,449 unread moderation
+outcomes for the demo auditor at 100,000 audits took 0.8 s to render). These read the first
+``limit`` rows in the list's own order and count all of them with a window function in the same
+statement (``count(*) OVER ()`` is worked out before the LIMIT), so a page costs the same number
+of statements as before and renders at most ``limit`` rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, SQLColumnExpression, func, tuple_
+
+from audit.extensions import db
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Bounded(Generic[Row]):
+    """The rows shown and the number there are in all."""
+
+    items: Sequence[Row]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many are not shown."""
+        return self.total - len(self.items)
+
+
+def first_rows(query: Select[Any], limit: int) -> Bounded[Any]:
+    """The first ``limit`` rows of ``query`` (a select of one entity, ordered) and the count of all."""
+    rows = db.session.execute(query.add_columns(func.count().over().label("total")).limit(limit)).all()
+    return Bounded(items=[row[0] for row in rows], total=rows[0].total if rows else 0)
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[Row]):
+    """One page of a list read after a key (the last row of the page before), not at an offset:
+    its cost does not grow with how far into the list it is, and rows added or removed on earlier
+    pages do not shift this one (no row is shown twice or missed because of them)."""
+
+    items: Sequence[Row]
+    after_these: int  # rows after this page
+    next_after: int | None  # the key of the next page (the id of this page's last row), or None
+
+
+def keyset_page(
+    query: Select[Any],
+    order: tuple[SQLColumnExpression[Any], SQLColumnExpression[int]],
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> KeysetPage[Any]:
+    """The ``limit`` rows of ``query`` that follow ``after`` in ``order`` (ascending, ending with the
+    row's unique id, so rows that tie on the first column keep one order), and how many follow them,
+    in one statement."""
+    if after is not None:
+        query = query.where(tuple_(*order) > tuple_(*after))
+    rows = db.session.execute(
+        query.order_by(None).order_by(*order).add_columns(func.count().over().label("total")).limit(limit)
+    ).all()
+    items = [row[0] for row in rows]
+    following = rows[0].total - len(items) if rows else 0
+    return KeysetPage(items=items, after_these=following, next_after=items[-1].id if following else None)
