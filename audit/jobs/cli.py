@@ -13,12 +13,13 @@ jobs = AppGroup("jobs", help="Background work: email delivery and the daily jobs
 
 @jobs.command("daily")
 def daily_command() -> None:
-    """Today's scheduled work (due and overdue notices, concern escalation, digests), once per day."""
+    """The scheduled work now: due and overdue notices and concern escalation (each thing once,
+    however often this runs), and today's digests and measure values if not yet done today."""
     done = tasks.run_daily()
-    if not done:
-        click.echo("Today's daily work has already been done.")
     for job, count in done.items():
         click.echo(f"{job}: {count}")
+    if "digests" not in done:
+        click.echo("Today's digests and measure values were already done.")
 
 
 @jobs.command("deliver")

@@ -134,16 +134,17 @@ def sweep_every_minute() -> int:
 
 @in_app
 def run_daily(on: date | None = None) -> dict[str, int]:
-    """The day's scheduled work, each part once per UK date however many workers run it: due and
-    overdue notices, concern escalation, then each person's digest."""
+    """The scheduled work. Due and overdue notices and concern escalation run every time (every
+    15 minutes from 07:00 UK time): each notice is keyed to its thing and due date and each concern
+    is escalated once, so running again adds nothing, and a concern that falls overdue is escalated
+    within the quarter hour. The digests and the measure values are claimed once per UK date,
+    however many workers run it."""
     day = on or today()
     done: dict[str, int] = {}
-    if notices.claim_daily_run("due-and-overdue", day):
-        done["due-and-overdue"] = notices.queue_due_and_overdue(day)
-        db.session.commit()
-    if notices.claim_daily_run("escalate-concerns", day):
-        done["escalate-concerns"] = len(follow_up.escalate_overdue_concerns(day))
-        db.session.commit()
+    done["due-and-overdue"] = notices.queue_due_and_overdue(day)
+    db.session.commit()
+    done["escalate-concerns"] = len(follow_up.escalate_overdue_concerns(day))
+    db.session.commit()
     if notices.claim_daily_run("digests", day):
         done["digests"] = len(notices.compose_digests())
         db.session.commit()
