@@ -170,7 +170,7 @@ def daily_work() -> dict[str, int]:
 @in_app
 def build_themed_report(job_id: int) -> str:
     from audit.domain import report_jobs
-    from audit.reporting import themed
+    from audit.reporting import evidence_pack, evidence_pack_layout, themed
     from audit.reporting.figures import ReportScope
 
     job = report_jobs.start(job_id)
@@ -185,11 +185,22 @@ def build_themed_report(job_id: int) -> str:
         tuple(stored.get("tool_ids", ())),
         tuple(stored.get("themes", ())),
     )
-    user_id = job.requested_by_id
+    user_id, kind = job.requested_by_id, job.kind
     db.session.commit()
+    progress = functools.partial(report_jobs.progress, job_id)
     try:
         with reading_only():
-            report, pdf = themed.build_pdf(scope, progress=functools.partial(report_jobs.progress, job_id))
+            if kind == "themed-pdf":
+                report, content = themed.build_pdf(scope, progress=progress)
+            else:  # the inspection evidence pack, as a PDF or a Word document
+                progress(10, "Gathering the figures for each judgement area")
+                pack = evidence_pack.build_pack(scope)
+                progress(60, "Laying out the document")
+                content = (
+                    evidence_pack_layout.pack_pdf(pack)
+                    if kind == "evidence-pack-pdf"
+                    else evidence_pack_layout.pack_docx(pack)
+                )
             db.session.rollback()  # end the read; the writes below take the lock briefly
     except Exception as error:
         db.session.rollback()
@@ -197,8 +208,11 @@ def build_themed_report(job_id: int) -> str:
         log.exception("Report job %s failed: %s", job_id, type(error).__name__)
         return "failed"
     report_jobs.progress(job_id, 95, "Recording the download")
-    themed.record_report(report, scope, user_id, "web")
-    report_jobs.finish(job_id, pdf)
+    if kind == "themed-pdf":
+        themed.record_report(report, scope, user_id, "web")
+    else:
+        evidence_pack.record_pack(pack, "pdf" if kind == "evidence-pack-pdf" else "docx", user_id)
+    report_jobs.finish(job_id, content)
     db.session.commit()
     return "done"
 

@@ -11,11 +11,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from audit.access import requires
+from audit.domain import report_jobs
 from audit.domain.access_log import record_accesses
 from audit.models import Role
 from audit.reporting import evidence, evidence_pack, evidence_pack_layout, figures, narrative
 from audit.reports import reports
-from audit.reports.views import _filters, _refused
+from audit.reports.views import _filters, _refused, _takes_long
 from forms.narrative import NarrativeForm, QuoteChoiceForm
 
 SUGGESTIONS_PER_THEME = 5
@@ -147,11 +148,29 @@ def narrative_quote() -> WerkzeugResponse | tuple[str, int]:
     return _back("quotes")
 
 
-def _pack_download(kind: str) -> Response | tuple[str, int]:
+def _pack_download(kind: str) -> Response | WerkzeugResponse | tuple[str, int]:
     filters = _filters()
     if filters.errors:
         return _refused(filters)
     scope = filters.scope()
+    filename = f"inspection-evidence-pack-{scope.start.isoformat()}-to-{scope.end.isoformat()}.{kind}"
+    if _takes_long(scope):
+        # As long a build as the themed report's: the worker builds it; a page shows how far.
+        job = report_jobs.ask_for(
+            current_user._get_current_object(),
+            f"evidence-pack-{kind}",
+            {
+                "start": scope.start,
+                "end": scope.end,
+                "team_ids": list(scope.team_ids),
+                "tool_ids": list(scope.tool_ids),
+                "themes": list(scope.themes),
+            },
+            f"Inspection evidence pack ({'Word' if kind == 'docx' else 'PDF'}), "
+            f"{scope.start:%-d %B %Y} to {scope.end:%-d %B %Y}",
+            filename,
+        )
+        return redirect(url_for("reports.report_job", job_id=job.id))
     pack = evidence_pack.build_pack(scope)
     if kind == "pdf":
         content, mimetype = evidence_pack_layout.pack_pdf(pack), "application/pdf"
@@ -159,7 +178,6 @@ def _pack_download(kind: str) -> Response | tuple[str, int]:
         content = evidence_pack_layout.pack_docx(pack)
         mimetype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     evidence_pack.record_pack(pack, "pdf" if kind == "pdf" else "docx", current_user.id)
-    filename = f"inspection-evidence-pack-{scope.start.isoformat()}-to-{scope.end.isoformat()}.{kind}"
     return Response(
         content,
         mimetype=mimetype,
@@ -169,13 +187,13 @@ def _pack_download(kind: str) -> Response | tuple[str, int]:
 
 @reports.route("/evidence-pack.pdf")
 @requires(Role.LEADER)
-def evidence_pack_pdf() -> Response | tuple[str, int]:
+def evidence_pack_pdf() -> Response | WerkzeugResponse | tuple[str, int]:
     """The inspection evidence pack for the dashboard's filters, as a PDF."""
     return _pack_download("pdf")
 
 
 @reports.route("/evidence-pack.docx")
 @requires(Role.LEADER)
-def evidence_pack_docx() -> Response | tuple[str, int]:
+def evidence_pack_docx() -> Response | WerkzeugResponse | tuple[str, int]:
     """The same pack as an editable Word document."""
     return _pack_download("docx")

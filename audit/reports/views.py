@@ -46,6 +46,8 @@ from audit.reporting import (
 from audit.reports import reports
 from forms.reports import ReportFiltersForm
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def _filters() -> ReportFiltersForm:
     form = ReportFiltersForm(
@@ -230,7 +232,7 @@ def report_job_download(job_id: int) -> Response:
         abort(404)
     return Response(
         job.content,
-        mimetype="application/pdf",
+        mimetype=DOCX if (job.filename or "").endswith(".docx") else "application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{job.filename}"', "Cache-Control": "no-store"},
     )
 
