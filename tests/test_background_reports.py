@@ -58,7 +58,7 @@ def test_a_long_evidence_pack_is_built_by_the_worker_and_collected_by_its_asker(
     waiting = page_text(client.get(job_path))
     assert "Inspection evidence pack" in waiting and "Waiting for the worker to start (0% done)" in waiting
     with app.app_context():
-        assert tasks.build_themed_report(job_id) == "done"
+        assert tasks.build_report(job_id) == "done"
     ready = client.get(job_path)
     assert "Your report is ready" in page_text(ready)
     assert ("Download the report (Word document)" if kind == "docx" else "Download the report (PDF)") in page_text(

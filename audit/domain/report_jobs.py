@@ -4,6 +4,7 @@ person who asked (and only them) from a page that shows the progress."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
@@ -81,8 +82,6 @@ def finish(job_id: int, content: bytes) -> None:
 
 def waiting_ids(older_than_seconds: int = 60) -> list[int]:
     """Queued jobs nobody has started: their task was lost (the queue was down when asked)."""
-    from datetime import timedelta
-
     return list(
         db.session.scalars(
             select(ReportJob.id).where(

@@ -15,7 +15,7 @@ from huey import crontab
 
 from audit.clock import to_local, today, utcnow
 from audit.database import reading_only
-from audit.domain import follow_up
+from audit.domain import follow_up, report_jobs
 from audit.domain import notifications as notices
 from audit.extensions import db
 from audit.jobs.queue import huey
@@ -112,8 +112,6 @@ def due_ids() -> list[int]:
 @in_app
 def sweep() -> int:
     """Queue every notification due to be tried: the safety net under the after-commit queueing."""
-    from audit.domain import report_jobs
-
     ids = notices.due_for_delivery()
     waiting_reports = report_jobs.waiting_ids()
     db.session.commit()
@@ -168,8 +166,7 @@ def daily_work() -> dict[str, int]:
 
 
 @in_app
-def build_themed_report(job_id: int) -> str:
-    from audit.domain import report_jobs
+def build_report(job_id: int) -> str:
     from audit.reporting import evidence_pack, evidence_pack_layout, themed
     from audit.reporting.figures import ReportScope
 
@@ -219,4 +216,4 @@ def build_themed_report(job_id: int) -> str:
 
 @huey.task()
 def build_report_in_background(job_id: int) -> str:
-    return build_themed_report(job_id)
+    return build_report(job_id)

@@ -11,12 +11,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from audit.access import requires
-from audit.domain import report_jobs
 from audit.domain.access_log import record_accesses
 from audit.models import Role
 from audit.reporting import evidence, evidence_pack, evidence_pack_layout, figures, narrative
 from audit.reports import reports
-from audit.reports.views import _filters, _refused, _takes_long
+from audit.reports.views import _filters, _refused, _takes_long, build_later
 from forms.narrative import NarrativeForm, QuoteChoiceForm
 
 SUGGESTIONS_PER_THEME = 5
@@ -155,22 +154,8 @@ def _pack_download(kind: str) -> Response | WerkzeugResponse | tuple[str, int]:
     scope = filters.scope()
     filename = f"inspection-evidence-pack-{scope.start.isoformat()}-to-{scope.end.isoformat()}.{kind}"
     if _takes_long(scope):
-        # As long a build as the themed report's: the worker builds it; a page shows how far.
-        job = report_jobs.ask_for(
-            current_user._get_current_object(),
-            f"evidence-pack-{kind}",
-            {
-                "start": scope.start,
-                "end": scope.end,
-                "team_ids": list(scope.team_ids),
-                "tool_ids": list(scope.tool_ids),
-                "themes": list(scope.themes),
-            },
-            f"Inspection evidence pack ({'Word' if kind == 'docx' else 'PDF'}), "
-            f"{scope.start:%-d %B %Y} to {scope.end:%-d %B %Y}",
-            filename,
-        )
-        return redirect(url_for("reports.report_job", job_id=job.id))
+        title = f"Inspection evidence pack ({'Word' if kind == 'docx' else 'PDF'})"
+        return build_later(scope, f"evidence-pack-{kind}", title, filename)
     pack = evidence_pack.build_pack(scope)
     if kind == "pdf":
         content, mimetype = evidence_pack_layout.pack_pdf(pack), "application/pdf"

@@ -171,6 +171,24 @@ def _takes_long(scope: figures.ReportScope) -> bool:
     return len(figures.theme_grades(scope)) > int(current_app.config["REPORT_BACKGROUND_THEMES"])
 
 
+def build_later(scope: figures.ReportScope, kind: str, title: str, filename: str) -> WerkzeugResponse:
+    """Too long to build while the browser waits: the worker builds it; a page shows how far."""
+    job = report_jobs.ask_for(
+        current_user._get_current_object(),
+        kind,
+        {
+            "start": scope.start,
+            "end": scope.end,
+            "team_ids": list(scope.team_ids),
+            "tool_ids": list(scope.tool_ids),
+            "themes": list(scope.themes),
+        },
+        f"{title}, {scope.start:%-d %B %Y} to {scope.end:%-d %B %Y}",
+        filename,
+    )
+    return redirect(url_for("reports.report_job", job_id=job.id))
+
+
 @reports.route("/themed.pdf")
 @requires(Role.LEADER)
 def themed_pdf() -> Response | WerkzeugResponse | tuple[str, int]:
@@ -181,21 +199,7 @@ def themed_pdf() -> Response | WerkzeugResponse | tuple[str, int]:
     scope = form.scope()
     filename = f"themed-audit-report-{scope.start.isoformat()}-to-{scope.end.isoformat()}.pdf"
     if _takes_long(scope):
-        # Too long to build while the browser waits: the worker builds it; a page shows how far.
-        job = report_jobs.ask_for(
-            current_user._get_current_object(),
-            "themed-pdf",
-            {
-                "start": scope.start,
-                "end": scope.end,
-                "team_ids": list(scope.team_ids),
-                "tool_ids": list(scope.tool_ids),
-                "themes": list(scope.themes),
-            },
-            f"Themed audit report, {scope.start:%-d %B %Y} to {scope.end:%-d %B %Y}",
-            filename,
-        )
-        return redirect(url_for("reports.report_job", job_id=job.id))
+        return build_later(scope, "themed-pdf", "Themed audit report", filename)
     pdf = themed.themed_pdf(scope, current_user.id)
     return Response(
         pdf,

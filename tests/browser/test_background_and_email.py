@@ -36,7 +36,7 @@ def test_a_long_report_is_built_in_the_background_with_its_progress_shown(
     expect(page.get_by_role("status")).to_contain_text("Waiting for the worker to start (0% done)")
 
     with live_server.app.app_context():
-        assert tasks.build_themed_report(job_id) == "done"
+        assert tasks.build_report(job_id) == "done"
 
     # The page asks for the progress every two seconds and reloads itself when the report is ready.
     expect(page.get_by_role("heading", name="Your report is ready")).to_be_visible(timeout=15000)

@@ -36,7 +36,7 @@ def test_leader_reads_the_reports_dashboard(tab: Tab, live_server: LiveServer) -
     tab.follow(page.get_by_role("link", name="Themed audit report for these filters (PDF)"), "report-job-demo")
     job_id = int(re.search(r"/reports/jobs/(\d+)$", page.url).group(1))  # type: ignore[union-attr]
     with live_server.app.app_context():
-        assert tasks.build_themed_report(job_id) == "done"
+        assert tasks.build_report(job_id) == "done"
     expect(page.get_by_role("heading", name="Your report is ready")).to_be_visible(timeout=15_000)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the report (PDF)").click()
