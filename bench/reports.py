@@ -108,7 +108,7 @@ def figure_set(scope: ReportScope) -> None:
 # Timed one by one too: the calls above, and those the themed report adds.
 REPORT_CALLS = [
     *FIGURE_CALLS,
-    ("theme_actions", figures.theme_actions),
+    ("theme_actions", evidence.theme_actions),
     ("theme_evidence", evidence.theme_evidence),
     ("theme_action_examples", evidence.theme_action_examples),
 ]

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from audit.clock import today, utcnow
 from audit.extensions import db
 from audit.models import Audit, AuditAmendment, AuditStatus, Moderation, Role, ScaleGrade, SectionJudgement, ToolSection
-from audit.reporting import figures, final_grades, measures
+from audit.reporting import evidence, figures, final_grades, measures
 from audit.reporting.figures import ReportScope
 from tests.pages import assert_well_formed_page, page_text, pdf_text
 from tests.querycount import queries_for
@@ -140,7 +140,7 @@ def test_the_figures_count_final_grades_and_carry_the_auditors_own(app, council)
         overall = figures.overall_grades(_scope())
         by_team = figures.theme_by_team(_scope())
         trend = figures.theme_trend(_scope(), by="quarter")
-        weak = figures.theme_actions(_scope())
+        weak = evidence.theme_actions(_scope())
     found = {name: (d.percent_good_or_better, d.auditor_percent_good_or_better) for name, d in themes.items()}
     assert found == EXPECTED
     assert (themes["Plan co-production"].graded, themes["Plan co-production"].not_applicable) == (3, 1)

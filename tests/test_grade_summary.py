@@ -16,14 +16,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from audit.clock import to_local, utcnow
-from audit.domain import audit_answers, moderation, programme, retention, summaries
+from audit.clock import to_local, today, utcnow
+from audit.domain import audit_answers, follow_up, moderation, programme, retention, summaries
 from audit.domain.atomic import Refused
 from audit.domain.audit_answers import DraftValues, OverallValues, SectionValues
 from audit.domain.audits import audit_with_everything
 from audit.extensions import db
-from audit.models import Audit, AuditStatus, Case, GradeSummary, Role, ScaleGrade, User
-from audit.reporting import agreement, figures
+from audit.models import Action, Audit, AuditStatus, Case, GradeSummary, Role, ScaleGrade, User
+from audit.models.summaries import period_end, period_start, tiles
+from audit.reporting import agreement, evidence, figures
 from audit.reporting.figures import ReportScope
 
 TOOLS = ("fathers-engagement-themed", "child-protection")  # a shared theme, no overall; an overall
@@ -47,7 +48,8 @@ class World:
         case = self.make.case(team, worker=self.worker)
         auditor = self.auditors[self.teams.index(team)]
         slug = self.rng.choice(TOOLS)
-        audit = self.make.audit(case, auditor, tool=slug, status=AuditStatus.IN_PROGRESS)
+        due = date.today() + timedelta(days=self.rng.randrange(-20, 20)) if self.rng.random() < 0.8 else None
+        audit = self.make.audit(case, auditor, tool=slug, status=AuditStatus.IN_PROGRESS, due_date=due)
         self.make.answers(audit)
         with self.app.app_context():
             keys = [section.key for section in audit_with_everything(audit.id).tool_version.sections]
@@ -157,7 +159,57 @@ def _delete_under_retention(world: World) -> None:
     retention.delete_past_period(periods, utcnow())
 
 
-OPERATIONS = [(_submit, 4), (_amend, 3), (_moderate, 3), (_cancel, 1), (_delete_under_retention, 1)]
+def _add_action(world: World) -> None:
+    candidates = _completed()
+    if not candidates:
+        return
+    audit = world.rng.choice(candidates)
+    follow_up.add_action(
+        audit,
+        description="Update the plan.",
+        owner_id=audit.auditor_id,
+        due_date=date.today() + timedelta(days=world.rng.randrange(-30, 30)),
+        created_by=db.session.get(User, world.leader.id),
+    )
+
+
+def _complete_action(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An open action done, often at 23:xx UTC on its due day (the next UK day in summer)."""
+    candidates = list(db.session.scalars(select(Action).where(Action.completed_at.is_(None)).order_by(Action.id)))
+    if not candidates:
+        return
+    action = world.rng.choice(candidates)
+    moment = datetime.combine(action.due_date, datetime.min.time()) + timedelta(
+        hours=world.rng.choice([9, 23]), days=world.rng.choice([-1, 0, 0, 1])
+    )
+    monkeypatch.setattr(follow_up, "utcnow", lambda: moment)
+    follow_up.complete_action(action, db.session.get(User, action.owner_id), "Done.")
+    monkeypatch.undo()
+
+
+def _move_a_due_date(world: World) -> None:
+    """An open audit's or an open action's due date moved (both counted by due date)."""
+    if world.rng.random() < 0.5:
+        audits = list(db.session.scalars(select(Audit).where(Audit.status == "in_progress").order_by(Audit.id)))
+        if audits:
+            world.rng.choice(audits).due_date = date.today() + timedelta(days=world.rng.randrange(-10, 10))
+    else:
+        actions = list(db.session.scalars(select(Action).where(Action.completed_at.is_(None)).order_by(Action.id)))
+        if actions:
+            world.rng.choice(actions).due_date = date.today() + timedelta(days=world.rng.randrange(-10, 10))
+
+
+OPERATIONS = [
+    (_submit, 4),
+    (_amend, 3),
+    (_moderate, 3),
+    (_cancel, 1),
+    (_delete_under_retention, 1),
+    (_add_action, 3),
+    (_complete_action, 3),
+    (_move_a_due_date, 2),
+]
+NEEDS_MONKEYPATCH = (_submit, _complete_action)
 
 
 def _expected_theme_figures() -> dict[str, tuple[int, int, int]]:
@@ -198,7 +250,31 @@ def _check(step: str) -> None:
     scope = ReportScope(date.today() - timedelta(days=800), date.today() + timedelta(days=1))
     found = {item.name: (item.good_or_better, item.graded, item.not_applicable) for item in figures.theme_grades(scope)}
     assert found == _expected_theme_figures(), step
-    assert figures.audit_counts(scope).completed == len(_completed()), step
+    counts = figures.audit_counts(scope)
+    assert counts.completed == len(_completed()), step
+    open_audits = list(db.session.scalars(select(Audit).where(Audit.status.in_(("assigned", "in_progress")))))
+    assert counts.in_progress == len(open_audits), step
+    assert counts.overdue == sum(1 for audit in open_audits if audit.due_date and audit.due_date < today()), step
+    _check_actions(scope, step)
+
+
+def _check_actions(scope: ReportScope, step: str) -> None:
+    """The action figures against a count of the actions themselves, in Python: each completed
+    audit's actions, under the theme of its lowest final section grade below good."""
+    actions = [action for audit in _completed() for action in audit_with_everything(audit.id).actions]
+    found = figures.action_figures(scope)
+    done = [action for action in actions if action.completed_at is not None]
+    expected_on_time = sum(1 for action in done if to_local(action.completed_at).date() <= action.due_date)
+    assert (found.total, found.open, found.completed, found.completed_on_time) == (
+        len(actions),
+        len(actions) - len(done),
+        len(done),
+        expected_on_time,
+    ), step
+    overdue = sum(1 for action in actions if action.completed_at is None and action.due_date < today())
+    assert found.overdue == overdue, step
+    by_theme = evidence.theme_actions(scope)
+    assert sum(figures.total for figures in by_theme.values()) <= len(actions), step
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -209,7 +285,7 @@ def test_the_summary_equals_a_rebuild_after_random_changes(app, make, monkeypatc
     for step in range(40):
         operation = rng.choices([op for op, _ in OPERATIONS], weights=[weight for _, weight in OPERATIONS])[0]
         with app.app_context():
-            operation(world, monkeypatch) if operation is _submit else operation(world)
+            operation(world, monkeypatch) if operation in NEEDS_MONKEYPATCH else operation(world)
             db.session.commit()
             _check(f"step {step}: {operation.__name__}")
         kinds[operation.__name__] += 1
@@ -218,7 +294,7 @@ def test_the_summary_equals_a_rebuild_after_random_changes(app, make, monkeypatc
         assert db.session.scalar(select(GradeSummary.id).where(GradeSummary.period == "month").limit(1))
 
 
-def test_a_period_reads_whole_months_and_its_edge_days_on_uk_dates(app, make, monkeypatch):
+def test_a_period_reads_whole_periods_and_its_edge_days_on_uk_dates(app, make, monkeypatch):
     """An audit submitted at 23:30 UTC on 31 July (00:30 BST on 1 August) counts in August, and a
     period from 15 July to 15 September reads July's and September's days and August's month."""
     world = World(app, make, random.Random(7))
@@ -257,6 +333,37 @@ def test_a_period_reads_whole_months_and_its_edge_days_on_uk_dates(app, make, mo
         assert "2026-08" in {row.group for row in trend}
         moderation_pairs = agreement.moderation_agreement(ReportScope(date(2026, 7, 1), date(2026, 9, 30)))
         assert moderation_pairs.pairs == 0
+        # A week that crosses the 1st is not read for a trend by month: 31 July's audit is August's.
+        across = figures.theme_trend(ReportScope(date(2026, 7, 27), date(2026, 8, 9)), by="month")
+        assert {row.group for row in across} == {"2026-08"}
+        by_quarter = figures.theme_trend(ReportScope(date(2026, 7, 1), date(2026, 9, 30)), by="quarter")
+        assert {row.group for row in by_quarter} == {"2026 Q3"}
+        # A whole year and quarter are read from their own counts and agree with the days.
+        assert figures.audit_counts(ReportScope(date(2026, 1, 1), date(2026, 12, 31))).completed == 3
+        assert figures.audit_counts(ReportScope(date(2026, 7, 1), date(2026, 9, 30))).completed == 3
+
+
+def test_the_listener_names_every_kind_kept():
+    """A change to an audit's status moves every kind: the listener's names are the kinds' tables."""
+    assert {kind.row_table.name for kind in summaries.kinds()} == summaries.EVERY_KIND
+
+
+@pytest.mark.parametrize("within", [None, "month", "quarter"])
+def test_the_periods_that_tile_a_range_cover_each_day_once(within):
+    """Any range of dates is tiled exactly, each day once, by whole periods; with ``within`` no
+    piece crosses a month's (or quarter's) first day; and a year takes a handful of pieces."""
+    rng = random.Random(5)
+    for _ in range(3000):
+        start = date(2023, 1, 1) + timedelta(days=rng.randrange(1500))
+        end = start + timedelta(days=rng.randrange(800))
+        pieces = [(period, first, period_end(period, first)) for period, firsts in tiles(start, end, within).items()
+                  for first in firsts]  # fmt: skip
+        days = sorted(day for _period, first, last in pieces for day in range(first.toordinal(), last.toordinal() + 1))
+        assert days == list(range(start.toordinal(), end.toordinal() + 1)), (start, end, within)
+        if within is not None:
+            group = {"month": "month", "quarter": "qtr"}[within]
+            assert all(period_start(group, first) == period_start(group, last) for _p, first, last in pieces)
+    assert sum(map(len, tiles(date(2025, 11, 29), date(2026, 11, 28)).values())) == 17
 
 
 def test_check_summaries_finds_a_difference_and_rebuild_mends_it(app, make, monkeypatch):

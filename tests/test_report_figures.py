@@ -41,6 +41,7 @@ The moderations here give no overall grade, so the overall grades are the audito
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -49,7 +50,7 @@ from sqlalchemy import select
 from audit.extensions import db
 from audit.models import Action, Audit, AuditStatus, ModeratedSection, Moderation, Role, ScaleGrade
 from audit.reporting import agreement as agreement_figures
-from audit.reporting import figures
+from audit.reporting import evidence, figures
 from audit.reporting.figures import ReportScope
 
 JAN_TO_JUNE = ReportScope(date(2026, 1, 1), date(2026, 6, 30))
@@ -333,32 +334,58 @@ def test_kappa_is_one_for_perfect_agreement_and_none_when_undefined():
     assert agreement_figures.quadratic_weighted_kappa({}, 4) is None
 
 
-def test_theme_actions_count_the_actions_of_audits_weak_in_the_theme(app, council):
-    # Weak (final grade below good): audit 1 in assessment quality, fathers' engagement and
-    # management oversight (the moderator's RI, RI, inadequate); audit 2 in assessment quality,
-    # culture and fathers' engagement. Audit 1's actions: one on time, one late; audit 2's: one
-    # open and overdue, one open and not yet due. The overdue audit's action is out of scope.
+def test_theme_actions_count_each_audits_actions_under_its_lowest_theme(app, council):
+    # Weak (final grade below good): audit 1 in assessment quality, fathers' engagement (RI) and
+    # management oversight (the moderator's inadequate: its lowest); audit 2's lowest is culture.
+    # Audit 1's actions: one on time, one late; audit 2's: one open and overdue, one open and not
+    # yet due. Each audit's actions count under its lowest theme only, never under every weak theme
+    # (ACTION_THEME_RULE). The overdue audit's action is out of scope.
     with app.app_context():
-        found = figures.theme_actions(JAN_TO_JUNE)
-    fathers = found["Fathers' engagement"]
-    assert (fathers.total, fathers.open, fathers.overdue, fathers.completed, fathers.percent_on_time) == (
-        4,
+        found = evidence.theme_actions(JAN_TO_JUNE)
+    oversight = found["Management oversight and supervision"]
+    assert (oversight.total, oversight.open, oversight.overdue, oversight.completed, oversight.percent_on_time) == (
         2,
-        1,
+        0,
+        0,
         2,
         50.0,
     )
-    assert found["Assessment quality"] == fathers
     culture = found["Culture, religion and identity"]
     assert (culture.total, culture.open, culture.overdue, culture.percent_on_time) == (2, 2, 1, None)
-    oversight = found["Management oversight and supervision"]
-    assert (oversight.total, oversight.open, oversight.percent_on_time) == (2, 0, 50.0)
-    assert set(found) == {
-        "Fathers' engagement",
-        "Assessment quality",
-        "Culture, religion and identity",
-        "Management oversight and supervision",
+    assert set(found) == {"Management oversight and supervision", "Culture, religion and identity"}
+    # Together they are every action of the period's audits, each once.
+    with app.app_context():
+        every = figures.action_figures(JAN_TO_JUNE)
+    assert every.total == sum(figures.total for figures in found.values()) == 4
+
+
+def test_action_examples_are_open_soonest_due_first_then_done_latest_due_first(app, council, make):
+    # One more action on audit 1, done, due later than its other two: it comes first of the done.
+    with app.app_context():
+        audit_1 = db.session.scalar(select(Audit).where(Audit.team_id == council["team_a"].id).order_by(Audit.id))
+    action(app, audit_1, council["x"], date(2026, 3, 1), datetime(2026, 2, 27, 9))
+    with app.app_context():
+        examples = evidence.theme_action_examples(JAN_TO_JUNE)
+        one_each = evidence.theme_action_examples(JAN_TO_JUNE, per_theme=1)
+        team_b_only = evidence.theme_action_examples(replace(JAN_TO_JUNE, team_ids=(council["team_b"].id,)))
+    culture = examples["Culture, religion and identity"]
+    assert [(item.due_date, item.completed) for item in culture] == [
+        (date(2020, 2, 1), False),
+        (date(2099, 1, 1), False),
+    ]
+    oversight = examples["Management oversight and supervision"]
+    assert [(item.due_date, item.completed) for item in oversight] == [
+        (date(2026, 3, 1), True),
+        (date(2026, 1, 20), True),
+        (date(2026, 1, 20), True),
+    ]
+    assert all(item.case_reference and item.owner == "Auditor X" for item in oversight)
+    assert {theme: len(items) for theme, items in one_each.items()} == {
+        "Culture, religion and identity": 1,
+        "Management oversight and supervision": 1,
     }
+    assert one_each["Culture, religion and identity"][0].due_date == date(2020, 2, 1)
+    assert set(team_b_only) == {"Culture, religion and identity"}  # the scope's teams hold
 
 
 def test_scope_previous_is_the_same_length_just_before():

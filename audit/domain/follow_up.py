@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -262,6 +263,17 @@ def action_is_overdue(action: Action, on: date | None = None) -> bool:
 _response = {"working_days": 1}
 
 
+class ConcernTimes(Protocol):
+    """What the response-time rules read of a concern: a ``SafeguardingConcern``, or a row of
+    those two columns (the reports read hundreds of concerns as rows, not objects)."""
+
+    @property
+    def raised_at(self) -> datetime: ...
+
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
+
+
 def set_response_time(working_days: int) -> None:
     if working_days < 1:
         raise ValueError("a concern's response time is at least one working day")
@@ -272,24 +284,24 @@ def response_working_days() -> int:
     return _response["working_days"]
 
 
-def respond_by(concern: SafeguardingConcern) -> date:
+def respond_by(concern: ConcernTimes) -> date:
     """The last UK day on which the concern is acknowledged in time."""
     return add_working_days(to_local(concern.raised_at).date(), _response["working_days"])
 
 
-def is_overdue(concern: SafeguardingConcern, on: date | None = None) -> bool:
+def is_overdue(concern: ConcernTimes, on: date | None = None) -> bool:
     """Not acknowledged, and past the end of its response time (acknowledged late still counts
     as late in reports, but no longer as overdue)."""
     return concern.acknowledged_at is None and (on or today()) > respond_by(concern)
 
 
-def acknowledged_in_time(concern: SafeguardingConcern) -> bool | None:
+def acknowledged_in_time(concern: ConcernTimes) -> bool | None:
     if concern.acknowledged_at is None:
         return None
     return to_local(concern.acknowledged_at).date() <= respond_by(concern)
 
 
-def age_in_days(concern: SafeguardingConcern, on: date | None = None) -> int:
+def age_in_days(concern: ConcernTimes, on: date | None = None) -> int:
     end = to_local(concern.acknowledged_at).date() if concern.acknowledged_at else (on or today())
     return (end - to_local(concern.raised_at).date()).days
 

@@ -1,26 +1,33 @@
-"""The grade summary (``audit.models.summaries``), kept in step with the audits in the same
+"""The report summaries (``audit.models.summaries``), kept in step with the audits in the same
 transaction as every change that moves a report figure.
 
-What an audit adds to the figures is worked out by one set of queries (``_grade_rows`` and
-``_pair_rows``), used both to rebuild everything (``rebuild``) and to refresh the audits a change
-touched (``refresh``): the audit's old rows are taken off the day and month counts and its new rows
-put on. Nothing else writes these tables.
+Each kind kept (``kinds``) is a per-audit table and a table of counts: the grades and the
+moderation pairs of completed audits, the actions of completed audits, and the open audits. What an
+audit adds is worked out by one query per kind (``_grade_rows``, ``_pair_rows``, ``_action_rows``,
+``_open_audit_rows``), used both to rebuild everything (``rebuild``) and to refresh the audits a
+change touched (``refresh``): the audit's old rows are taken off the counts and its new rows put
+on. Nothing else writes these tables.
 
 **Which changes refresh.** A listener on every flush (``_refresh_flushed``) refreshes each audit
 whose rows the flush touched in a way a figure reads: an audit's status, submitted time, team, tool
-version, auditor, overall grade or moderation time; a section judgement's grade or N/A; a moderation
-or moderated section; a new amendment (an amendment after moderation is counted). So submit, amend,
-moderate, re-grade, cancel, reassign and the tests' own factories are all covered without each
-writer having to remember a call, and an autosave of a draft costs one indexed look-up (a draft is
-not completed and has no rows). Statements that bypass the ORM must call ``refresh`` themselves:
-retention's bulk delete does (``retention._delete_by_id``), and so does the demo seeder.
+version, auditor, overall grade, moderation time or due date; a section judgement's grade or N/A; a
+moderation or moderated section; a new amendment (an amendment after moderation is counted); an
+action added, deleted, done or given a new due date; a completed audit's answer (a draft's are not
+counted, so its autosave costs no statement here); a case's ethnicity, disability, age band or
+gender (its completed audits, for the kinds that read a case: ``CASE_KINDS``). So submit, amend,
+moderate, re-grade, cancel, reassign, completing an action, a case import and the tests' own
+factories are all covered without each writer having to remember a call, and an autosave of a
+draft's answers costs nothing here. Statements that bypass the ORM must call ``refresh``
+themselves: retention's bulk delete does (``retention._delete_by_id``), and so does the demo seeder.
 """
 
 from __future__ import annotations
 
+import re
 import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -28,7 +35,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Select,
+    String,
     Table,
     and_,
     bindparam,
@@ -41,6 +50,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    not_,
     or_,
     select,
     true,
@@ -50,6 +60,7 @@ from sqlalchemy import Date as DateType
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.util import identity_key
 
 from audit.clock import bst_periods, today
 from audit.domain.final_grades import (
@@ -62,20 +73,30 @@ from audit.domain.final_grades import (
     with_moderation,
 )
 from audit.models import (
+    Action,
+    ActionSummary,
+    Answer,
     Audit,
+    AuditActionRow,
     AuditAmendment,
     AuditGradeRow,
     AuditPairRow,
     AuditStatus,
+    Case,
     GradeSummary,
     ModeratedSection,
     Moderation,
+    OpenAuditRow,
+    OpenAuditSummary,
     PairSummary,
+    ScaleGrade,
     SectionJudgement,
+    ToolSection,
 )
-from audit.models.summaries import NO_GRADE, OVERALL
+from audit.models.summaries import NO_GRADE, NO_THEME, NOT_OPEN, OVERALL, PERIODS, period_start
 
 COMPLETED = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
+OPEN = (AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value)  # as audit.domain.audits.OPEN_STATUSES
 BATCH = 500
 
 GRADE_ROW_COLUMNS = (
@@ -105,6 +126,11 @@ PAIR_ROW_COLUMNS = (
 GRADE_KEY = ("team_id", "tool_version_id", "section_id", "final_grade_id", "auditor_grade_id", "moderated",
              "amended_after_moderation")  # fmt: skip
 PAIR_KEY = ("team_id", "tool_version_id", "auditor_id", "section_id", "auditor_grade_id", "moderator_grade_id")
+ACTION_ROW_COLUMNS = ("action_id", "audit_id", "day", "month", "team_id", "tool_version_id", "theme_section_id",
+                      "theme", "due_date", "open_due", "on_time")  # fmt: skip
+ACTION_KEY = ("team_id", "tool_version_id", "theme_section_id", "open_due", "on_time")
+OPEN_AUDIT_ROW_COLUMNS = ("audit_id", "team_id", "tool_version_id", "due_date")
+OPEN_AUDIT_KEY = ("team_id", "tool_version_id", "due_date")
 
 
 # The UK date of a stored (naive UTC) time, in SQL ---------------------------------------------------
@@ -228,50 +254,215 @@ def _pair_rows(audits: ColumnElement[bool], dialect: str) -> Select[Any]:
     )
 
 
+def _action_rows(audits: ColumnElement[bool], dialect: str) -> Select[Any]:
+    """(``ACTION_ROW_COLUMNS``): each action of the completed ``audits``, with the theme its audit's
+    actions are shown under (``ACTION_THEME_RULE`` in ``audit.reporting.evidence``): the audit's
+    lowest final section grade below good, the first such section of the tool where two tie."""
+    keys = _audit_keys(audits, dialect)
+    ranked = (
+        with_moderation(
+            select(
+                SectionJudgement.audit_id,
+                ToolSection.id.label("section_id"),
+                ToolSection.theme,
+                func.row_number()
+                .over(
+                    partition_by=SectionJudgement.audit_id,
+                    order_by=(ScaleGrade.position.desc(), ToolSection.position, ToolSection.id),
+                )
+                .label("rank"),
+            )
+            .select_from(SectionJudgement)
+            .join(keys, keys.c.audit_id == SectionJudgement.audit_id)
+            .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
+        )
+        .join(ScaleGrade, ScaleGrade.id == FINAL_SECTION_GRADE_ID)
+        .where(ScaleGrade.good_or_better.is_(False))
+        .subquery()
+    )
+    lowest = select(ranked.c.audit_id, ranked.c.section_id, ranked.c.theme).where(ranked.c.rank == 1).subquery()
+    return (
+        select(
+            Action.id.label("action_id"),
+            keys.c.audit_id,
+            keys.c.day,
+            keys.c.month,
+            keys.c.team_id,
+            keys.c.tool_version_id,
+            func.coalesce(lowest.c.section_id, NO_THEME).label("theme_section_id"),
+            func.coalesce(lowest.c.theme, "").label("theme"),
+            Action.due_date,
+            case((Action.completed_at.is_(None), Action.due_date), else_=literal(NOT_OPEN, DateType)).label("open_due"),
+            case((action_on_time(), True), else_=False).label("on_time"),
+        )
+        .select_from(Action)
+        .join(keys, keys.c.audit_id == Action.audit_id)
+        .outerjoin(lowest, lowest.c.audit_id == keys.c.audit_id)
+    )
+
+
+def action_on_time() -> ColumnElement[bool]:
+    """Done on or before the due day, by the UK date. date() is the same function on SQLite and
+    PostgreSQL; a time from 23:00 UTC in summer time is already the next UK day."""
+    done_on = func.date(Action.completed_at)
+    year = today().year
+    in_summer_time = or_(
+        false(),
+        *(
+            and_(Action.completed_at >= start, Action.completed_at < end)
+            for start, end in bst_periods(range(year - 10, year + 2))
+        ),
+    )
+    next_uk_day = and_(func.extract("hour", Action.completed_at) == 23, in_summer_time)
+    return and_(
+        Action.completed_at.is_not(None),
+        or_(done_on < Action.due_date, and_(done_on == Action.due_date, not_(next_uk_day))),
+    )
+
+
+def _open_audit_rows(audits: ColumnElement[bool], _dialect: str) -> Select[Any]:
+    """(``OPEN_AUDIT_ROW_COLUMNS``): each open audit among ``audits``."""
+    return typing.cast(
+        Select[Any],
+        select(
+            Audit.id.label("audit_id"),
+            Audit.team_id,
+            Audit.tool_version_id,
+            func.coalesce(Audit.due_date, literal(NOT_OPEN, DateType)).label("due_date"),
+        ).where(Audit.status.in_(OPEN), audits),
+    )
+
+
+# The kinds kept -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One kind of per-audit rows and the counts kept of them. ``rows`` gives the rows of the audits
+    matching a condition on ``Audit`` (for rebuild, refresh and check alike); ``key`` names the
+    per-audit columns the summary counts by. A dated kind is counted per UK day, week, month,
+    quarter and year (``period`` and its first ``day``: ``audit.models.summaries.PERIODS``; its
+    rows carry the UK ``day``), so a range of dates is read as the few whole periods that tile it;
+    an undated kind is counted as it stands now."""
+
+    row_model: type[Any]
+    summary_model: type[Any]
+    columns: tuple[str, ...]
+    rows: Callable[[ColumnElement[bool], str], Select[Any]]
+    key: tuple[str, ...]
+    count: str
+    dated: bool = True
+    statuses: tuple[str, ...] = COMPLETED  # the audits that have rows of this kind
+
+    @property
+    def row_table(self) -> Table:
+        return _table(self.row_model)
+
+    @property
+    def summary_table(self) -> Table:
+        return _table(self.summary_model)
+
+    @property
+    def summary_key(self) -> tuple[str, ...]:
+        return ("period", "day", *self.key) if self.dated else self.key
+
+    def counted_keys(self, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The summary keys one per-audit row adds 1 to."""
+        key = tuple(values[name] for name in self.key)
+        if not self.dated:
+            return [key]
+        day = values["day"]
+        return [(period, period_start(period, day), *key) for period in PERIODS]
+
+
+@cache
+def kinds() -> tuple[Kept, ...]:
+    from audit.domain import summary_voices as voices
+    from audit.domain.summary_answers import ANSWER_KEY, ANSWER_ROW_COLUMNS, answer_rows
+    from audit.domain.summary_equality import EQUALITY_KEY, EQUALITY_ROW_COLUMNS, equality_rows
+    from audit.models import AnswerSummary, AuditAnswerRow
+    from audit.models.summary_equality import AuditEqualityRow, EqualitySummary
+    from audit.models.summary_voices import AuditSampleRow, AuditVoiceRow, SampleSummary, VoiceSummary
+
+    return (
+        Kept(AuditGradeRow, GradeSummary, GRADE_ROW_COLUMNS, _grade_rows, GRADE_KEY, "audits"),
+        Kept(AuditPairRow, PairSummary, PAIR_ROW_COLUMNS, _pair_rows, PAIR_KEY, "pairs"),
+        Kept(AuditActionRow, ActionSummary, ACTION_ROW_COLUMNS, _action_rows, ACTION_KEY, "actions"),
+        Kept(
+            OpenAuditRow,
+            OpenAuditSummary,
+            OPEN_AUDIT_ROW_COLUMNS,
+            _open_audit_rows,
+            OPEN_AUDIT_KEY,
+            "audits",
+            dated=False,
+            statuses=OPEN,
+        ),
+        Kept(AuditAnswerRow, AnswerSummary, ANSWER_ROW_COLUMNS, answer_rows, ANSWER_KEY, "audits"),
+        Kept(AuditVoiceRow, VoiceSummary, voices.VOICE_ROW_COLUMNS, voices.voice_rows, voices.VOICE_KEY, "audits"),
+        Kept(AuditSampleRow, SampleSummary, voices.SAMPLE_ROW_COLUMNS, voices.sample_rows, voices.SAMPLE_KEY, "audits"),
+        Kept(AuditEqualityRow, EqualitySummary, EQUALITY_ROW_COLUMNS, equality_rows, EQUALITY_KEY, "audits"),
+    )
+
+
 # Refresh: take an audit's old rows off, put its new rows on -----------------------------------------
 
 
-def refresh(audit_ids: Iterable[int], connection: Connection | None = None) -> None:
+def refresh(audit_ids: Iterable[int], connection: Connection | None = None, only: Iterable[str] = ()) -> None:
     """Bring the summary up to date for ``audit_ids`` (audits changed, or deleted, in this
-    transaction). Safe to call for audits that are not completed: they have no rows."""
+    transaction). Safe to call for audits that are not completed: they have no rows. ``only`` the
+    kinds whose per-audit tables are named, as ``rebuild`` (a case's change moves only them)."""
     from audit.extensions import db
 
     ids = sorted(set(audit_ids))
     bind = connection if connection is not None else db.session.connection()
     for start in range(0, len(ids), BATCH):
-        _refresh(bind, ids[start : start + BATCH])
+        _refresh(bind, ids[start : start + BATCH], tuple(only))
 
 
-def _refresh(bind: Connection, ids: Sequence[int]) -> None:
-    has_rows = exists().where(AuditGradeRow.audit_id.in_(ids))
-    completed = exists().where(Audit.id.in_(ids), Audit.status.in_(COMPLETED))
-    if not bind.execute(select(or_(has_rows, completed))).scalar():
-        return  # drafts, cancelled audits: nothing counted before or now
-    dialect = bind.dialect.name
-    for model, columns, rows, key, count in (
-        (AuditGradeRow, GRADE_ROW_COLUMNS, _grade_rows, GRADE_KEY, "audits"),
-        (AuditPairRow, PAIR_ROW_COLUMNS, _pair_rows, PAIR_KEY, "pairs"),
-    ):
-        table = _table(model)
-        statement = _for_audits(rows, dialect, today().year)
-        old = Counter(
-            tuple(row)
-            for row in bind.execute(select(*(table.c[name] for name in columns)).where(table.c.audit_id.in_(ids)))
+def _refresh(bind: Connection, ids: Sequence[int], only: tuple[str, ...] = ()) -> None:
+    # One look-up says which kinds to work out again: those the audits had rows of, and those
+    # whose statuses an audit is in now (a cancelled audit's autosave costs this and nothing more).
+    every = tuple(kind for kind in kinds() if not only or kind.row_table.name in only)
+    if bind.dialect.name == "postgresql":
+        # Two transactions refreshing one audit at once (two of its actions completed by two
+        # people, or one completed as the audit is submitted) would each work from the rows before
+        # the other's: the second waits here for the first to commit, then reads what it wrote.
+        # SQLite has one writer at a time anyway.
+        bind.execute(select(Audit.id).where(Audit.id.in_(ids)).order_by(Audit.id).with_for_update())
+    found = bind.execute(
+        select(
+            *(exists().where(kind.row_table.c.audit_id.in_(ids)) for kind in every),
+            *(exists().where(Audit.id.in_(ids), Audit.status.in_(kind.statuses)) for kind in every),
         )
-        new = Counter(tuple(row) for row in bind.execute(statement, {"ids": list(ids)}))
-        new = Counter({_typed(row): number for row, number in new.items()})
+    ).one()
+    dialect = bind.dialect.name
+    for index, kind in enumerate(every):
+        had_rows, may_have_rows = found[index], found[len(every) + index]
+        if not had_rows and not may_have_rows:
+            continue
+        # Each side is read only where it can hold rows: a new draft or a submission reads half.
+        table = kind.row_table
+        old: Counter[tuple[Any, ...]] = Counter()
+        if had_rows:
+            kept = select(*(table.c[name] for name in kind.columns)).where(table.c.audit_id.in_(ids))
+            old = Counter(tuple(row) for row in bind.execute(kept))
+        new: Counter[tuple[Any, ...]] = Counter()
+        if may_have_rows:
+            statement = _for_audits(kind.rows, dialect, today().year)
+            new = Counter(_typed(tuple(row)) for row in bind.execute(statement, {"ids": list(ids)}))
         if old == new:
             continue
-        bind.execute(delete(table).where(table.c.audit_id.in_(ids)))
+        if had_rows:
+            bind.execute(delete(table).where(table.c.audit_id.in_(ids)))
         if new:
-            bind.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in new.elements()])
+            bind.execute(insert(table), [dict(zip(kind.columns, row, strict=True)) for row in new.elements()])
         deltas: Counter[tuple[Any, ...]] = Counter()
         for rows_counted, sign in ((old, -1), (new, 1)):
             for row, number in rows_counted.items():
-                values = dict(zip(columns, row, strict=True))
-                for period, day in (("day", values["day"]), ("month", values["month"])):
-                    deltas[(period, day, *(values[name] for name in key))] += sign * number
-        _apply(bind, model, key, count, deltas)
+                for counted_key in kind.counted_keys(dict(zip(kind.columns, row, strict=True))):
+                    deltas[counted_key] += sign * number
+        _apply(bind, kind, deltas)
 
 
 @cache
@@ -286,44 +477,33 @@ def _table(model: type[Any]) -> Table:
 
 
 def _typed(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row as read back from the per-audit table: SQLite gives dates computed in SQL as text."""
-    return tuple(date.fromisoformat(value) if isinstance(value, str) else value for value in row)
+    """A row as read back from the per-audit table: SQLite gives dates computed in SQL as text (and
+    a boolean computed in SQL as 0 or 1)."""
+    return tuple(
+        date.fromisoformat(value) if isinstance(value, str) and ISO_DATE.fullmatch(value) else value for value in row
+    )
 
 
-def _summary_model(model: type[AuditGradeRow] | type[AuditPairRow]) -> type[GradeSummary] | type[PairSummary]:
-    return GradeSummary if model is AuditGradeRow else PairSummary
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _apply(
-    bind: Connection,
-    model: type[AuditGradeRow] | type[AuditPairRow],
-    key: Sequence[str],
-    count: str,
-    deltas: Counter[tuple[Any, ...]],
-) -> None:
+def _apply(bind: Connection, kind: Kept, deltas: Counter[tuple[Any, ...]]) -> None:
     """Add each delta to its count (an upsert: the unique key takes two writers at once), then drop
     the counts that reached 0."""
-    changes = [
-        dict(zip(("period", "day", *key), row, strict=True), **{count: delta}) for row, delta in deltas.items() if delta
-    ]
+    key, count = kind.summary_key, kind.count
+    changes = [dict(zip(key, row, strict=True), **{count: delta}) for row, delta in deltas.items() if delta]
     if not changes:
         return
-    table = _table(_summary_model(model))
+    table = kind.summary_table
     upsert = (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
     bind.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["period", "day", *key], set_={count: table.c[count] + upsert.excluded[count]}
-        ),
+        upsert.on_conflict_do_update(index_elements=list(key), set_={count: table.c[count] + upsert.excluded[count]}),
         changes,
     )
-    taken_off = [
-        {f"k_{name}": change[name] for name in ("period", "day", *key)} for change in changes if change[count] < 0
-    ]
+    taken_off = [{f"k_{name}": change[name] for name in key} for change in changes if change[count] < 0]
     if taken_off:
         bind.execute(
-            delete(table).where(
-                table.c[count] == 0, *(table.c[name] == bindparam(f"k_{name}") for name in ("period", "day", *key))
-            ),
+            delete(table).where(table.c[count] == 0, *(table.c[name] == bindparam(f"k_{name}") for name in key)),
             taken_off,
         )
 
@@ -331,66 +511,82 @@ def _apply(
 # Rebuild and check ---------------------------------------------------------------------------------
 
 
-def rebuild(bind: Connection | None = None) -> dict[str, int]:
-    """Empty the summary and fill it again from the audits; how many rows each table now holds."""
+def rebuild(bind: Connection | None = None, only: Iterable[str] = ()) -> dict[str, int]:
+    """Empty the summaries (``only`` those whose per-audit tables are named, as a migration that
+    adds one does) and fill them again from the audits; how many rows each table now holds."""
     from audit.extensions import db
 
     bind = bind if bind is not None else db.session.connection()
     dialect = bind.dialect.name
-    for model in (AuditGradeRow, AuditPairRow, GradeSummary, PairSummary):
-        bind.execute(delete(_table(model)))
-    bind.execute(insert(_table(AuditGradeRow)).from_select(list(GRADE_ROW_COLUMNS), _grade_rows(true(), dialect)))
-    bind.execute(insert(_table(AuditPairRow)).from_select(list(PAIR_ROW_COLUMNS), _pair_rows(true(), dialect)))
-    for model, key, count in ((AuditGradeRow, GRADE_KEY, "audits"), (AuditPairRow, PAIR_KEY, "pairs")):
-        bind.execute(
-            insert(_table(_summary_model(model))).from_select(["period", "day", *key, count], _counted(model, key))
-        )
-    return {
-        model.__tablename__: bind.execute(select(func.count()).select_from(model)).scalar_one()
-        for model in (AuditGradeRow, AuditPairRow, GradeSummary, PairSummary)
-    }
+    chosen = [kind for kind in kinds() if not only or kind.row_table.name in set(only)]
+    found: dict[str, int] = {}
+    for kind in chosen:
+        bind.execute(delete(kind.row_table))
+        bind.execute(delete(kind.summary_table))
+        bind.execute(insert(kind.row_table).from_select(list(kind.columns), kind.rows(true(), dialect)))
+        bind.execute(insert(kind.summary_table).from_select([*kind.summary_key, kind.count], _counted(kind, dialect)))
+        for table in (kind.row_table, kind.summary_table):
+            found[table.name] = bind.execute(select(func.count()).select_from(table)).scalar_one()
+    return found
 
 
-def _counted(model: type[AuditGradeRow] | type[AuditPairRow], key: Sequence[str]) -> Select[Any]:
-    """The per-audit rows counted per day and per month: the summary's rows, from scratch."""
-    table = _table(model)
-    key_columns = [table.c[name] for name in key]
-    by_period = [
-        select(literal(period).label("period"), table.c[column].label("day"), *key_columns, func.count()).group_by(
-            table.c[column], *key_columns
+def _counted(kind: Kept, dialect: str) -> Select[Any]:
+    """The per-audit rows counted per period (``PERIODS``; or as they stand, for an undated kind):
+    the summary's rows, from scratch."""
+    table = kind.row_table
+    key_columns = [table.c[name] for name in kind.key]
+    if not kind.dated:
+        return select(*key_columns, func.count()).group_by(*key_columns)
+    by_period = []
+    for period in PERIODS:
+        start = _period_start_sql(period, table.c.day, dialect)
+        by_period.append(
+            select(literal(period).label("period"), start.label("day"), *key_columns, func.count()).group_by(
+                start, *key_columns
+            )
         )
-        for period, column in (("day", "day"), ("month", "month"))
-    ]
     return select(union_all(*by_period).subquery())
 
 
+def _period_start_sql(period: str, day: Any, dialect: str) -> ColumnElement[date]:
+    """``period_start`` in SQL, for the rebuild."""
+    if period == "day":
+        return typing.cast(ColumnElement[date], day)
+    if dialect == "postgresql":
+        trunc = {"week": "week", "month": "month", "qtr": "quarter", "year": "year"}[period]
+        return cast(func.date_trunc(trunc, day), DateType)
+    if period == "week":  # the Monday on or before: back six days, then on to a Monday
+        return func.date(day, "-6 days", "weekday 1")
+    if period == "month":
+        return func.date(day, "start of month")
+    if period == "qtr":
+        months_in = (cast(func.strftime("%m", day), Integer) - 1) % 3
+        return func.date(day, "start of month", "-" + cast(months_in, String) + " months")
+    return func.date(day, "start of year")
+
+
 def differences(bind: Connection | None = None, limit: int = 20) -> list[str]:
-    """How the maintained summary differs from a rebuild from the audits (none: they agree). Reads
+    """How the maintained summaries differ from a rebuild from the audits (none: they agree). Reads
     only; the rebuild is worked out in memory."""
     from audit.extensions import db
 
     bind = bind if bind is not None else db.session.connection()
     dialect = bind.dialect.name
     found: list[str] = []
-    for model, columns, rows, count in (
-        (AuditGradeRow, GRADE_ROW_COLUMNS, _grade_rows, "audits"),
-        (AuditPairRow, PAIR_ROW_COLUMNS, _pair_rows, "pairs"),
-    ):
-        table = _table(model)
-        kept = Counter(tuple(row) for row in bind.execute(select(*(table.c[name] for name in columns))))
-        expected = Counter(_typed(tuple(row)) for row in bind.execute(rows(true(), dialect)))
+    for kind in kinds():
+        table = kind.row_table
+        kept = Counter(tuple(row) for row in bind.execute(select(*(table.c[name] for name in kind.columns))))
+        expected = Counter(_typed(tuple(row)) for row in bind.execute(kind.rows(true(), dialect)))
         found += _compare(table.name, kept, expected)
-        summary = _table(_summary_model(model))
-        summary_key = ("period", "day", *(GRADE_KEY if model is AuditGradeRow else PAIR_KEY))
+        summary = kind.summary_table
         kept_counts = {
             tuple(row[:-1]): row[-1]
-            for row in bind.execute(select(*(summary.c[name] for name in summary_key), summary.c[count]))
+            for row in bind.execute(select(*(summary.c[name] for name in kind.summary_key), summary.c[kind.count]))
         }
         expected_counts: Counter[tuple[Any, ...]] = Counter()
         for row, number in expected.items():
-            values = dict(zip(columns, row, strict=True))
-            for period in ("day", "month"):
-                expected_counts[(period, values[period], *(values[name] for name in summary_key[2:]))] += number
+            for counted_key in kind.counted_keys(dict(zip(kind.columns, row, strict=True))):
+                expected_counts[counted_key] += number
         found += _compare(summary.name, Counter(kept_counts), expected_counts)
     return found[:limit] if limit else found
 
@@ -405,29 +601,60 @@ def _compare(name: str, kept: Counter[tuple[Any, ...]], expected: Counter[tuple[
 
 # Every ORM write that moves a figure refreshes its audits ------------------------------------------
 
-AUDIT_FIELDS = (
-    "status",
-    "submitted_at",
-    "team_id",
-    "tool_version_id",
-    "auditor_id",
-    "overall_grade_id",
-    "moderated_at",
-)
+# The per-audit tables (the kinds' names), for saying which kinds a change moves.
+GRADES, PAIRS, ACTIONS, OPEN_AUDITS = "audit_grade_rows", "audit_pair_rows", "audit_action_rows", "open_audit_rows"
+ANSWERS, VOICES, SAMPLE, EQUALITY = "audit_answer_rows", "audit_voice_rows", "audit_sample_rows", "audit_equality_rows"
+EVERY_KIND = frozenset({GRADES, PAIRS, ACTIONS, OPEN_AUDITS, ANSWERS, VOICES, SAMPLE, EQUALITY})
+JUDGED = frozenset({GRADES, PAIRS, ACTIONS, VOICES})  # what a section's judgement or grade moves
+MODERATED = frozenset({GRADES, PAIRS, ACTIONS})
+
+# An audit's fields and the kinds each moves. Status, dates, team and tool move every kind.
+AUDIT_FIELDS: dict[str, frozenset[str]] = {
+    "status": EVERY_KIND,
+    "submitted_at": EVERY_KIND,
+    "team_id": EVERY_KIND,
+    "tool_version_id": EVERY_KIND,
+    "auditor_id": frozenset({PAIRS}),
+    "overall_grade_id": frozenset({GRADES, EQUALITY}),
+    "moderated_at": frozenset({GRADES}),  # an amendment after moderation is counted
+    "due_date": frozenset({OPEN_AUDITS}),
+    "programme_id": frozenset({SAMPLE}),
+    "follows_audit_id": frozenset({SAMPLE}),
+    "case_id": frozenset({EQUALITY}),  # the equality figures read the audit's case
+}
+# Written by a draft's autosave too, so watched only once the audit is completed (an amendment).
+COMPLETED_AUDIT_FIELDS = ("child_family_feedback", "practitioner_reflection")
+VOICED = frozenset({VOICES, SAMPLE})
 JUDGEMENT_FIELDS = ("grade_id", "not_applicable", "section_id", "audit_id")
 
 
-WATCHED = (Audit, SectionJudgement, Moderation, ModeratedSection, AuditAmendment)
+ACTION_FIELDS = ("completed_at", "due_date", "audit_id")
+ANSWER_FIELDS = ("choice", "option_id", "question_id", "audit_id")
+# The child's characteristics the equality figures read from the case as it stands now, and the
+# kinds that read them: a change to them refreshes those kinds for the case's completed audits.
+CASE_FIELDS = ("ethnicity", "disability", "age_band", "gender")
+CASE_KINDS = (EQUALITY,)
+WATCHED = (Audit, SectionJudgement, Moderation, ModeratedSection, AuditAmendment, Action, Answer)
+
+Changes = dict[int, set[str]]  # audit id: the kinds to work out again
 
 
 def _changed(instance: object, fields: Sequence[str]) -> bool:
     return any(get_history(instance, name).has_changes() for name in fields)
 
 
-def changed_audits(session: Session) -> tuple[set[int], set[int]]:
-    """(audit ids, moderation ids) whose rows this flush wrote in a way the figures read."""
-    audits: set[int] = set()
-    moderations: set[int] = set()
+def _moves(found: Changes, audit_id: int | None, kinds_moved: Iterable[str]) -> None:
+    if audit_id is not None:
+        found.setdefault(audit_id, set()).update(kinds_moved)
+
+
+def changed_audits(session: Session) -> tuple[Changes, Changes]:
+    """(audit ids, moderation ids), each with the kinds this flush moved for it: the rows it wrote
+    in a way the figures read, and only the kinds that read them (a re-grade works out the grades,
+    pairs, actions and voices again, not the answers, sample or equality)."""
+    audits: Changes = {}
+    moderations: Changes = {}
+    answered: set[int] = set()  # counted only if the audit is completed
     # Session.new and .deleted build a new set on each access: read them once (a flush of 200,000
     # new cases spent minutes here when they were read per row).
     new, dirty_rows, deleted = session.new, session.dirty, session.deleted
@@ -436,30 +663,100 @@ def changed_audits(session: Session) -> tuple[set[int], set[int]]:
             continue
         dirty = instance not in new and instance not in deleted
         if isinstance(instance, Audit):
-            if not dirty or _changed(instance, AUDIT_FIELDS):
-                audits.add(instance.id)
+            if not dirty:
+                _moves(audits, instance.id, EVERY_KIND)
+                continue
+            for name, kinds_moved in AUDIT_FIELDS.items():
+                if get_history(instance, name).has_changes():
+                    _moves(audits, instance.id, kinds_moved)
+            status = instance.__dict__.get("status")  # not loaded: refresh, to be safe (costs a look-up)
+            if status in (None, *COMPLETED) and _changed(instance, COMPLETED_AUDIT_FIELDS):
+                _moves(audits, instance.id, VOICED)
         elif isinstance(instance, SectionJudgement):
             if not dirty or _changed(instance, JUDGEMENT_FIELDS):
-                audits.add(instance.audit_id)
-                if dirty and get_history(instance, "audit_id").deleted:
-                    audits.update(get_history(instance, "audit_id").deleted)
+                _moves(audits, instance.audit_id, JUDGED)
+                if dirty:
+                    for moved_from in get_history(instance, "audit_id").deleted:
+                        _moves(audits, moved_from, JUDGED)
         elif isinstance(instance, Moderation):
             if not dirty or _changed(instance, ("overall_grade_id", "audit_id")):
-                audits.add(instance.audit_id)
+                _moves(audits, instance.audit_id, MODERATED | {EQUALITY})
         elif isinstance(instance, ModeratedSection):
             if not dirty or _changed(instance, ("grade_id", "not_applicable", "section_id")):
-                moderations.add(instance.moderation_id)
+                _moves(moderations, instance.moderation_id, MODERATED)
         elif isinstance(instance, AuditAmendment) and not dirty:
-            audits.add(instance.audit_id)
-    return {audit_id for audit_id in audits if audit_id is not None}, moderations
+            _moves(audits, instance.audit_id, {GRADES})
+        elif isinstance(instance, Action) and (not dirty or _changed(instance, ACTION_FIELDS)):
+            _moves(audits, instance.audit_id, {ACTIONS})  # None for a supervision action: no audit
+            if dirty:
+                for moved_from in get_history(instance, "audit_id").deleted:
+                    _moves(audits, moved_from, {ACTIONS})
+        elif isinstance(instance, Answer) and (not dirty or _changed(instance, ANSWER_FIELDS)):
+            answered.add(instance.audit_id)
+            if dirty:
+                answered.update(get_history(instance, "audit_id").deleted)
+    for audit_id in _completed(session, {audit_id for audit_id in answered if audit_id is not None}):
+        _moves(audits, audit_id, {ANSWERS})
+    return audits, moderations
+
+
+def _completed(session: Session, audit_ids: set[int]) -> set[int]:
+    """Those of ``audit_ids`` that are completed: only their answers are counted, and a draft's
+    autosave writes answers every few seconds. Read from the audits the session holds (autosave
+    has loaded its audit, so it costs no statement), else in one look-up by primary key."""
+    found: set[int] = set()
+    unknown: set[int] = set()
+    for audit_id in audit_ids:
+        audit = session.identity_map.get(identity_key(Audit, audit_id))
+        status = audit.__dict__.get("status") if audit is not None else None
+        if status is None:  # not loaded, or expired
+            unknown.add(audit_id)
+        elif status in COMPLETED:
+            found.add(audit_id)
+    if unknown:
+        completed = select(Audit.id).where(Audit.id.in_(unknown), Audit.status.in_(COMPLETED))
+        found.update(session.connection().execute(completed).scalars())
+    return found
+
+
+CASE_BATCH = 5000
+
+
+def changed_cases(session: Session) -> set[int]:
+    """The cases whose characteristics (``CASE_FIELDS``) this flush changed. A new case has no
+    audits yet, and a deleted case's audits are deleted (and refreshed) with it."""
+    return {instance.id for instance in session.dirty if isinstance(instance, Case) and _changed(instance, CASE_FIELDS)}
+
+
+def audits_of_cases(connection: Connection, case_ids: set[int]) -> set[int]:
+    """The completed audits of ``case_ids``: one look-up by the indexed case id (a case import that
+    changes many cases' characteristics takes one per ``CASE_BATCH`` cases)."""
+    found: set[int] = set()
+    ordered = sorted(case_ids)
+    for start in range(0, len(ordered), CASE_BATCH):
+        chunk = ordered[start : start + CASE_BATCH]
+        of_cases = select(Audit.id).where(Audit.case_id.in_(chunk), Audit.status.in_(COMPLETED))
+        found.update(connection.execute(of_cases).scalars())
+    return found
 
 
 @event.listens_for(Session, "after_flush")
 def _refresh_flushed(session: Session, _context: UOWTransaction) -> None:
     audits, moderations = changed_audits(session)
-    if not audits and not moderations:
+    cases = changed_cases(session)
+    if not audits and not moderations and not cases:
         return
     connection = session.connection()
     if moderations:
-        audits |= set(connection.execute(select(Moderation.audit_id).where(Moderation.id.in_(moderations))).scalars())
-    refresh(audits, connection)
+        moderated = connection.execute(select(Moderation.id, Moderation.audit_id).where(Moderation.id.in_(moderations)))
+        for moderation_id, audit_id in moderated:
+            _moves(audits, audit_id, moderations[moderation_id])
+    if cases:  # only the kinds that read a case, for its completed audits
+        for audit_id in audits_of_cases(connection, cases):
+            _moves(audits, audit_id, CASE_KINDS)
+    # The audits that moved the same kinds are refreshed together (a submit moves every kind).
+    by_kinds: dict[frozenset[str], list[int]] = {}
+    for audit_id, kinds_moved in audits.items():
+        by_kinds.setdefault(frozenset(kinds_moved), []).append(audit_id)
+    for moved, audit_ids in by_kinds.items():
+        refresh(audit_ids, connection, only=() if moved >= EVERY_KIND else moved)

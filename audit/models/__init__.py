@@ -30,7 +30,19 @@ from audit.models.notifications import (
 from audit.models.people import Role, ServiceArea, Team, User, UserRole
 from audit.models.plan import Measure, MeasureValue, PlanAction, PlanActionStatus, Priority, measure_teams
 from audit.models.progress import AuditPartDone, SupervisionPartDone
-from audit.models.summaries import AuditGradeRow, AuditPairRow, GradeSummary, PairSummary
+from audit.models.summaries import (
+    ActionSummary,
+    AuditActionRow,
+    AuditGradeRow,
+    AuditPairRow,
+    GradeSummary,
+    OpenAuditRow,
+    OpenAuditSummary,
+    PairSummary,
+)
+from audit.models.summary_answers import AnswerSummary, AuditAnswerRow
+from audit.models.summary_equality import AuditEqualityRow, EqualitySummary
+from audit.models.summary_voices import AuditSampleRow, AuditVoiceRow, SampleSummary, VoiceSummary
 from audit.models.supervision import (
     SupervisionAmendment,
     SupervisionAttendee,
@@ -57,19 +69,27 @@ from audit.models.tools import (
 __all__ = [
     "AccessLogEntry",
     "Action",
+    "ActionSummary",
     "AmendmentColumns",
     "Answer",
+    "AnswerSummary",
     "AnswerType",
     "Audit",
+    "AuditActionRow",
     "AuditAmendment",
+    "AuditAnswerRow",
+    "AuditEqualityRow",
     "AuditGradeRow",
     "AuditPairRow",
     "AuditPartDone",
     "AuditProgramme",
+    "AuditSampleRow",
     "AuditStatus",
     "AuditTool",
     "AuditToolVersion",
+    "AuditVoiceRow",
     "Case",
+    "EqualitySummary",
     "GradeScale",
     "GradeSummary",
     "IndicatorValue",
@@ -83,6 +103,8 @@ __all__ = [
     "NotificationKind",
     "NotificationPreference",
     "NotificationStatus",
+    "OpenAuditRow",
+    "OpenAuditSummary",
     "PairSummary",
     "PerformanceIndicator",
     "PlanAction",
@@ -97,6 +119,7 @@ __all__ = [
     "ReportJobStatus",
     "Role",
     "SafeguardingConcern",
+    "SampleSummary",
     "ScaleGrade",
     "ScheduledRun",
     "SectionJudgement",
@@ -116,6 +139,7 @@ __all__ = [
     "ToolSection",
     "User",
     "UserRole",
+    "VoiceSummary",
     "audit_tool_judgement_areas",
     "measure_teams",
     "tool_section_judgement_areas",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.clock import utcnow
@@ -99,6 +99,14 @@ class Audit(Model):
         # The moderation page's "recently moderated": the newest few, read from the end of this index
         # (a sort of every moderated audit before, 80 ms of the page at 100,000 audits).
         Index("ix_audits_moderated_at", "moderated_at"),
+        # Re-audit outcomes: the period's re-audits read from an index of re-audits alone, not
+        # picked out of every audit of the period (250 ms at 100,000 audits on SQLite, 15 ms now).
+        Index(
+            "ix_audits_reaudits_submitted_at",
+            "submitted_at",
+            sqlite_where=text("follows_audit_id IS NOT NULL"),
+            postgresql_where=text("follows_audit_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

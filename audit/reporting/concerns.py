@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from audit.clock import to_local, today, utc_start_of
 from audit.domain import follow_up
 from audit.extensions import db
-from audit.models import Audit, SafeguardingConcern
+from audit.models import Audit, Case, SafeguardingConcern, Team
 from audit.reporting.figures import ReportScope
 
 
@@ -66,32 +66,44 @@ class ConcernFigures:
 
 def concern_figures(scope: ReportScope) -> ConcernFigures:
     """Concerns raised in the scope's period (UK dates) and teams, oldest first."""
+    # Columns, not objects, and the case reference and team name in the same statement: loading
+    # each concern's audit, case and team as objects cost 80-180 ms at 100,000 audits.
     query = (
-        select(SafeguardingConcern)
+        select(
+            SafeguardingConcern.raised_at,
+            SafeguardingConcern.acknowledged_at,
+            SafeguardingConcern.escalated_at,
+            SafeguardingConcern.action_taken,
+            Case.reference,
+            Team.name.label("team_name"),
+        )
+        .join(Audit, Audit.id == SafeguardingConcern.audit_id)
+        .join(Case, Case.id == Audit.case_id)
+        .join(Team, Team.id == Audit.team_id)
         .where(
             SafeguardingConcern.raised_at >= utc_start_of(scope.start),
             SafeguardingConcern.raised_at < utc_start_of(scope.end + timedelta(days=1)),
         )
-        .options(selectinload(SafeguardingConcern.audit).selectinload(Audit.case))
-        .options(selectinload(SafeguardingConcern.audit).selectinload(Audit.team))
         .order_by(SafeguardingConcern.raised_at, SafeguardingConcern.id)
     )
     if scope.team_ids:
         query = query.where(SafeguardingConcern.team_id.in_(scope.team_ids))
     on = today()
-    rows = tuple(
-        ConcernRow(
-            case_reference=concern.audit.case.reference,
-            team=concern.audit.team.name,
-            raised_on=to_local(concern.raised_at).date(),
-            respond_by=follow_up.respond_by(concern),
-            acknowledged_on=to_local(concern.acknowledged_at).date() if concern.acknowledged_at else None,
-            in_time=follow_up.acknowledged_in_time(concern),
-            age_days=follow_up.age_in_days(concern, on),
-            overdue=follow_up.is_overdue(concern, on),
-            escalated=concern.escalated_at is not None,
-            action_taken=concern.action_taken,
-        )
-        for concern in db.session.scalars(query)
-    )
+    rows = tuple(_row(concern, on) for concern in db.session.execute(query))
     return ConcernFigures(response_working_days=follow_up.response_working_days(), rows=rows)
+
+
+def _row(concern: Any, on: date) -> ConcernRow:
+    """One concern's line, by ``follow_up``'s response-time rules."""
+    return ConcernRow(
+        case_reference=concern.reference,
+        team=concern.team_name,
+        raised_on=to_local(concern.raised_at).date(),
+        respond_by=follow_up.respond_by(concern),
+        acknowledged_on=to_local(concern.acknowledged_at).date() if concern.acknowledged_at else None,
+        in_time=follow_up.acknowledged_in_time(concern),
+        age_days=follow_up.age_in_days(concern, on),
+        overdue=follow_up.is_overdue(concern, on),
+        escalated=concern.escalated_at is not None,
+        action_taken=concern.action_taken,
+    )

@@ -12,8 +12,9 @@ audit was done. A group with fewer than ``SUPPRESS_BELOW`` audits shows "fewer t
 figure; where a characteristic has exactly one such group, the next smallest group is suppressed
 too, so no suppressed group can be worked out by taking the others from the total.
 
-One query, whatever the number of audits: the four characteristics are counted in SQL
-(``GROUP BY``) in one ``UNION ALL``.
+Read from the equality summary (``audit.models.summary_equality``), kept with every change to an
+audit or to a case's characteristics: one query summing about a year's months of counts, whatever
+the number of audits.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, literal, select, union_all
+from sqlalchemy import case, func, select
 
 from audit.extensions import db
-from audit.models import Audit, Case, Moderation, ScaleGrade
-from audit.reporting import final_grades
+from audit.models import Case, EqualitySummary
 from audit.reporting.figures import ReportScope, percent_good_or_better
 
 SUPPRESS_BELOW = 5
@@ -121,29 +121,21 @@ def _sort_key(value: str | None) -> tuple[bool, float, str]:
 
 def equality_breakdown(scope: ReportScope) -> EqualityBreakdown:
     """% good or better by each characteristic of the child, groups under 5 audits suppressed."""
-    good = func.sum(case((ScaleGrade.good_or_better, 1), else_=0))
-    parts = [
+    summary = EqualitySummary
+    rows = db.session.execute(
         select(
-            literal(key).label("characteristic"),
-            column.label("value"),
-            cast(good, Integer).label("good"),
-            func.count(Audit.id).label("graded"),
+            summary.characteristic,
+            summary.value,
+            func.sum(case((summary.good, summary.audits), else_=0)),
+            func.sum(summary.audits),
         )
-        .select_from(Audit)
-        .join(Case, Case.id == Audit.case_id)
-        .outerjoin(Moderation, Moderation.audit_id == Audit.id)
-        .join(ScaleGrade, ScaleGrade.id == final_grades.FINAL_OVERALL_GRADE_ID)
-        .where(*scope.completed_audits())
-        .group_by(column)
-        for key, _label, column in CHARACTERISTICS
-    ]
-    rows = db.session.execute(union_all(*parts)).all()
+        .where(*scope.summarised(summary))
+        .group_by(summary.characteristic, summary.value)
+    ).all()
     counted: dict[str, dict[str | None, tuple[int, int]]] = {key: {} for key, _label, _column in CHARACTERISTICS}
     for characteristic, value, good_count, graded in rows:
-        # Blank text and no value are both "not recorded".
-        value = value.strip() if isinstance(value, str) and value.strip() else None
-        before = counted[characteristic].get(value, (0, 0))
-        counted[characteristic][value] = (before[0] + int(good_count or 0), before[1] + int(graded or 0))
+        # Stored stripped, "" where not recorded (blank text and no value alike).
+        counted[characteristic][value or None] = (int(good_count or 0), int(graded or 0))
     characteristics = []
     for key, label, _column in CHARACTERISTICS:
         counts = counted[key]

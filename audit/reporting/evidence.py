@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 
 from audit.clock import to_local
 from audit.extensions import db
@@ -33,10 +33,8 @@ from audit.models import (
     ToolSection,
     User,
 )
-from audit.models.summaries import GradeSummary
-from audit.reporting.figures import ActionFigures, ReportScope
-from audit.reporting.figures import _action_counts as action_counts
-from audit.reporting.figures import _action_figures as action_figures_from
+from audit.models.summaries import NO_THEME, NOT_OPEN, ActionSummary, AuditActionRow, GradeSummary
+from audit.reporting.figures import ActionFigures, ReportScope, action_counts, action_figures_from
 from audit.reporting.final_grades import FINAL_SECTION_GRADE_ID, with_moderation
 
 QUOTES_PER_THEME = 3
@@ -390,37 +388,6 @@ class ActionExample:
     completed: bool
 
 
-def audit_action_theme(scope: ReportScope) -> Subquery:
-    """A subquery of (theme, audit_id): for each audit in scope that graded a theme below good, the
-    one theme its actions are shown under: the theme it graded lowest (final grades), the first
-    such section in the tool where several tie.
-
-    An action belongs to its audit, not to a section; counting an audit's actions under every theme
-    it graded below good repeated the same actions under each of them (issue 14), so each audit's
-    actions are given to one theme, by the rule ``ACTION_THEME_RULE`` says in words."""
-    weak = (
-        with_moderation(
-            select(
-                ToolSection.theme.label("theme"),
-                SectionJudgement.audit_id.label("audit_id"),
-                func.row_number()
-                .over(
-                    partition_by=SectionJudgement.audit_id,
-                    order_by=(ScaleGrade.position.desc(), ToolSection.position, ToolSection.id),
-                )
-                .label("rank"),
-            )
-            .select_from(SectionJudgement)
-            .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
-            .join(Audit, Audit.id == SectionJudgement.audit_id)
-        )
-        .join(ScaleGrade, ScaleGrade.id == FINAL_SECTION_GRADE_ID)
-        .where(ScaleGrade.good_or_better.is_(False), *scope.completed_audits(), *scope.sections())
-        .subquery()
-    )
-    return select(weak.c.theme, weak.c.audit_id).where(weak.c.rank == 1).subquery()
-
-
 ACTION_THEME_RULE = (
     "An action belongs to an audit, not to one section, so each audit's actions are shown under one theme "
     "only: the theme that audit graded lowest (final grades; the first such section of the tool where two "
@@ -429,61 +396,104 @@ ACTION_THEME_RULE = (
 
 
 def theme_actions(scope: ReportScope) -> dict[str, ActionFigures]:
-    """Per theme, the actions of the audits whose lowest-graded theme it is (``audit_action_theme``):
-    each action counted under one theme."""
-    owned = audit_action_theme(scope)
+    """Per theme, the actions of the audits whose lowest-graded theme it is (``ACTION_THEME_RULE``,
+    decided once per audit when the action summary is kept: ``audit.domain.summaries``): each
+    action counted under one theme. Sums of the action summary, whatever the number of actions."""
+    summary = ActionSummary
+    counted = (
+        select(summary.theme_section_id, *action_counts(summary))
+        .where(*scope.summarised(summary), summary.theme_section_id != NO_THEME)
+        .group_by(summary.theme_section_id)
+        .subquery()
+    )
+    sums = list(counted.c)[1:]
     rows = db.session.execute(
-        select(owned.c.theme, *action_counts())
-        .select_from(owned)
-        .join(Action, Action.audit_id == owned.c.audit_id)
-        .group_by(owned.c.theme)
+        select(ToolSection.theme, *(func.sum(column) for column in sums))
+        .select_from(counted)
+        .join(ToolSection, ToolSection.id == counted.c.theme_section_id)
+        .where(*scope.sections())
+        .group_by(ToolSection.theme)
     ).all()
     return {theme: action_figures_from(*counts) for theme, *counts in rows}
 
 
 def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME) -> dict[str, list[ActionExample]]:
     """Per theme, a few of the actions ``theme_actions`` counts under it: open ones first, the
-    soonest due first."""
-    weak = audit_action_theme(scope)
-    # Ranked on the actions alone (no description carried through the sort); the few kept are
-    # then looked up with their case and owner.
-    ranked = (
-        select(
-            weak.c.theme,
-            Action.id.label("action_id"),
-            func.row_number()
-            .over(
-                partition_by=weak.c.theme,
-                order_by=(Action.completed_at.is_not(None), Action.due_date, Action.id),
+    soonest due first; then done ones, the most recently due first. Each theme's few are read from
+    the end of an index on (theme, open due date, due date) in one UNION ALL statement, so what
+    they cost does not grow with the actions in the period; the few are then looked up with their
+    case and owner."""
+    rows_table = AuditActionRow
+    themes = sorted(theme for theme in theme_actions(scope) if theme)
+    if not themes:
+        return {}
+    in_scope = [
+        rows_table.day >= scope.start,
+        rows_table.day <= scope.end,
+        *scope.summarised_now(rows_table),
+    ]
+    arms = []
+    for number, theme in enumerate(themes):
+        for is_open in (True, False):
+            walk = (
+                (rows_table.open_due, rows_table.action_id)
+                if is_open
+                else (rows_table.due_date.desc(), rows_table.action_id.desc())
             )
-            .label("rank"),
+            arms.append(
+                select(
+                    select(
+                        literal(number).label("theme_number"),
+                        literal(0 if is_open else 1).label("done"),
+                        rows_table.action_id,
+                        rows_table.open_due,
+                        rows_table.due_date,
+                    )
+                    .where(
+                        rows_table.theme == theme,
+                        rows_table.open_due != NOT_OPEN if is_open else rows_table.open_due == NOT_OPEN,
+                        *in_scope,
+                    )
+                    .order_by(*walk)
+                    .limit(per_theme)
+                    .subquery()
+                )
+            )
+    chosen: dict[str, list[int]] = defaultdict(list)
+
+    def example_order(row: Any) -> tuple[int, int, int, int]:
+        due = _as_date(row.due_date).toordinal()
+        return (
+            (row.theme_number, row.done, -due, -row.action_id)
+            if row.done
+            else (row.theme_number, 0, due, row.action_id)
         )
-        .select_from(weak)
-        .join(Action, Action.audit_id == weak.c.audit_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(
-            ranked.c.theme,
-            Audit.id.label("audit_id"),
-            Audit.case_id,
-            Case.reference,
-            Action.description,
-            User.name.label("owner"),
-            Action.due_date,
-            Action.completed_at,
+
+    for row in sorted(db.session.execute(union_all(*arms)), key=example_order):
+        theme = themes[row.theme_number]
+        if len(chosen[theme]) < per_theme:
+            chosen[theme].append(row.action_id)
+    details = {
+        row.action_id: row
+        for row in db.session.execute(
+            select(
+                Action.id.label("action_id"),
+                Audit.id.label("audit_id"),
+                Audit.case_id,
+                Case.reference,
+                Action.description,
+                User.name.label("owner"),
+                Action.due_date,
+                Action.completed_at,
+            )
+            .join(Audit, Audit.id == Action.audit_id)
+            .join(Case, Case.id == Audit.case_id)
+            .join(User, User.id == Action.owner_id)
+            .where(Action.id.in_([action_id for ids in chosen.values() for action_id in ids]))
         )
-        .select_from(ranked)
-        .join(Action, Action.id == ranked.c.action_id)
-        .join(Audit, Audit.id == Action.audit_id)
-        .join(Case, Case.id == Audit.case_id)
-        .join(User, User.id == Action.owner_id)
-        .where(ranked.c.rank <= per_theme)
-        .order_by(ranked.c.theme, ranked.c.rank)
-    ).all()
-    found: dict[str, list[ActionExample]] = defaultdict(list)
-    for row in rows:
-        found[row.theme].append(
+    }
+    return {
+        theme: [
             ActionExample(
                 row.audit_id,
                 row.case_id,
@@ -493,8 +503,15 @@ def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME
                 row.due_date,
                 row.completed_at is not None,
             )
-        )
-    return dict(found)
+            for row in (details[action_id] for action_id in ids)
+        ]
+        for theme, ids in chosen.items()
+    }
+
+
+def _as_date(value: date | str) -> date:
+    """A date as read from a union: SQLite may give it as text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _day(value: datetime | None) -> date:

@@ -23,39 +23,34 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    Subquery,
     and_,
     case,
     cast,
     exists,
-    false,
     func,
     literal_column,
-    not_,
     or_,
     select,
     union_all,
 )
 from sqlalchemy.orm import aliased
 
-from audit.clock import bst_periods, today, utc_start_of
+from audit.clock import today, utc_start_of
 from audit.domain.audits import OPEN_STATUSES
 from audit.extensions import db
 from audit.models import (
-    Action,
+    ActionSummary,
     Audit,
     AuditStatus,
     AuditTool,
     AuditToolVersion,
     GradeSummary,
-    PairSummary,
+    OpenAuditSummary,
     ScaleGrade,
-    SectionJudgement,
     Team,
     ToolSection,
 )
-from audit.models.summaries import NO_GRADE, OVERALL
-from audit.reporting import final_grades
+from audit.models.summaries import NO_GRADE, NOT_OPEN, OVERALL, Within, tiles
 
 COMPLETED = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
 OPEN = tuple(status.value for status in OPEN_STATUSES)  # the domain's rule: one meaning of "open"
@@ -132,26 +127,23 @@ class ReportScope:
         """Conditions on ``ToolSection`` for the themes asked for."""
         return [ToolSection.theme.in_(self.themes)] if self.themes else []
 
-    def summarised(self, summary: type[GradeSummary] | type[PairSummary]) -> list[ColumnElement[bool]]:
+    def summarised(self, summary: Any, within: Within = None) -> list[ColumnElement[bool]]:
         """Conditions on a summary table (``audit.models.summaries``) for the completed audits in
-        scope: the whole months of the dates read from the monthly counts, the days at either end
-        from the daily ones, so a year costs about twelve months' rows whatever the audits number."""
-        first = self.start if self.start.day == 1 else _first_of_next_month(self.start)
-        last = (self.end + timedelta(days=1)).replace(day=1)  # months from first up to here are whole
-        if first < last:
-            dates = or_(
-                and_(summary.period == "month", summary.day >= first, summary.day < last),
-                and_(
-                    summary.period == "day",
-                    or_(
-                        and_(summary.day >= self.start, summary.day < first),
-                        and_(summary.day >= last, summary.day <= self.end),
-                    ),
-                ),
+        scope: the few whole days, weeks, months, quarters and years that tile the dates
+        (``tiles``), so a year costs about 17 groups of counts whatever the audits number. A figure
+        grouped by month or quarter passes ``within`` so that no group of counts spans two."""
+        dates = or_(
+            *(
+                and_(summary.period == period, summary.day.in_(starts))
+                for period, starts in tiles(self.start, self.end, within).items()
             )
-        else:
-            dates = and_(summary.period == "day", summary.day >= self.start, summary.day <= self.end)
-        conditions: list[ColumnElement[bool]] = [dates]
+        )
+        return [dates, *self.summarised_now(summary)]
+
+    def summarised_now(self, summary: Any) -> list[ColumnElement[bool]]:
+        """Conditions on a summary table for the scope's teams and tools, whatever the dates: the
+        open audits' counts (``OpenAuditSummary``), which are as at today."""
+        conditions: list[ColumnElement[bool]] = []
         if self.team_ids:
             conditions.append(summary.team_id.in_(self.team_ids))
         if self.tool_ids:
@@ -161,10 +153,6 @@ class ReportScope:
             covering = select(ToolSection.tool_version_id).where(ToolSection.theme.in_(self.themes))
             conditions.append(summary.tool_version_id.in_(covering))
         return conditions
-
-
-def _first_of_next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 # Grade distributions ----------------------------------------------------------------------------
@@ -388,19 +376,6 @@ class GoodOrBetter:
         return self.auditor_percent_good_or_better != self.percent_good_or_better
 
 
-def uk_next_day(column: Any, years: range) -> ColumnElement[bool]:
-    """True where a stored (UTC) time's UK date is the day after its UTC date: from 23:00 UTC while
-    British Summer Time is in force. Portable SQL: an hour and a few comparisons."""
-    in_summer_time = or_(false(), *(and_(column >= start, column < end) for start, end in bst_periods(years)))
-    return and_(func.extract("hour", column) == 23, in_summer_time)
-
-
-def _action_years() -> range:
-    """The years whose summer time an action's completion is read in: long enough for any action."""
-    year = today().year
-    return range(year - 10, year + 2)
-
-
 def period_key(year: int, month: int, by: Literal["month", "quarter"]) -> str:
     """The trend's key for a month: "2026-03" by month, "2026 Q1" by quarter (sorts in time order)."""
     return f"{year}-{month:02d}" if by == "month" else f"{year} Q{(month - 1) // 3 + 1}"
@@ -420,11 +395,11 @@ def _graded_sums(summary: type[GradeSummary]) -> list[ColumnElement[Any]]:
 def theme_trend(scope: ReportScope, by: Literal["month", "quarter"] = "month") -> list[GoodOrBetter]:
     """% good or better per theme per month or quarter of submission (UK dates), oldest first."""
     summary = GradeSummary
-    # Per section and summary day (a month's first day for a whole month, else the day), then named
-    # and folded into months or quarters here: a few hundred rows a year.
+    # Per section and summary period's first day (none spans two months or quarters: ``within``),
+    # then named and folded into months or quarters here: a few hundred rows a year.
     counted = (
         select(summary.section_id, summary.day, *_graded_sums(summary))
-        .where(*scope.summarised(summary), summary.section_id != OVERALL)
+        .where(*scope.summarised(summary, within=by), summary.section_id != OVERALL)
         .group_by(summary.section_id, summary.day)
         .subquery()
     )
@@ -499,19 +474,16 @@ def audit_counts(scope: ReportScope) -> AuditCounts:
             func.sum(case((summary.amended_after_moderation, summary.audits), else_=0)),
         ).where(*scope.summarised(summary), summary.section_id == OVERALL)
     ).one()
+    kept = OpenAuditSummary
     open_now, overdue = db.session.execute(
         select(
-            func.count(Audit.id),
-            func.sum(case((and_(Audit.due_date.is_not(None), Audit.due_date < today()), 1), else_=0)),
-        ).where(Audit.status.in_(OPEN), *(scope.teams_and_tools() or [_every_team()]))
+            func.sum(kept.audits),
+            func.sum(case((and_(kept.due_date != NOT_OPEN, kept.due_date < today()), kept.audits), else_=0)),
+        ).where(*scope.summarised_now(kept))
     ).one()
-    return AuditCounts(int(completed or 0), int(moderated or 0), int(open_now), int(overdue or 0), int(amended or 0))
-
-
-def _every_team() -> ColumnElement[bool]:
-    """Always true for an audit: it names the teams so that SQLite reads the open audits from the
-    (team, status) index, team by team, instead of reading every audit to test its status."""
-    return Audit.team_id.in_(select(Team.id))
+    return AuditCounts(
+        int(completed or 0), int(moderated or 0), int(open_now or 0), int(overdue or 0), int(amended or 0)
+    )
 
 
 @dataclass(frozen=True)
@@ -527,72 +499,33 @@ class ActionFigures:
         return percent(self.completed_on_time, self.completed)
 
 
-def _action_counts() -> tuple[ColumnElement[int], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
-    """count, open, overdue, completed on time: the columns every action figure adds up."""
-    is_open = Action.completed_at.is_(None)
-    # On time: done on or before the due day, by the UK date (date() is the same function on SQLite
-    # and PostgreSQL; a time from 23:00 UTC in summer time is already the next UK day).
-    done_on = func.date(Action.completed_at)
-    on_time = and_(
-        Action.completed_at.is_not(None),
-        or_(
-            done_on < Action.due_date,
-            and_(done_on == Action.due_date, not_(uk_next_day(Action.completed_at, _action_years()))),
-        ),
-    )
-    return (
-        func.count(Action.id),
-        func.sum(case((is_open, 1), else_=0)),
-        func.sum(case((and_(is_open, Action.due_date < today()), 1), else_=0)),
-        func.sum(case((on_time, 1), else_=0)),
-    )
+def action_counts(summary: type[ActionSummary] = ActionSummary) -> list[ColumnElement[Any]]:
+    """count, open, overdue, completed on time: the action summary's counts every action figure
+    adds up (``audit.domain.summaries``: an open action is counted under its due date, so overdue is
+    open and due before today's UK date)."""
+    is_open = summary.open_due != NOT_OPEN
+    return [
+        func.sum(summary.actions),
+        func.sum(case((is_open, summary.actions), else_=0)),
+        func.sum(case((and_(is_open, summary.open_due < today()), summary.actions), else_=0)),
+        func.sum(case((summary.on_time, summary.actions), else_=0)),
+    ]
 
 
-def _action_figures(total: int, open_count: int | None, overdue: int | None, on_time: int | None) -> ActionFigures:
-    open_count = int(open_count or 0)
+def action_figures_from(
+    total: int | None, open_count: int | None, overdue: int | None, on_time: int | None
+) -> ActionFigures:
+    total, open_count = int(total or 0), int(open_count or 0)
     return ActionFigures(
-        total=int(total),
+        total=total,
         open=open_count,
         overdue=int(overdue or 0),
-        completed=int(total) - open_count,
+        completed=total - open_count,
         completed_on_time=int(on_time or 0),
     )
 
 
 def action_figures(scope: ReportScope) -> ActionFigures:
     """Actions arising from the audits in scope: open, overdue, and completed by their due date."""
-    row = db.session.execute(
-        select(*_action_counts()).join(Audit, Audit.id == Action.audit_id).where(*scope.completed_audits())
-    ).one()
-    return _action_figures(*row)
-
-
-def audits_weak_in_theme(scope: ReportScope) -> Subquery:
-    """A subquery of (theme, audit_id): the audits in scope with a section of the theme whose
-    final grade is below good."""
-    return (
-        final_grades.with_moderation(
-            select(ToolSection.theme, SectionJudgement.audit_id)
-            .select_from(SectionJudgement)
-            .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
-            .join(Audit, Audit.id == SectionJudgement.audit_id)
-        )
-        .join(ScaleGrade, ScaleGrade.id == final_grades.FINAL_SECTION_GRADE_ID)
-        .where(ScaleGrade.good_or_better.is_(False), *scope.completed_audits(), *scope.sections())
-        .distinct()
-        .subquery()
-    )
-
-
-def theme_actions(scope: ReportScope) -> dict[str, ActionFigures]:
-    """Per theme, the actions arising from the audits in scope that graded the theme below good:
-    the actions that answer the weaknesses the theme's sections found. An action belongs to its
-    audit, not to a section, so an audit weak in two themes counts its actions under both."""
-    weak = audits_weak_in_theme(scope)
-    rows = db.session.execute(
-        select(weak.c.theme, *_action_counts())
-        .select_from(weak)
-        .join(Action, Action.audit_id == weak.c.audit_id)
-        .group_by(weak.c.theme)
-    ).all()
-    return {theme: _action_figures(*counts) for theme, *counts in rows}
+    row = db.session.execute(select(*action_counts()).where(*scope.summarised(ActionSummary))).one()
+    return action_figures_from(*row)

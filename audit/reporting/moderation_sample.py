@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from audit.clock import to_local, today, utc_start_of
 from audit.domain.moderation_sampling import BY_GRADE
 from audit.extensions import db
-from audit.models import Audit, AuditStatus, Moderation, ModerationAssignment
+from audit.models import Audit, AuditStatus, GradeSummary, Moderation, ModerationAssignment
+from audit.models.summaries import OVERALL
+from audit.reporting.figures import ReportScope
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -54,7 +56,12 @@ def sample_achieved(start: date, end: date, on: date | None = None) -> SampleAch
         Audit.submitted_at >= since,
         Audit.submitted_at < until,
     )
-    completed = db.session.scalar(select(func.count()).select_from(Audit).where(*in_period)) or 0
+    # Each completed audit has one overall row in the grade summary: a count of counts.
+    completed = db.session.scalar(
+        select(func.sum(GradeSummary.audits)).where(
+            *ReportScope(start, end).summarised(GradeSummary), GradeSummary.section_id == OVERALL
+        )
+    )
     rows = db.session.execute(
         select(ModerationAssignment.selected_because, ModerationAssignment.due_date, Moderation.created_at)
         .join(Audit, Audit.id == ModerationAssignment.audit_id)
@@ -67,7 +74,7 @@ def sample_achieved(start: date, end: date, on: date | None = None) -> SampleAch
     return SampleAchieved(
         start=start,
         end=end,
-        completed=completed,
+        completed=int(completed or 0),
         selected=len(selected),
         selected_for_grade=sum(1 for because, _due, _done in selected if because == BY_GRADE),
         selected_at_random=sum(1 for because, _due, _done in selected if because != BY_GRADE),

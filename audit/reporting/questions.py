@@ -8,8 +8,9 @@ question once. A yes/no question gives the % answered yes among the audits answe
 of each option among the audits that chose one. Questions are answered by the auditor alone (a
 moderator re-grades sections, not answers), so there is no "final" answer to prefer.
 
-``question_figures`` is one counting query and one naming query, however many audits are counted;
-the dashboard, the themed report and the plan's measures all call it.
+``question_figures`` is one counting query and one naming query, however many audits are counted:
+it sums the answer summary (``audit.models.summary_answers``), kept with every change. The
+dashboard, the themed report and the plan's measures all call it.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, cast, func, select
 
 from audit.answers import YES_NO_LABELS
+from audit.domain.summary_answers import COUNTED_TYPES  # the answers the summary keeps
 from audit.extensions import db
 from audit.models import (
-    Answer,
+    AnswerSummary,
     AnswerType,
-    Audit,
     AuditTool,
     AuditToolVersion,
     QuestionOption,
@@ -34,7 +35,6 @@ from audit.models import (
 )
 from audit.reporting.figures import ReportScope, percent
 
-COUNTED_TYPES = (AnswerType.YES_NO_NA.value, AnswerType.CHOICE.value)
 YES = "yes"
 NOT_APPLICABLE = "na"
 
@@ -167,18 +167,18 @@ def known_questions(tool_slugs: Sequence[str] = ()) -> dict[tuple[str, str], Kno
 
 def question_figures(scope: ReportScope) -> list[QuestionFigure]:
     """Every yes/no and choice question answered in the audits in scope, by tool (by name) and then
-    in the order the tool asks them. Two queries, whatever the number of audits."""
-    # Counted per question id and answer first (from the answers' own columns), then named.
+    in the order the tool asks them. Two queries, whatever the number of audits: the answers are
+    read from the answer summary (``audit.models.summary_answers``), a few thousand counts a year."""
+    # Counted per question id and answer first (as the answers store them), then named.
     counted = (
         select(
-            Answer.question_id,
-            Answer.choice,
-            Answer.option_id,
-            func.count().label("audits"),
+            AnswerSummary.question_id,
+            AnswerSummary.choice,
+            AnswerSummary.option_id,
+            func.sum(AnswerSummary.audits).label("audits"),
         )
-        .join(Audit, Audit.id == Answer.audit_id)
-        .where(*scope.completed_audits())
-        .group_by(Answer.question_id, Answer.choice, Answer.option_id)
+        .where(*scope.summarised(AnswerSummary))
+        .group_by(AnswerSummary.question_id, AnswerSummary.choice, AnswerSummary.option_id)
         .subquery()
     )
     rows = db.session.execute(
@@ -194,13 +194,13 @@ def question_figures(scope: ReportScope) -> list[QuestionFigure]:
         .join(ToolSection, ToolSection.id == ToolQuestion.section_id)
         .join(AuditToolVersion, AuditToolVersion.id == ToolSection.tool_version_id)
         .join(AuditTool, AuditTool.id == AuditToolVersion.tool_id)
-        .outerjoin(QuestionOption, QuestionOption.id == counted.c.option_id)
+        .outerjoin(QuestionOption, QuestionOption.id == counted.c.option_id)  # NO_OPTION joins none
         .where(ToolQuestion.answer_type.in_(COUNTED_TYPES), *scope.sections())
         .group_by(AuditTool.slug, ToolQuestion.key, counted.c.choice, QuestionOption.key)
     ).all()
     answers: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for slug, key, choice, option_key, audits in rows:
-        value = option_key if option_key is not None else choice
+        value = option_key if option_key is not None else (choice or None)  # NO_CHOICE is none
         if value is not None:  # unanswered (an optional question left blank) is not counted
             answers[(slug, key)][value] += int(audits or 0)
     if not answers:

@@ -2,16 +2,22 @@
 sampling rule, the audits outside a programme (re-audits, audits a leader added by hand), the teams
 and tools, and the moderation sample achieved (``moderation_sample``). The themed report and the
 inspection evidence pack print it so a reader can judge what the figures stand for.
+
+The counts are read from ``sample_summary`` (``audit.models.summary_voices``), kept with every
+change, so they cost the same whatever the number of audits: the few programmes, teams and tools
+found there are then looked up by id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 
 from audit.extensions import db
-from audit.models import Audit, AuditProgramme, AuditTool, AuditToolVersion, Team
+from audit.models import AuditProgramme, AuditTool, AuditToolVersion, SampleSummary, Team
+from audit.models.summary_voices import NO_PROGRAMME
 from audit.reporting.figures import ReportScope
 from audit.reporting.moderation_sample import SampleAchieved, sample_achieved
 
@@ -47,50 +53,81 @@ def _rule(programme: AuditProgramme) -> str:
 
 
 def describe_sample(scope: ReportScope) -> SampleDescription:
-    """The sample behind ``scope``'s figures: four small grouped queries and the moderation sample."""
-    completed = scope.completed_audits()
-    rows = db.session.execute(
-        select(AuditProgramme, AuditTool.name, func.count(Audit.id))
-        .join(Audit, Audit.programme_id == AuditProgramme.id)
-        .join(AuditToolVersion, AuditToolVersion.id == AuditProgramme.tool_version_id)
-        .join(AuditTool, AuditTool.id == AuditToolVersion.tool_id)
-        .where(*completed)
-        .group_by(AuditProgramme.id, AuditTool.name)
-        .order_by(AuditProgramme.month, AuditProgramme.name)
-    ).all()
-    programmes = [
-        ProgrammeSample(programme.name, f"{programme.month:%B %Y}", tool, int(count), _rule(programme))
-        for programme, tool, count in rows
-    ]
-    total, reaudits, other = db.session.execute(
+    """The sample behind ``scope``'s figures: one grouped read of the kept counts, the programmes,
+    teams and tools it names looked up by id, and the moderation sample."""
+    audits = func.sum(SampleSummary.audits)
+    counted = db.session.execute(
         select(
-            func.count(Audit.id),
-            func.count(Audit.id).filter(Audit.programme_id.is_(None), Audit.follows_audit_id.is_not(None)),
-            func.count(Audit.id).filter(Audit.programme_id.is_(None), Audit.follows_audit_id.is_(None)),
-        ).where(*completed)
-    ).one()
-    teams = db.session.execute(
-        select(Team.name, func.count(Audit.id))
-        .join(Audit, Audit.team_id == Team.id)
-        .where(*completed)
-        .group_by(Team.id, Team.name)
-        .order_by(Team.name)
+            SampleSummary.team_id,
+            SampleSummary.tool_version_id,
+            SampleSummary.programme_id,
+            SampleSummary.reaudit,
+            audits,
+        )
+        .where(*scope.summarised(SampleSummary))
+        .group_by(
+            SampleSummary.team_id, SampleSummary.tool_version_id, SampleSummary.programme_id, SampleSummary.reaudit
+        )
     ).all()
-    tools = db.session.execute(
-        select(AuditTool.name, func.count(Audit.id))
-        .select_from(Audit)
-        .join(AuditToolVersion, AuditToolVersion.id == Audit.tool_version_id)
-        .join(AuditTool, AuditTool.id == AuditToolVersion.tool_id)
-        .where(*completed)
-        .group_by(AuditTool.id, AuditTool.name)
-        .order_by(AuditTool.name)
-    ).all()
+    per_programme: dict[int, int] = {}
+    per_team: dict[int, int] = {}
+    per_version: dict[int, int] = {}
+    total = reaudits = other = 0
+    for team_id, tool_version_id, programme_id, reaudit, count in counted:
+        count = int(count)
+        total += count
+        per_team[team_id] = per_team.get(team_id, 0) + count
+        per_version[tool_version_id] = per_version.get(tool_version_id, 0) + count
+        if programme_id != NO_PROGRAMME:
+            per_programme[programme_id] = per_programme.get(programme_id, 0) + count
+        elif reaudit:
+            reaudits += count
+        else:
+            other += count
     return SampleDescription(
-        completed=int(total),
-        programmes=programmes,
-        reaudits=int(reaudits or 0),
-        other=int(other or 0),
-        teams=[(name, int(count)) for name, count in teams],
-        tools=[(name, int(count)) for name, count in tools],
+        completed=total,
+        programmes=_programmes(per_programme),
+        reaudits=reaudits,
+        other=other,
+        teams=_named(select(Team.id, Team.name).where(Team.id.in_(per_team)).order_by(Team.name, Team.id), per_team),
+        tools=_tools(per_version),
         moderation=sample_achieved(scope.start, scope.end),
     )
+
+
+def _programmes(counts: dict[int, int]) -> list[ProgrammeSample]:
+    """The programmes counted, by month then name, each with its own tool's name."""
+    if not counts:
+        return []
+    rows = db.session.execute(
+        select(AuditProgramme, AuditTool.name)
+        .join(AuditToolVersion, AuditToolVersion.id == AuditProgramme.tool_version_id)
+        .join(AuditTool, AuditTool.id == AuditToolVersion.tool_id)
+        .where(AuditProgramme.id.in_(counts))
+        .order_by(AuditProgramme.month, AuditProgramme.name, AuditProgramme.id)
+    ).all()
+    return [
+        ProgrammeSample(programme.name, f"{programme.month:%B %Y}", tool, counts[programme.id], _rule(programme))
+        for programme, tool in rows
+    ]
+
+
+def _tools(per_version: dict[int, int]) -> list[tuple[str, int]]:
+    """The audits per tool (all its versions together), by the tool's name."""
+    if not per_version:
+        return []
+    per_tool: dict[int, int] = {}
+    for version_id, tool_id in db.session.execute(
+        select(AuditToolVersion.id, AuditToolVersion.tool_id).where(AuditToolVersion.id.in_(per_version))
+    ):
+        per_tool[tool_id] = per_tool.get(tool_id, 0) + per_version[version_id]
+    names = select(AuditTool.id, AuditTool.name).where(AuditTool.id.in_(per_tool))
+    return _named(names.order_by(AuditTool.name, AuditTool.id), per_tool)
+
+
+def _named(names: Any, counts: dict[int, int]) -> list[tuple[str, int]]:
+    """(name, count) for the (id, name) rows ``names`` selects, in its order: sorted in SQL, by the
+    database's collation, as the reports always were."""
+    if not counts:
+        return []
+    return [(name, counts[row_id]) for row_id, name in db.session.execute(names)]

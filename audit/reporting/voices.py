@@ -6,17 +6,21 @@ theme it graded.
 The reports print counts only, never the text: feedback and reflections are free text written
 about one family or by one worker, and unlike section evidence they are not written to be quoted.
 A count says how far the service hears them; the audit pages hold the words.
+
+Both figures are read from the counts kept with every change (``audit.models.summary_voices``:
+``voice_summary`` per theme, ``sample_summary`` for the total), so they cost the same whatever the
+number of audits; ``audit.domain.summary_voices`` says what each audit adds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import case, func, select
 
 from audit.extensions import db
-from audit.models import Audit, SectionJudgement, ToolSection
+from audit.models import SampleSummary, ToolSection, VoiceSummary
 from audit.reporting.figures import ReportScope, percent
 
 
@@ -35,41 +39,30 @@ class Voices:
         return percent(self.practitioner_reflection, self.audits)
 
 
-def _written(column: InstrumentedAttribute[str | None]) -> ColumnElement[bool]:
-    return and_(column.is_not(None), func.length(func.trim(column)) > 0)
+def _counts(summary: Any) -> tuple[Any, Any, Any]:
+    """The audits counted in ``summary``'s rows, and those of them that recorded each voice."""
+    return (
+        func.coalesce(func.sum(summary.audits), 0),
+        func.coalesce(func.sum(case((summary.family, summary.audits), else_=0)), 0),
+        func.coalesce(func.sum(case((summary.reflection, summary.audits), else_=0)), 0),
+    )
 
 
 def voices_by_theme(scope: ReportScope) -> dict[str, Voices]:
-    """Per theme, the audits that graded it, and how many of them recorded each voice: one query."""
-    per_audit = (
-        select(ToolSection.theme.label("theme"), Audit.id.label("audit_id"))
-        .select_from(SectionJudgement)
-        .join(ToolSection, ToolSection.id == SectionJudgement.section_id)
-        .join(Audit, Audit.id == SectionJudgement.audit_id)
-        .where(*scope.completed_audits(), *scope.sections())
-        .distinct()
-        .subquery()
-    )
+    """Per theme, the audits that graded it, and how many of them recorded each voice: one query
+    over the theme's kept counts (a row's section stands for its theme)."""
     rows = db.session.execute(
-        select(
-            per_audit.c.theme,
-            func.count(Audit.id),
-            func.count(Audit.id).filter(_written(Audit.child_family_feedback)),
-            func.count(Audit.id).filter(_written(Audit.practitioner_reflection)),
-        )
-        .select_from(per_audit)
-        .join(Audit, Audit.id == per_audit.c.audit_id)
-        .group_by(per_audit.c.theme)
+        select(ToolSection.theme, *_counts(VoiceSummary))
+        .select_from(VoiceSummary)
+        .join(ToolSection, ToolSection.id == VoiceSummary.section_id)
+        .where(*scope.summarised(VoiceSummary), *scope.sections())
+        .group_by(ToolSection.theme)
     ).all()
     return {theme: Voices(int(total), int(family), int(reflection)) for theme, total, family, reflection in rows}
 
 
 def voices_total(scope: ReportScope) -> Voices:
     total, family, reflection = db.session.execute(
-        select(
-            func.count(Audit.id),
-            func.count(Audit.id).filter(_written(Audit.child_family_feedback)),
-            func.count(Audit.id).filter(_written(Audit.practitioner_reflection)),
-        ).where(*scope.completed_audits())
+        select(*_counts(SampleSummary)).where(*scope.summarised(SampleSummary))
     ).one()
     return Voices(int(total), int(family or 0), int(reflection or 0))

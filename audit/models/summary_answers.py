@@ -1,0 +1,65 @@
+"""The answer summary: what the yes/no and choice answers of every completed audit add to the
+question figures (``audit.reporting.questions``), kept up to date in the same transaction as each
+change (``audit.domain.summaries``), so a question figure sums a few thousand counts whatever the
+number of audits.
+
+An answer is kept as it is stored (``choice`` for yes/no/n.a., ``option_id`` for a choice question),
+not as the option's key, so the figure names it exactly as the answers themselves are named when
+read. Every key column is NOT NULL: ``NO_CHOICE`` and ``NO_OPTION`` where there is none. Derived
+like the other summaries: ``flask rebuild-summaries`` and ``flask check-summaries`` cover it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from audit.extensions import Model
+
+NO_CHOICE = ""  # ``choice`` of an answer that gives an option (or of an option with no choice)
+NO_OPTION = 0  # ``option_id`` of a yes/no answer
+
+
+class AuditAnswerRow(Model):
+    """One completed audit's answer to a yes/no or choice question (an unanswered one is no row)."""
+
+    __tablename__ = "audit_answer_rows"
+
+    audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date]  # the UK date of submission
+    month: Mapped[date]  # its month's first day
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+    choice: Mapped[str] = mapped_column(String(3))  # yes, no, na or NO_CHOICE
+    option_id: Mapped[int]  # the option chosen or NO_OPTION
+
+
+class AnswerSummary(Model):
+    """``audit_answer_rows`` counted per UK period (day, week, month, quarter, year), as ``GradeSummary``."""
+
+    __tablename__ = "answer_summary"
+    __table_args__ = (
+        UniqueConstraint(
+            "period",
+            "day",
+            "team_id",
+            "tool_version_id",
+            "question_id",
+            "choice",
+            "option_id",
+            name="uq_answer_summary_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(5))
+    day: Mapped[date]
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+    question_id: Mapped[int]
+    choice: Mapped[str] = mapped_column(String(3))
+    option_id: Mapped[int]
+    audits: Mapped[int]

@@ -1,0 +1,118 @@
+"""The voices and sample summaries: what every completed audit adds to the themed report's "voices"
+figures (``audit.reporting.voices``) and to its description of the sample (``audit.reporting.sample``),
+kept in the same transaction as each change by ``audit.domain.summaries`` like the grade summary
+(``audit.models.summaries``), so those figures sum a few hundred counts whatever the audits number.
+
+- ``audit_voice_rows``: one row per theme an audit judged (any section judgement of a section of
+  the theme), under the theme's first section the audit judged, with whether the audit recorded the
+  family's feedback and the practitioner's reflection; counted in ``voice_summary``.
+- ``audit_sample_rows``: one row per completed audit, with its programme (0 for none), whether it
+  is a re-audit outside a programme, and the same two voices (for the report's total); counted in
+  ``sample_summary``.
+
+Both counts are kept per UK day, week, month, quarter and year (``period``), as the grade summary. The key columns
+are NOT NULL so the unique key (the upsert's target) holds; there are no foreign keys: a deleted
+audit's rows are taken off by the code that deletes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from audit.extensions import Model
+
+NO_PROGRAMME = 0  # programme_id of an audit outside a programme
+
+
+class AuditVoiceRow(Model):
+    """One completed audit and one theme it judged: whether the audit recorded each voice."""
+
+    __tablename__ = "audit_voice_rows"
+
+    audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    section_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # stands for its theme
+    day: Mapped[date]  # the UK date of submission
+    month: Mapped[date]  # its month's first day
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+    family: Mapped[bool]  # the child's or family's feedback is written
+    reflection: Mapped[bool]  # the practitioner's reflection is written
+
+
+class VoiceSummary(Model):
+    """``audit_voice_rows`` counted per day (``period`` "day") and per month ("month", ``day`` the
+    month's first day)."""
+
+    __tablename__ = "voice_summary"
+    __table_args__ = (
+        UniqueConstraint(
+            "period",
+            "day",
+            "team_id",
+            "tool_version_id",
+            "section_id",
+            "family",
+            "reflection",
+            name="uq_voice_summary_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(5))
+    day: Mapped[date]
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+    section_id: Mapped[int]
+    family: Mapped[bool]
+    reflection: Mapped[bool]
+    audits: Mapped[int]
+
+
+class AuditSampleRow(Model):
+    """One completed audit: where it came from (its programme, or a re-audit, or neither) and
+    whether it recorded each voice."""
+
+    __tablename__ = "audit_sample_rows"
+
+    audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date]
+    month: Mapped[date]
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+    programme_id: Mapped[int]  # NO_PROGRAMME where none
+    reaudit: Mapped[bool]  # outside a programme and following an earlier audit
+    family: Mapped[bool]
+    reflection: Mapped[bool]
+
+
+class SampleSummary(Model):
+    """``audit_sample_rows`` counted per UK period (day, week, month, quarter, year), as ``VoiceSummary``."""
+
+    __tablename__ = "sample_summary"
+    __table_args__ = (
+        UniqueConstraint(
+            "period",
+            "day",
+            "team_id",
+            "tool_version_id",
+            "programme_id",
+            "reaudit",
+            "family",
+            "reflection",
+            name="uq_sample_summary_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(5))
+    day: Mapped[date]
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+    programme_id: Mapped[int]
+    reaudit: Mapped[bool]
+    family: Mapped[bool]
+    reflection: Mapped[bool]
+    audits: Mapped[int]
