@@ -667,8 +667,13 @@ def changed_audits(session: Session) -> tuple[Changes, Changes]:
                 _moves(audits, instance.id, EVERY_KIND)
                 continue
             for name, kinds_moved in AUDIT_FIELDS.items():
-                if get_history(instance, name).has_changes():
-                    _moves(audits, instance.id, kinds_moved)
+                history = get_history(instance, name)
+                if not history.has_changes():
+                    continue
+                if name == "status" and history.deleted and {*history.deleted, *history.added} <= set(COMPLETED):
+                    # Submitted to moderated (the old status known): only what final grades move.
+                    kinds_moved = MODERATED | {EQUALITY}
+                _moves(audits, instance.id, kinds_moved)
             status = instance.__dict__.get("status")  # not loaded: refresh, to be safe (costs a look-up)
             if status in (None, *COMPLETED) and _changed(instance, COMPLETED_AUDIT_FIELDS):
                 _moves(audits, instance.id, VOICED)
