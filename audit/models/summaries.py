@@ -89,7 +89,27 @@ def tiles(start: date, end: date, within: Within = None) -> dict[str, list[date]
 _GROUP = {"month": "month", "quarter": "qtr"}
 
 
-class AuditGradeRow(Model):
+class DatedRow:
+    """The columns every per-audit table of a dated kind carries: when and where the audit counts."""
+
+    day: Mapped[date]  # the UK date of submission
+    month: Mapped[date]  # its month's first day
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+
+
+class DatedCounts:
+    """The columns every dated table of counts starts with: the period (one of ``PERIODS``) and its
+    first day, then the team and tool version that every figure's filters read."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(5))
+    day: Mapped[date]
+    team_id: Mapped[int]
+    tool_version_id: Mapped[int]
+
+
+class AuditGradeRow(DatedRow, Model):
     """One completed audit's final and auditor's grade for a theme (the first section of the theme in
     its tool version) or, with ``section_id`` 0, for the audit overall."""
 
@@ -99,17 +119,13 @@ class AuditGradeRow(Model):
 
     audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     section_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date]  # the UK date of submission
-    month: Mapped[date]  # its month's first day
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     final_grade_id: Mapped[int]
     auditor_grade_id: Mapped[int]
     moderated: Mapped[bool]  # on the overall row: the audit is moderated
     amended_after_moderation: Mapped[bool]  # on the overall row
 
 
-class AuditPairRow(Model):
+class AuditPairRow(DatedRow, Model):
     """One moderated section both the auditor and the moderator graded: a pair for moderation
     agreement (by section, not by theme)."""
 
@@ -117,16 +133,12 @@ class AuditPairRow(Model):
 
     audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     section_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date]
-    month: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     auditor_id: Mapped[int]
     auditor_grade_id: Mapped[int]
     moderator_grade_id: Mapped[int]
 
 
-class GradeSummary(Model):
+class GradeSummary(DatedCounts, Model):
     """``audit_grade_rows`` counted per period (``period`` one of ``PERIODS``, ``day`` its first day)."""
 
     __tablename__ = "grade_summary"
@@ -145,11 +157,6 @@ class GradeSummary(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(5))
-    day: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     section_id: Mapped[int]
     final_grade_id: Mapped[int]
     auditor_grade_id: Mapped[int]
@@ -158,7 +165,7 @@ class GradeSummary(Model):
     audits: Mapped[int]
 
 
-class PairSummary(Model):
+class PairSummary(DatedCounts, Model):
     """``audit_pair_rows`` counted per UK period (day, week, month, quarter, year), as ``GradeSummary``."""
 
     __tablename__ = "pair_summary"
@@ -176,11 +183,6 @@ class PairSummary(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(5))
-    day: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     auditor_id: Mapped[int]
     section_id: Mapped[int]
     auditor_grade_id: Mapped[int]
@@ -192,7 +194,7 @@ NOT_OPEN = date(1, 1, 1)  # ``open_due`` of a completed action; ``due_date`` of 
 NO_THEME = 0  # ``theme_section_id`` of an action whose audit graded no theme below good
 
 
-class AuditActionRow(Model):
+class AuditActionRow(DatedRow, Model):
     """One action of a completed audit, as the action figures count it: its audit's day, team and
     tool version; the theme its audit's actions are shown under (the theme the audit graded lowest,
     ``theme_section_id`` 0 where it graded none below good); whether it is open, with its due date
@@ -204,10 +206,6 @@ class AuditActionRow(Model):
 
     action_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     audit_id: Mapped[int] = mapped_column(index=True)
-    day: Mapped[date]
-    month: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     theme_section_id: Mapped[int]
     theme: Mapped[str] = mapped_column(String(200))  # that section's theme ("" where none)
     due_date: Mapped[date]
@@ -215,7 +213,7 @@ class AuditActionRow(Model):
     on_time: Mapped[bool]
 
 
-class ActionSummary(Model):
+class ActionSummary(DatedCounts, Model):
     """``audit_action_rows`` counted per UK period (day, week, month, quarter, year), as
     ``GradeSummary``. Open actions are counted per due date, so "overdue" (open and due before
     today) is a sum whatever today is."""
@@ -234,11 +232,6 @@ class ActionSummary(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(5))
-    day: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     theme_section_id: Mapped[int]
     open_due: Mapped[date]
     on_time: Mapped[bool]

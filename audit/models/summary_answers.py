@@ -11,33 +11,28 @@ like the other summaries: ``flask rebuild-summaries`` and ``flask check-summarie
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
+from audit.models.summaries import DatedCounts, DatedRow
 
 NO_CHOICE = ""  # ``choice`` of an answer that gives an option (or of an option with no choice)
 NO_OPTION = 0  # ``option_id`` of a yes/no answer
 
 
-class AuditAnswerRow(Model):
+class AuditAnswerRow(DatedRow, Model):
     """One completed audit's answer to a yes/no or choice question (an unanswered one is no row)."""
 
     __tablename__ = "audit_answer_rows"
 
     audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date]  # the UK date of submission
-    month: Mapped[date]  # its month's first day
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     choice: Mapped[str] = mapped_column(String(3))  # yes, no, na or NO_CHOICE
     option_id: Mapped[int]  # the option chosen or NO_OPTION
 
 
-class AnswerSummary(Model):
+class AnswerSummary(DatedCounts, Model):
     """``audit_answer_rows`` counted per UK period (day, week, month, quarter, year), as ``GradeSummary``."""
 
     __tablename__ = "answer_summary"
@@ -54,11 +49,6 @@ class AnswerSummary(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(5))
-    day: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     question_id: Mapped[int]
     choice: Mapped[str] = mapped_column(String(3))
     option_id: Mapped[int]

@@ -11,17 +11,16 @@ the unique key (the upsert's target) holds. Derived tables, as ``audit.models.su
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
+from audit.models.summaries import DatedCounts, DatedRow
 
 NOT_RECORDED_VALUE = ""  # ``value`` where the case records nothing (or only white space)
 
 
-class AuditEqualityRow(Model):
+class AuditEqualityRow(DatedRow, Model):
     """One completed audit with a final overall grade, for one characteristic of its child: the value
     recorded on the case now and whether the final overall grade is good or better."""
 
@@ -29,15 +28,11 @@ class AuditEqualityRow(Model):
 
     audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     characteristic: Mapped[str] = mapped_column(String(20), primary_key=True)  # "ethnicity", "age_band", ...
-    day: Mapped[date]  # the UK date of submission
-    month: Mapped[date]  # its month's first day
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     value: Mapped[str] = mapped_column(String(60))  # as long as the longest case column (ethnicity)
     good: Mapped[bool]  # the final overall grade is good or better
 
 
-class EqualitySummary(Model):
+class EqualitySummary(DatedCounts, Model):
     """``audit_equality_rows`` counted per day (``period`` "day") and per month ("month", ``day`` the
     month's first day)."""
 
@@ -55,11 +50,6 @@ class EqualitySummary(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(5))
-    day: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     characteristic: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(60))
     good: Mapped[bool]

@@ -17,32 +17,27 @@ audit's rows are taken off by the code that deletes it.
 
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
+from audit.models.summaries import DatedCounts, DatedRow
 
 NO_PROGRAMME = 0  # programme_id of an audit outside a programme
 
 
-class AuditVoiceRow(Model):
+class AuditVoiceRow(DatedRow, Model):
     """One completed audit and one theme it judged: whether the audit recorded each voice."""
 
     __tablename__ = "audit_voice_rows"
 
     audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     section_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # stands for its theme
-    day: Mapped[date]  # the UK date of submission
-    month: Mapped[date]  # its month's first day
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     family: Mapped[bool]  # the child's or family's feedback is written
     reflection: Mapped[bool]  # the practitioner's reflection is written
 
 
-class VoiceSummary(Model):
+class VoiceSummary(DatedCounts, Model):
     """``audit_voice_rows`` counted per day (``period`` "day") and per month ("month", ``day`` the
     month's first day)."""
 
@@ -60,35 +55,26 @@ class VoiceSummary(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(5))
-    day: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     section_id: Mapped[int]
     family: Mapped[bool]
     reflection: Mapped[bool]
     audits: Mapped[int]
 
 
-class AuditSampleRow(Model):
+class AuditSampleRow(DatedRow, Model):
     """One completed audit: where it came from (its programme, or a re-audit, or neither) and
     whether it recorded each voice."""
 
     __tablename__ = "audit_sample_rows"
 
     audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date]
-    month: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     programme_id: Mapped[int]  # NO_PROGRAMME where none
     reaudit: Mapped[bool]  # outside a programme and following an earlier audit
     family: Mapped[bool]
     reflection: Mapped[bool]
 
 
-class SampleSummary(Model):
+class SampleSummary(DatedCounts, Model):
     """``audit_sample_rows`` counted per UK period (day, week, month, quarter, year), as ``VoiceSummary``."""
 
     __tablename__ = "sample_summary"
@@ -106,11 +92,6 @@ class SampleSummary(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(5))
-    day: Mapped[date]
-    team_id: Mapped[int]
-    tool_version_id: Mapped[int]
     programme_id: Mapped[int]
     reaudit: Mapped[bool]
     family: Mapped[bool]
