@@ -98,6 +98,12 @@ class DatedRow:
     tool_version_id: Mapped[int]
 
 
+def counts_key(name: str, *key: str) -> UniqueConstraint:
+    """A dated table of counts' unique key (the upsert's target): period, day, team and tool
+    version (``DatedCounts``), then the kind's own ``key``."""
+    return UniqueConstraint("period", "day", "team_id", "tool_version_id", *key, name=name)
+
+
 class DatedCounts:
     """The columns every dated table of counts starts with: the period (one of ``PERIODS``) and its
     first day, then the team and tool version that every figure's filters read."""
@@ -143,17 +149,13 @@ class GradeSummary(DatedCounts, Model):
 
     __tablename__ = "grade_summary"
     __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "day",
-            "team_id",
-            "tool_version_id",
+        counts_key(
+            "uq_grade_summary_key",
             "section_id",
             "final_grade_id",
             "auditor_grade_id",
             "moderated",
             "amended_after_moderation",
-            name="uq_grade_summary_key",
         ),
     )
 
@@ -170,17 +172,7 @@ class PairSummary(DatedCounts, Model):
 
     __tablename__ = "pair_summary"
     __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "day",
-            "team_id",
-            "tool_version_id",
-            "auditor_id",
-            "section_id",
-            "auditor_grade_id",
-            "moderator_grade_id",
-            name="uq_pair_summary_key",
-        ),
+        counts_key("uq_pair_summary_key", "auditor_id", "section_id", "auditor_grade_id", "moderator_grade_id"),
     )
 
     auditor_id: Mapped[int]
@@ -219,18 +211,7 @@ class ActionSummary(DatedCounts, Model):
     today) is a sum whatever today is."""
 
     __tablename__ = "action_summary"
-    __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "day",
-            "team_id",
-            "tool_version_id",
-            "theme_section_id",
-            "open_due",
-            "on_time",
-            name="uq_action_summary_key",
-        ),
-    )
+    __table_args__ = (counts_key("uq_action_summary_key", "theme_section_id", "open_due", "on_time"),)
 
     theme_section_id: Mapped[int]
     open_due: Mapped[date]

@@ -11,11 +11,11 @@ like the other summaries: ``flask rebuild-summaries`` and ``flask check-summarie
 
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
-from audit.models.summaries import DatedCounts, DatedRow
+from audit.models.summaries import DatedCounts, DatedRow, counts_key
 
 NO_CHOICE = ""  # ``choice`` of an answer that gives an option (or of an option with no choice)
 NO_OPTION = 0  # ``option_id`` of a yes/no answer
@@ -36,18 +36,7 @@ class AnswerSummary(DatedCounts, Model):
     """``audit_answer_rows`` counted per UK period (day, week, month, quarter, year), as ``GradeSummary``."""
 
     __tablename__ = "answer_summary"
-    __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "day",
-            "team_id",
-            "tool_version_id",
-            "question_id",
-            "choice",
-            "option_id",
-            name="uq_answer_summary_key",
-        ),
-    )
+    __table_args__ = (counts_key("uq_answer_summary_key", "question_id", "choice", "option_id"),)
 
     question_id: Mapped[int]
     choice: Mapped[str] = mapped_column(String(3))

@@ -11,11 +11,11 @@ the unique key (the upsert's target) holds. Derived tables, as ``audit.models.su
 
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
-from audit.models.summaries import DatedCounts, DatedRow
+from audit.models.summaries import DatedCounts, DatedRow, counts_key
 
 NOT_RECORDED_VALUE = ""  # ``value`` where the case records nothing (or only white space)
 
@@ -37,18 +37,7 @@ class EqualitySummary(DatedCounts, Model):
     month's first day)."""
 
     __tablename__ = "equality_summary"
-    __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "day",
-            "team_id",
-            "tool_version_id",
-            "characteristic",
-            "value",
-            "good",
-            name="uq_equality_summary_key",
-        ),
-    )
+    __table_args__ = (counts_key("uq_equality_summary_key", "characteristic", "value", "good"),)
 
     characteristic: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(60))

@@ -17,11 +17,10 @@ audit's rows are taken off by the code that deletes it.
 
 from __future__ import annotations
 
-from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
-from audit.models.summaries import DatedCounts, DatedRow
+from audit.models.summaries import DatedCounts, DatedRow, counts_key
 
 NO_PROGRAMME = 0  # programme_id of an audit outside a programme
 
@@ -42,18 +41,7 @@ class VoiceSummary(DatedCounts, Model):
     month's first day)."""
 
     __tablename__ = "voice_summary"
-    __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "day",
-            "team_id",
-            "tool_version_id",
-            "section_id",
-            "family",
-            "reflection",
-            name="uq_voice_summary_key",
-        ),
-    )
+    __table_args__ = (counts_key("uq_voice_summary_key", "section_id", "family", "reflection"),)
 
     section_id: Mapped[int]
     family: Mapped[bool]
@@ -78,19 +66,7 @@ class SampleSummary(DatedCounts, Model):
     """``audit_sample_rows`` counted per UK period (day, week, month, quarter, year), as ``VoiceSummary``."""
 
     __tablename__ = "sample_summary"
-    __table_args__ = (
-        UniqueConstraint(
-            "period",
-            "day",
-            "team_id",
-            "tool_version_id",
-            "programme_id",
-            "reaudit",
-            "family",
-            "reflection",
-            name="uq_sample_summary_key",
-        ),
-    )
+    __table_args__ = (counts_key("uq_sample_summary_key", "programme_id", "reaudit", "family", "reflection"),)
 
     programme_id: Mapped[int]
     reaudit: Mapped[bool]

@@ -14,6 +14,7 @@ themes either.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -417,14 +418,17 @@ def theme_actions(scope: ReportScope) -> dict[str, ActionFigures]:
     return {theme: action_figures_from(*counts) for theme, *counts in rows}
 
 
-def theme_action_examples(scope: ReportScope, per_theme: int = ACTIONS_PER_THEME) -> dict[str, list[ActionExample]]:
+def theme_action_examples(
+    scope: ReportScope, per_theme: int = ACTIONS_PER_THEME, themes: Iterable[str] | None = None
+) -> dict[str, list[ActionExample]]:
     """Per theme, a few of the actions ``theme_actions`` counts under it: open ones first, the
     soonest due first; then done ones, the most recently due first. Each theme's few are read from
     the end of an index on (theme, open due date, due date) in one UNION ALL statement, so what
     they cost does not grow with the actions in the period; the few are then looked up with their
     case and owner."""
     rows_table = AuditActionRow
-    themes = sorted(theme for theme in theme_actions(scope) if theme)
+    # The themes with actions: the caller's ``theme_actions`` where it has them already.
+    themes = sorted(theme for theme in (theme_actions(scope) if themes is None else themes) if theme)
     if not themes:
         return {}
     in_scope = [

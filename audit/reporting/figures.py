@@ -463,16 +463,22 @@ class AuditCounts:
         return percent(self.moderated, self.completed)
 
 
+def completed_audits_counted(scope: ReportScope) -> list[ColumnElement[bool]]:
+    """Conditions on ``GradeSummary`` that count each completed audit in scope once: every
+    completed audit has one overall row there."""
+    return [*scope.summarised(GradeSummary), GradeSummary.section_id == OVERALL]
+
+
 def audit_counts(scope: ReportScope) -> AuditCounts:
     """Completed audits in the period and how many were moderated; and the audits open today.
     An open audit has no submitted date, so open and overdue are as at today, not the period."""
-    summary = GradeSummary  # each completed audit has one overall row there
+    summary = GradeSummary
     completed, moderated, amended = db.session.execute(
         select(
             func.sum(summary.audits),
             func.sum(case((summary.moderated, summary.audits), else_=0)),
             func.sum(case((summary.amended_after_moderation, summary.audits), else_=0)),
-        ).where(*scope.summarised(summary), summary.section_id == OVERALL)
+        ).where(*completed_audits_counted(scope))
     ).one()
     kept = OpenAuditSummary
     open_now, overdue = db.session.execute(

@@ -18,8 +18,7 @@ from audit.clock import to_local, today, utc_start_of
 from audit.domain.moderation_sampling import BY_GRADE
 from audit.extensions import db
 from audit.models import Audit, AuditStatus, GradeSummary, Moderation, ModerationAssignment
-from audit.models.summaries import OVERALL
-from audit.reporting.figures import ReportScope
+from audit.reporting.figures import ReportScope, completed_audits_counted
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -56,11 +55,8 @@ def sample_achieved(start: date, end: date, on: date | None = None) -> SampleAch
         Audit.submitted_at >= since,
         Audit.submitted_at < until,
     )
-    # Each completed audit has one overall row in the grade summary: a count of counts.
     completed = db.session.scalar(
-        select(func.sum(GradeSummary.audits)).where(
-            *ReportScope(start, end).summarised(GradeSummary), GradeSummary.section_id == OVERALL
-        )
+        select(func.sum(GradeSummary.audits)).where(*completed_audits_counted(ReportScope(start, end)))
     )
     rows = db.session.execute(
         select(ModerationAssignment.selected_because, ModerationAssignment.due_date, Moderation.created_at)

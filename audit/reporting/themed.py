@@ -220,7 +220,7 @@ def build_report(scope: ReportScope) -> ThemedReport:
     voiced = voices.voices_by_theme(scope)
     by_team = figures.theme_by_team(scope)
     actions_by_theme = evidence.theme_actions(scope)
-    action_examples = evidence.theme_action_examples(scope)
+    action_examples = evidence.theme_action_examples(scope, themes=actions_by_theme)
     overall = _overall_by_tool(scope, previous)
     question_figures = questions.by_theme(questions.question_figures(scope))
     found_agreement = agreement.moderation_agreement(scope)
