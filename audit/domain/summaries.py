@@ -28,13 +28,15 @@ import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
+    DateTime,
     Integer,
     Select,
     String,
@@ -50,6 +52,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -141,10 +144,28 @@ def uk_date(column: Any, dialect: str) -> ColumnElement[date]:
     British Summer Time was in force (the same periods ``audit.clock`` uses), one test per year."""
     if dialect == "postgresql":
         return cast(func.timezone("Europe/London", func.timezone("UTC", column)), DateType)
-    in_summer_time = or_(
-        false(), *(and_(column >= start, column < end) for start, end in bst_periods(range(2000, today().year + 2)))
+    return func.date(column, case((_in_summer_time(column, 2000, dialect), "+1 hours"), else_="+0 hours"))
+
+
+def _in_summer_time(column: Any, since: int, dialect: str) -> ColumnElement[bool]:
+    """Whether a stored (naive UTC) time fell in British Summer Time, for the years from ``since``
+    to next year. The bounds are written into the statement rather than bound: a refresh runs
+    these statements for one audit, and processing some 60 bound times each time cost more than
+    running the statement (issue 16's write cost)."""
+    return or_(
+        false(),
+        *(
+            and_(column >= _fixed_time(start, dialect), column < _fixed_time(end, dialect))
+            for start, end in bst_periods(range(since, today().year + 2))
+        ),
     )
-    return func.date(column, case((in_summer_time, "+1 hours"), else_="+0 hours"))
+
+
+def _fixed_time(moment: datetime, dialect: str) -> ColumnElement[datetime]:
+    """A stored time as a constant of the statement, in the form each database stores it (SQLite:
+    the text SQLAlchemy writes; PostgreSQL: a timestamp without time zone)."""
+    written = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return literal_column(f"TIMESTAMP '{written}'" if dialect == "postgresql" else f"'{written}'", DateTime())
 
 
 def month_start(day: Any, dialect: str) -> ColumnElement[date]:
@@ -293,7 +314,7 @@ def _action_rows(audits: ColumnElement[bool], dialect: str) -> Select[Any]:
             func.coalesce(lowest.c.theme, "").label("theme"),
             Action.due_date,
             case((Action.completed_at.is_(None), Action.due_date), else_=literal(NOT_OPEN, DateType)).label("open_due"),
-            case((action_on_time(), True), else_=False).label("on_time"),
+            case((action_on_time(dialect), True), else_=False).label("on_time"),
         )
         .select_from(Action)
         .join(keys, keys.c.audit_id == Action.audit_id)
@@ -301,18 +322,11 @@ def _action_rows(audits: ColumnElement[bool], dialect: str) -> Select[Any]:
     )
 
 
-def action_on_time() -> ColumnElement[bool]:
+def action_on_time(dialect: str) -> ColumnElement[bool]:
     """Done on or before the due day, by the UK date. date() is the same function on SQLite and
     PostgreSQL; a time from 23:00 UTC in summer time is already the next UK day."""
     done_on = func.date(Action.completed_at)
-    year = today().year
-    in_summer_time = or_(
-        false(),
-        *(
-            and_(Action.completed_at >= start, Action.completed_at < end)
-            for start, end in bst_periods(range(year - 10, year + 2))
-        ),
-    )
+    in_summer_time = _in_summer_time(Action.completed_at, today().year - 10, dialect)
     next_uk_day = and_(func.extract("hour", Action.completed_at) == 23, in_summer_time)
     return and_(
         Action.completed_at.is_not(None),
@@ -421,48 +435,87 @@ def refresh(audit_ids: Iterable[int], connection: Connection | None = None, only
 
 
 def _refresh(bind: Connection, ids: Sequence[int], only: tuple[str, ...] = ()) -> None:
-    # One look-up says which kinds to work out again: those the audits had rows of, and those
-    # whose statuses an audit is in now (a cancelled audit's autosave costs this and nothing more).
     every = tuple(kind for kind in kinds() if not only or kind.row_table.name in only)
-    if bind.dialect.name == "postgresql":
+    dialect = bind.dialect.name
+    chosen = {"ids": list(ids)}
+    if dialect == "postgresql":
         # Two transactions refreshing one audit at once (two of its actions completed by two
         # people, or one completed as the audit is submitted) would each work from the rows before
         # the other's: the second waits here for the first to commit, then reads what it wrote.
         # SQLite has one writer at a time anyway.
-        bind.execute(select(Audit.id).where(Audit.id.in_(ids)).order_by(Audit.id).with_for_update())
-    found = bind.execute(
-        select(
-            *(exists().where(kind.row_table.c.audit_id.in_(ids)) for kind in every),
-            *(exists().where(Audit.id.in_(ids), Audit.status.in_(kind.statuses)) for kind in every),
-        )
-    ).one()
-    dialect = bind.dialect.name
+        bind.execute(_locked(), chosen)
+    # One look-up says which kinds to work out again: those the audits had rows of, and those
+    # whose statuses an audit is in now (a cancelled audit's autosave costs this and nothing more).
+    found = bind.execute(_found(every), chosen).one()
     for index, kind in enumerate(every):
         had_rows, may_have_rows = found[index], found[len(every) + index]
         if not had_rows and not may_have_rows:
             continue
         # Each side is read only where it can hold rows: a new draft or a submission reads half.
-        table = kind.row_table
+        statements = _statements(kind, dialect)
         old: Counter[tuple[Any, ...]] = Counter()
         if had_rows:
-            kept = select(*(table.c[name] for name in kind.columns)).where(table.c.audit_id.in_(ids))
-            old = Counter(tuple(row) for row in bind.execute(kept))
+            old = Counter(tuple(row) for row in bind.execute(statements.kept, chosen))
         new: Counter[tuple[Any, ...]] = Counter()
         if may_have_rows:
             statement = _for_audits(kind.rows, dialect, today().year)
-            new = Counter(_typed(tuple(row)) for row in bind.execute(statement, {"ids": list(ids)}))
+            new = Counter(_typed(tuple(row)) for row in bind.execute(statement, chosen))
         if old == new:
             continue
         if had_rows:
-            bind.execute(delete(table).where(table.c.audit_id.in_(ids)))
+            bind.execute(statements.forget, chosen)
         if new:
-            bind.execute(insert(table), [dict(zip(kind.columns, row, strict=True)) for row in new.elements()])
+            bind.execute(statements.keep, [dict(zip(kind.columns, row, strict=True)) for row in new.elements()])
         deltas: Counter[tuple[Any, ...]] = Counter()
         for rows_counted, sign in ((old, -1), (new, 1)):
             for row, number in rows_counted.items():
                 for counted_key in kind.counted_keys(dict(zip(kind.columns, row, strict=True))):
                     deltas[counted_key] += sign * number
         _apply(bind, kind, deltas)
+
+
+# Each statement a refresh runs is built once (per kind and database): building them each time, with
+# the audits' ids as literal values, cost more than running them (issue 16's write cost).
+CHOSEN: BindParameter[list[int]] = bindparam("ids", expanding=True)
+
+
+@cache
+def _locked() -> Select[Any]:
+    return select(Audit.id).where(Audit.id.in_(CHOSEN)).order_by(Audit.id).with_for_update()
+
+
+@cache
+def _found(every: tuple[Kept, ...]) -> Select[Any]:
+    return select(  # type: ignore[return-value]  # a row of booleans, one per kind and side
+        *(exists().where(kind.row_table.c.audit_id.in_(CHOSEN)) for kind in every),
+        *(exists().where(Audit.id.in_(CHOSEN), Audit.status.in_(kind.statuses)) for kind in every),
+    )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    kept: Select[Any]  # the audits' rows as kept
+    forget: Any  # delete them
+    keep: Any  # insert rows
+    add: Any  # add a delta to a count (an upsert)
+    drop_zeros: Any  # delete the counts a delta brought to 0
+
+
+@cache
+def _statements(kind: Kept, dialect: str) -> _Statements:
+    table, summary, key, count = kind.row_table, kind.summary_table, kind.summary_key, kind.count
+    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(summary)
+    return _Statements(
+        kept=select(*(table.c[name] for name in kind.columns)).where(table.c.audit_id.in_(CHOSEN)),
+        forget=delete(table).where(table.c.audit_id.in_(CHOSEN)),
+        keep=insert(table),
+        add=upsert.on_conflict_do_update(
+            index_elements=list(key), set_={count: summary.c[count] + upsert.excluded[count]}
+        ),
+        drop_zeros=delete(summary).where(
+            summary.c[count] == 0, *(summary.c[name] == bindparam(f"k_{name}") for name in key)
+        ),
+    )
 
 
 @cache
@@ -494,18 +547,11 @@ def _apply(bind: Connection, kind: Kept, deltas: Counter[tuple[Any, ...]]) -> No
     changes = [dict(zip(key, row, strict=True), **{count: delta}) for row, delta in deltas.items() if delta]
     if not changes:
         return
-    table = kind.summary_table
-    upsert = (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
-    bind.execute(
-        upsert.on_conflict_do_update(index_elements=list(key), set_={count: table.c[count] + upsert.excluded[count]}),
-        changes,
-    )
+    statements = _statements(kind, bind.dialect.name)
+    bind.execute(statements.add, changes)
     taken_off = [{f"k_{name}": change[name] for name in key} for change in changes if change[count] < 0]
     if taken_off:
-        bind.execute(
-            delete(table).where(table.c[count] == 0, *(table.c[name] == bindparam(f"k_{name}") for name in key)),
-            taken_off,
-        )
+        bind.execute(statements.drop_zeros, taken_off)
 
 
 # Rebuild and check ---------------------------------------------------------------------------------
