@@ -116,3 +116,13 @@ def test_several_sqlite_writers_never_see_database_is_locked(tmp_path):
         assert db.session.scalar(select(func.count()).select_from(SignInFailure)) == WRITERS * WRITES_EACH
         db.session.remove()
         db.engine.dispose()
+
+
+def test_postgresql_knows_how_many_judgements_have_evidence(app):
+    """The quotes' newest-first read depends on PostgreSQL knowing how many section judgements have
+    text (migration f16f0a1b2c3d): without the statistics it sorted every judgement of the period."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite keeps no statistics of expressions")
+        names = db.session.scalars(text("SELECT stxname FROM pg_statistic_ext")).all()
+    assert "st_section_judgements_evidence_length" in names
