@@ -41,6 +41,11 @@ class World:
         self.moderator = make.user(Role.MODERATOR, team=self.teams[0])
         self.leader = make.user(Role.LEADER, team=self.teams[0])
         self.worker = make.user(Role.PRACTITIONER, team=self.teams[0])
+        self.programmes = [make.programme(self.leader).id, make.programme(self.leader).id]
+        # The programme choices draw on a stream of their own, so that the changes the seeds were
+        # chosen for (some completed audits still there at the end) stay as they were.
+        self.programme_rng = random.Random()
+        self.programme_rng.setstate(rng.getstate())
 
     def draft(self) -> int:
         """A complete draft on a case of its own (set up as the form would leave it), returned by id."""
@@ -55,6 +60,10 @@ class World:
             keys = [section.key for section in audit_with_everything(audit.id).tool_version.sections]
         grades = {key: self.grade_key() for key in keys}
         self.make.judgements(audit, grades, overall=self.rng.choice(["outstanding", "good", "requires-improvement"]))
+        if self.programme_rng.random() < 0.5:  # one of a programme's audits
+            with self.app.app_context():
+                db.session.get(Audit, audit.id).programme_id = self.programme_rng.choice(self.programmes)
+                db.session.commit()
         return audit.id
 
     def grade_key(self) -> str:
@@ -188,7 +197,13 @@ def _complete_action(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _move_a_due_date(world: World) -> None:
-    """An open audit's or an open action's due date moved (both counted by due date)."""
+    """An open audit's or an open action's due date moved (both counted by due date), or an audit
+    moved from one programme to the other, or out of programmes."""
+    if world.programme_rng.random() < 0.3:
+        audits = list(db.session.scalars(select(Audit).where(Audit.programme_id.is_not(None)).order_by(Audit.id)))
+        if audits:
+            moved = world.programme_rng.choice(audits)
+            moved.programme_id = world.programme_rng.choice([*world.programmes, None])
     if world.rng.random() < 0.5:
         audits = list(db.session.scalars(select(Audit).where(Audit.status == "in_progress").order_by(Audit.id)))
         if audits:
@@ -256,6 +271,32 @@ def _check(step: str) -> None:
     assert counts.in_progress == len(open_audits), step
     assert counts.overdue == sum(1 for audit in open_audits if audit.due_date and audit.due_date < today()), step
     _check_actions(scope, step)
+    _check_programmes(step)
+
+
+def _check_programmes(step: str) -> None:
+    """Each programme's progress against its audits counted in Python."""
+    for summary in programme.programme_summaries():
+        audits = db.session.scalars(select(Audit).where(Audit.programme_id == summary.programme.id)).all()
+        statuses = [audit.status for audit in audits]
+        overdue = sum(
+            1 for audit in audits if audit.status_enum.is_open and audit.due_date and audit.due_date < today()
+        )
+        assert (
+            summary.not_started,
+            summary.in_progress,
+            summary.submitted,
+            summary.moderated,
+            summary.cancelled,
+            summary.overdue,
+        ) == (
+            statuses.count("assigned"),
+            statuses.count("in_progress"),
+            statuses.count("submitted"),
+            statuses.count("moderated"),
+            statuses.count("cancelled"),
+            overdue,
+        ), step
 
 
 def _check_actions(scope: ReportScope, step: str) -> None:

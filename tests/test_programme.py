@@ -374,6 +374,36 @@ def test_the_programme_page_sends_the_same_queries_for_2_audits_as_for_20(app, c
     )
 
 
+def test_a_large_programme_is_listed_a_page_at_a_time_with_its_total(app, client, make, monkeypatch):
+    """The list draws a page of audits however large the programme; the total is the programme's
+    counts (cancelled audits listed too), and every audit is on exactly one page."""
+    monkeypatch.setattr(programme_data, "PROGRAMME_PAGE_SIZE", 2)
+    leader = make.user(Role.LEADER)
+    client.sign_in_as(leader)
+    auditor = make.user(Role.AUDITOR, team=make.team())
+    team = make.team()
+    statuses = [AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS, AuditStatus.SUBMITTED, AuditStatus.CANCELLED]
+    big = make.programme(
+        leader, [(make.case(team, reference=f"PAGE-{n:04d}"), auditor, status) for n, status in enumerate(statuses)]
+    )
+    seen = []
+    for number in (1, 2):
+        response = client.get(f"/programme/{big.id}?page={number}")
+        assert_well_formed_page(response)
+        caption = text_of(parse(response).find("caption"))
+        assert caption == f"4 audits: page {number} of 2"
+        seen += [text_of(row) for row in parse(response).select("tbody tr")]
+    assert [row.split()[0] for row in seen] == ["PAGE-0000", "PAGE-0001", "PAGE-0002", "PAGE-0003"]
+    assert "Cancelled" in seen[3]
+    first = parse(client.get(f"/programme/{big.id}"))
+    assert first.find("a", href=f"/programme/{big.id}?page=2")
+    # A page past the end shows the last; one that is no page number at all, the first.
+    assert "page 2 of 2" in text_of(parse(client.get(f"/programme/{big.id}?page=3")).find("caption"))
+    assert "page 1 of 2" in text_of(parse(client.get(f"/programme/{big.id}?page=99999999999999999999")).find("caption"))
+    assert "page 1 of 2" in text_of(parse(client.get(f"/programme/{big.id}?page=-3")).find("caption"))
+    assert "page 1 of 2" in text_of(parse(client.get(f"/programme/{big.id}?page=two")).find("caption"))
+
+
 # The form ----------------------------------------------------------------------------------------
 
 

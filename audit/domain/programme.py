@@ -17,17 +17,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
 from audit.domain import notifications
 from audit.domain.atomic import all_or_nothing
-from audit.domain.audits import auditor_conflict, is_overdue_clause, start_audit
+from audit.domain.audits import OPEN_STATUSES, auditor_conflict, start_audit
 from audit.domain.cases import normalise_reference
 from audit.extensions import db
-from audit.models import Audit, AuditAmendment, AuditProgramme, AuditStatus, AuditToolVersion, Case, Team, User
+from audit.models import (
+    Audit,
+    AuditAmendment,
+    AuditProgramme,
+    AuditStatus,
+    AuditToolVersion,
+    Case,
+    ProgrammeStatusSummary,
+    Team,
+    User,
+)
+from audit.models.summaries import NOT_OPEN
 
 MAX_PER_TEAM = 100
 MAX_CHOSEN_REFERENCES = 500
@@ -305,28 +316,30 @@ class ProgrammeSummary:
 
 
 def _summaries(programme_id: int | None = None) -> list[ProgrammeSummary]:
-    """Programmes with their audits counted by status in the database (GROUP BY): one query."""
+    """Programmes with their audits counted by status, from the counts kept per programme, status
+    and due date (``ProgrammeStatusSummary``, kept with every change by ``audit.domain.summaries``):
+    one query, a few rows a programme however many audits it holds."""
+    kept = ProgrammeStatusSummary
 
     def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(when((condition, 1), else_=0))
+        return func.sum(when((condition, kept.audits), else_=0))
 
     counted = {
-        "not_started": Audit.status == AuditStatus.ASSIGNED,
-        "in_progress": Audit.status == AuditStatus.IN_PROGRESS,
-        "submitted": Audit.status == AuditStatus.SUBMITTED,
-        "moderated": Audit.status == AuditStatus.MODERATED,
-        "overdue": is_overdue_clause(),
-        "cancelled": Audit.status == AuditStatus.CANCELLED,
+        "not_started": kept.status == AuditStatus.ASSIGNED.value,
+        "in_progress": kept.status == AuditStatus.IN_PROGRESS.value,
+        "submitted": kept.status == AuditStatus.SUBMITTED.value,
+        "moderated": kept.status == AuditStatus.MODERATED.value,
+        # is_overdue_clause on the counts: open, with a due date (NOT_OPEN where none), before today
+        "overdue": and_(kept.status.in_(OPEN_STATUSES), kept.due_date > NOT_OPEN, kept.due_date < today()),
+        "cancelled": kept.status == AuditStatus.CANCELLED.value,
     }
-    counts = (
-        select(Audit.programme_id, *(count_where(condition).label(name) for name, condition in counted.items()))
-        .where(Audit.programme_id.is_not(None))
-        .group_by(Audit.programme_id)
-        .subquery()
-    )
+    counts = select(kept.programme_id, *(count_where(condition).label(name) for name, condition in counted.items()))
+    if programme_id is not None:
+        counts = counts.where(kept.programme_id == programme_id)
+    by_programme = counts.group_by(kept.programme_id).subquery()
     query = (
-        select(AuditProgramme, *(func.coalesce(counts.c[name], 0).label(name) for name in counted))
-        .outerjoin(counts, counts.c.programme_id == AuditProgramme.id)
+        select(AuditProgramme, *(func.coalesce(by_programme.c[name], 0).label(name) for name in counted))
+        .outerjoin(by_programme, by_programme.c.programme_id == AuditProgramme.id)
         .options(joinedload(AuditProgramme.tool_version), joinedload(AuditProgramme.created_by))
         .order_by(AuditProgramme.month.desc(), AuditProgramme.id.desc())
     )
@@ -348,16 +361,40 @@ def programme_summary(programme_id: int) -> ProgrammeSummary | None:
     return summaries[0] if summaries else None
 
 
-def programme_audits(programme_id: int) -> Sequence[Audit]:
-    """A programme's audits by team and case reference, with what the list shows: fixed queries."""
-    return db.session.scalars(
-        select(Audit)
+PROGRAMME_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ProgrammeAuditPage:
+    audits: Sequence[Audit]
+    total: int
+    page: int
+    pages: int
+
+
+def programme_audits(summary: ProgrammeSummary, page: int = 1) -> ProgrammeAuditPage:
+    """A page of a programme's audits (cancelled ones too) by team and case reference, with what the
+    list shows: fixed queries, and ``PROGRAMME_PAGE_SIZE`` rows drawn however large the programme.
+    The number in all comes from the programme's counts, not a count of its audits."""
+    total = summary.total + summary.cancelled
+    pages = max(1, -(-total // PROGRAMME_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    ids = db.session.scalars(
+        select(Audit.id)
         .join(Case, Case.id == Audit.case_id)
         .join(Team, Team.id == Audit.team_id)
-        .where(Audit.programme_id == programme_id)
-        .options(selectinload(Audit.case), selectinload(Audit.team), selectinload(Audit.auditor))
-        .order_by(Team.name, Case.reference)
+        .where(Audit.programme_id == summary.programme.id)
+        .order_by(Team.name, Case.reference, Audit.id)
+        .offset((page - 1) * PROGRAMME_PAGE_SIZE)
+        .limit(PROGRAMME_PAGE_SIZE)
     ).all()
+    loaded = db.session.scalars(
+        select(Audit)
+        .where(Audit.id.in_(ids))
+        .options(selectinload(Audit.case), selectinload(Audit.team), selectinload(Audit.auditor))
+    ).all()
+    by_id = {audit.id: audit for audit in loaded}
+    return ProgrammeAuditPage(audits=[by_id[audit_id] for audit_id in ids], total=total, page=page, pages=pages)
 
 
 # Changing an assigned audit ----------------------------------------------------------------------

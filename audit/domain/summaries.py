@@ -92,6 +92,8 @@ from audit.models import (
     OpenAuditRow,
     OpenAuditSummary,
     PairSummary,
+    ProgrammeAuditRow,
+    ProgrammeStatusSummary,
     ScaleGrade,
     SectionJudgement,
     ToolSection,
@@ -134,6 +136,8 @@ ACTION_ROW_COLUMNS = ("action_id", "audit_id", "day", "month", "team_id", "tool_
 ACTION_KEY = ("team_id", "tool_version_id", "theme_section_id", "open_due", "on_time")
 OPEN_AUDIT_ROW_COLUMNS = ("audit_id", "team_id", "tool_version_id", "due_date")
 OPEN_AUDIT_KEY = ("team_id", "tool_version_id", "due_date")
+PROGRAMME_ROW_COLUMNS = ("audit_id", "programme_id", "status", "due_date")
+PROGRAMME_KEY = ("programme_id", "status", "due_date")
 
 
 # The UK date of a stored (naive UTC) time, in SQL ---------------------------------------------------
@@ -347,6 +351,19 @@ def _open_audit_rows(audits: ColumnElement[bool], _dialect: str) -> Select[Any]:
     )
 
 
+def _programme_rows(audits: ColumnElement[bool], _dialect: str) -> Select[Any]:
+    """(``PROGRAMME_ROW_COLUMNS``): each audit of a programme among ``audits``, whatever its status."""
+    return typing.cast(
+        Select[Any],
+        select(
+            Audit.id.label("audit_id"),
+            Audit.programme_id,
+            cast(Audit.status, String(20)).label("status"),
+            func.coalesce(Audit.due_date, literal(NOT_OPEN, DateType)).label("due_date"),
+        ).where(Audit.programme_id.is_not(None), audits),
+    )
+
+
 # The kinds kept -------------------------------------------------------------------------------------
 
 
@@ -357,7 +374,9 @@ class Kept:
     per-audit columns the summary counts by. A dated kind is counted per UK day, week, month,
     quarter and year (``period`` and its first ``day``: ``audit.models.summaries.PERIODS``; its
     rows carry the UK ``day``), so a range of dates is read as the few whole periods that tile it;
-    an undated kind is counted as it stands now."""
+    an undated kind is counted as it stands now. ``statuses`` are those of the audits that have rows
+    of the kind (and, where ``programmed``, only the audits of a programme), so a refresh reads the
+    new rows only where there can be some."""
 
     row_model: type[Any]
     summary_model: type[Any]
@@ -367,6 +386,7 @@ class Kept:
     count: str
     dated: bool = True
     statuses: tuple[str, ...] = COMPLETED  # the audits that have rows of this kind
+    programmed: bool = False  # and only those of an audit programme
 
     @property
     def row_table(self) -> Table:
@@ -416,6 +436,17 @@ def kinds() -> tuple[Kept, ...]:
         Kept(AuditVoiceRow, VoiceSummary, voices.VOICE_ROW_COLUMNS, voices.voice_rows, voices.VOICE_KEY, "audits"),
         Kept(AuditSampleRow, SampleSummary, voices.SAMPLE_ROW_COLUMNS, voices.sample_rows, voices.SAMPLE_KEY, "audits"),
         Kept(AuditEqualityRow, EqualitySummary, EQUALITY_ROW_COLUMNS, equality_rows, EQUALITY_KEY, "audits"),
+        Kept(
+            ProgrammeAuditRow,
+            ProgrammeStatusSummary,
+            PROGRAMME_ROW_COLUMNS,
+            _programme_rows,
+            PROGRAMME_KEY,
+            "audits",
+            dated=False,
+            statuses=tuple(status.value for status in AuditStatus),
+            programmed=True,
+        ),
     )
 
 
@@ -488,7 +519,14 @@ def _locked() -> Select[Any]:
 def _found(every: tuple[Kept, ...]) -> Select[Any]:
     return select(  # type: ignore[return-value]  # a row of booleans, one per kind and side
         *(exists().where(kind.row_table.c.audit_id.in_(CHOSEN)) for kind in every),
-        *(exists().where(Audit.id.in_(CHOSEN), Audit.status.in_(kind.statuses)) for kind in every),
+        *(
+            exists().where(
+                Audit.id.in_(CHOSEN),
+                Audit.status.in_(kind.statuses),
+                Audit.programme_id.is_not(None) if kind.programmed else true(),
+            )
+            for kind in every
+        ),
     )
 
 
@@ -660,7 +698,8 @@ def _compare(name: str, kept: Counter[tuple[Any, ...]], expected: Counter[tuple[
 # The per-audit tables (the kinds' names), for saying which kinds a change moves.
 GRADES, PAIRS, ACTIONS, OPEN_AUDITS = "audit_grade_rows", "audit_pair_rows", "audit_action_rows", "open_audit_rows"
 ANSWERS, VOICES, SAMPLE, EQUALITY = "audit_answer_rows", "audit_voice_rows", "audit_sample_rows", "audit_equality_rows"
-EVERY_KIND = frozenset({GRADES, PAIRS, ACTIONS, OPEN_AUDITS, ANSWERS, VOICES, SAMPLE, EQUALITY})
+PROGRAMMES = "programme_audit_rows"
+EVERY_KIND = frozenset({GRADES, PAIRS, ACTIONS, OPEN_AUDITS, ANSWERS, VOICES, SAMPLE, EQUALITY, PROGRAMMES})
 JUDGED = frozenset({GRADES, PAIRS, ACTIONS, VOICES})  # what a section's judgement or grade moves
 MODERATED = frozenset({GRADES, PAIRS, ACTIONS})
 
@@ -673,8 +712,8 @@ AUDIT_FIELDS: dict[str, frozenset[str]] = {
     "auditor_id": frozenset({PAIRS}),
     "overall_grade_id": frozenset({GRADES, EQUALITY}),
     "moderated_at": frozenset({GRADES}),  # an amendment after moderation is counted
-    "due_date": frozenset({OPEN_AUDITS}),
-    "programme_id": frozenset({SAMPLE}),
+    "due_date": frozenset({OPEN_AUDITS, PROGRAMMES}),
+    "programme_id": frozenset({SAMPLE, PROGRAMMES}),
     "follows_audit_id": frozenset({SAMPLE}),
     "case_id": frozenset({EQUALITY}),  # the equality figures read the audit's case
 }
@@ -727,8 +766,9 @@ def changed_audits(session: Session) -> tuple[Changes, Changes]:
                 if not history.has_changes():
                     continue
                 if name == "status" and history.deleted and {*history.deleted, *history.added} <= set(COMPLETED):
-                    # Submitted to moderated (the old status known): only what final grades move.
-                    kinds_moved = MODERATED | {EQUALITY}
+                    # Submitted to moderated (the old status known): only what final grades move,
+                    # and the programme's count by status.
+                    kinds_moved = MODERATED | {EQUALITY, PROGRAMMES}
                 _moves(audits, instance.id, kinds_moved)
             status = instance.__dict__.get("status")  # not loaded: refresh, to be safe (costs a look-up)
             if status in (None, *COMPLETED) and _changed(instance, COMPLETED_AUDIT_FIELDS):

@@ -39,6 +39,8 @@ from audit.models.summaries import (
     OpenAuditRow,
     OpenAuditSummary,
     PairSummary,
+    ProgrammeAuditRow,
+    ProgrammeStatusSummary,
 )
 from audit.models.summary_answers import AnswerSummary, AuditAnswerRow
 from audit.models.summary_equality import AuditEqualityRow, EqualitySummary
@@ -112,6 +114,8 @@ __all__ = [
     "PlanType",
     "PreservedForm",
     "Priority",
+    "ProgrammeAuditRow",
+    "ProgrammeStatusSummary",
     "QuestionOption",
     "QuoteChoice",
     "ReportDownload",

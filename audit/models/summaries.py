@@ -1,7 +1,8 @@
 """The report summaries: what every audit adds to the report figures, kept up to date in the
 same transaction as each change (``audit.domain.summaries``), so a figure sums a few thousand
-counts whatever the number of audits. This module holds the grades, moderation pairs, actions and
-open audits; ``summary_voices``, ``summary_equality`` and ``summary_answers`` hold the rest.
+counts whatever the number of audits. This module holds the grades, moderation pairs, actions, open
+audits and programmes' audits by status; ``summary_voices``, ``summary_equality`` and
+``summary_answers`` hold the rest.
 
 Two kinds of table for each:
 
@@ -9,7 +10,8 @@ Two kinds of table for each:
   so that a change can take the audit's old contribution off exactly before adding the new one;
 - counts (``grade_summary``, ``pair_summary``, ...): those rows added up per UK day and, again, per
   week, month, quarter and year (``period``, ``PERIODS``), so a range of dates is read as the few
-  whole periods that tile it (``tiles``). The open audits are counted as they stand, undated.
+  whole periods that tile it (``tiles``). The open audits and programmes' audits are counted as they
+  stand, undated.
 
 These tables are derived: ``flask rebuild-summaries`` rebuilds them from the audits, and
 ``flask check-summaries`` compares them with a rebuild. Grade ids are 0 where there is no grade
@@ -241,5 +243,32 @@ class OpenAuditSummary(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int]
     tool_version_id: Mapped[int]
+    due_date: Mapped[date]
+    audits: Mapped[int]
+
+
+class ProgrammeAuditRow(Model):
+    """One audit of an audit programme, whatever its status: its programme, status and due date
+    (``NOT_OPEN`` where it has none)."""
+
+    __tablename__ = "programme_audit_rows"
+
+    audit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    programme_id: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))
+    due_date: Mapped[date]
+
+
+class ProgrammeStatusSummary(Model):
+    """``programme_audit_rows`` counted as they stand now, per programme, status and due date: a
+    programme's progress ("12 not started, 3 overdue...") is a sum of a few rows here, not a read
+    of its audits, however many it holds."""
+
+    __tablename__ = "programme_status_summary"
+    __table_args__ = (UniqueConstraint("programme_id", "status", "due_date", name="uq_programme_status_summary_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))
     due_date: Mapped[date]
     audits: Mapped[int]

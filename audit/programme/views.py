@@ -191,7 +191,7 @@ def show(programme_id: int) -> str:
     return render_template(
         "programme/show.html",
         summary=summary,
-        audits=programme_data.programme_audits(programme_id),
+        page=programme_data.programme_audits(summary, request.args.get("page", 1, type=int) or 1),
         today=today(),
         moderation_rule=moderation_sampling.programme_rule(summary.programme),
         title=summary.programme.name,
