@@ -28,6 +28,7 @@ from audit.models import (
     Case,
     GradeScale,
     Moderation,
+    OpenAuditSummary,
     Role,
     SafeguardingConcern,
     ScaleGrade,
@@ -36,6 +37,7 @@ from audit.models import (
     User,
     UserRole,
 )
+from audit.models.summaries import NOT_OPEN
 
 PAGE_SIZE = 50
 OPEN_STATUSES = (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)
@@ -212,6 +214,13 @@ def is_overdue_clause() -> ColumnElement[bool]:
     return and_(Audit.status.in_(OPEN_STATUSES), Audit.due_date.is_not(None), Audit.due_date < today())
 
 
+def overdue_counted() -> ColumnElement[bool]:
+    """``is_overdue_clause`` on the open audits' kept counts (``OpenAuditSummary``, per due date,
+    ``NOT_OPEN`` where none): the rows whose audits are overdue today."""
+    kept = OpenAuditSummary
+    return and_(kept.due_date != NOT_OPEN, kept.due_date < today())
+
+
 def is_overdue(audit: Audit, on: date | None = None) -> bool:
     """An open audit whose due date has passed (on ``on``, by default today): the rule of
     ``is_overdue_clause`` for an audit already loaded, as the audit lists show it."""
@@ -351,6 +360,11 @@ def _awaiting_reflection_query(user: User) -> Select[Audit]:
 
 
 def overdue_count(user: User) -> int:
+    """The overdue audits the user may see. Every team's (a service-wide role) is a sum of the
+    open audits' kept counts, not a read of every open audit."""
+    if user.is_service_wide:
+        kept = OpenAuditSummary
+        return int(db.session.scalar(select(func.coalesce(func.sum(kept.audits), 0)).where(overdue_counted())) or 0)
     query = visible_to(user).where(is_overdue_clause())
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 

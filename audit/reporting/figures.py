@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from audit.clock import today, utc_start_of
-from audit.domain.audits import OPEN_STATUSES
+from audit.domain.audits import OPEN_STATUSES, overdue_counted
 from audit.extensions import db
 from audit.models import (
     ActionSummary,
@@ -484,7 +484,7 @@ def audit_counts(scope: ReportScope) -> AuditCounts:
     open_now, overdue = db.session.execute(
         select(
             func.sum(kept.audits),
-            func.sum(case((and_(kept.due_date != NOT_OPEN, kept.due_date < today()), kept.audits), else_=0)),
+            func.sum(case((overdue_counted(), kept.audits), else_=0)),
         ).where(*scope.summarised_now(kept))
     ).one()
     return AuditCounts(
