@@ -99,6 +99,17 @@ class Audit(Model):
         # The moderation page's "recently moderated": the newest few, read from the end of this index
         # (a sort of every moderated audit before, 80 ms of the page at 100,000 audits).
         Index("ix_audits_moderated_at", "moderated_at"),
+        # The audit list's open audits, soonest due first, and its overdue filter: the open audits
+        # alone, by due date (a scan of every audit and a sort before: 18 ms at 100,000). Partial,
+        # so no other query is drawn to it: a query uses it only by naming the open statuses as
+        # written here (``audit.domain.audits.OPEN_AS_WRITTEN``), which SQLite needs to match.
+        Index(
+            "ix_audits_open_due",
+            "due_date",
+            "submitted_at",
+            sqlite_where=text("status IN ('assigned', 'in_progress')"),
+            postgresql_where=text("status IN ('assigned', 'in_progress')"),
+        ),
         # Re-audit outcomes: the period's re-audits read from an index of re-audits alone, not
         # picked out of every audit of the period (250 ms at 100,000 audits on SQLite, 15 ms now).
         Index(
