@@ -272,6 +272,12 @@ def _check(step: str) -> None:
     assert counts.overdue == sum(1 for audit in open_audits if audit.due_date and audit.due_date < today()), step
     _check_actions(scope, step)
     _check_programmes(step)
+    # The moderation queue's count of audits waiting is summed from the kept counts too.
+    submitted = _completed(("submitted",))
+    assert moderation.moderation_queue().total == len(submitted), step
+    for team_id in {audit.team_id for audit in submitted}:
+        queue = moderation.moderation_queue(moderation.QueueFilters(team_id=team_id))
+        assert queue.total == sum(1 for audit in submitted if audit.team_id == team_id), step
 
 
 def _check_programmes(step: str) -> None:

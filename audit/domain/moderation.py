@@ -26,6 +26,7 @@ from audit.models import (
     Audit,
     AuditStatus,
     AuditToolVersion,
+    GradeSummary,
     ModeratedSection,
     Moderation,
     ModerationAssignment,
@@ -34,6 +35,7 @@ from audit.models import (
     SectionJudgement,
     User,
 )
+from audit.models.summaries import OVERALL
 
 REASON_MAX = 5000
 QUEUE_PAGE_SIZE = 50
@@ -270,15 +272,7 @@ def moderation_queue(filters: QueueFilters | None = None, page: int = 1) -> Queu
     first (so overdue ones lead), then any others, longest waiting first; a fixed number of queries."""
     filters = filters or QueueFilters()
     query = _awaiting(filters)
-    # How many wait, and how many of them the rule selected with a due date: one statement.
-    counted = (
-        query.with_only_columns(Audit.id, ModerationAssignment.due_date.label("assigned_due"))
-        .outerjoin_from(Audit, ModerationAssignment, ModerationAssignment.audit_id == Audit.id)
-        .subquery()
-    )
-    total, selected_count = db.session.execute(
-        select(func.count(), func.count(counted.c.assigned_due)).select_from(counted)
-    ).one()
+    total, selected_count = _waiting_counts(query, filters)
     pages = max(1, -(-total // QUEUE_PAGE_SIZE))
     page = min(max(page, 1), pages)
     ids = _queue_page_ids(query, (page - 1) * QUEUE_PAGE_SIZE, selected_count or 0)
@@ -295,6 +289,32 @@ def moderation_queue(filters: QueueFilters | None = None, page: int = 1) -> Queu
     ).all()
     by_id = {audit.id: audit for audit in loaded}
     return QueuePage(audits=[by_id[audit_id] for audit_id in ids], total=total, page=page, pages=pages, filters=filters)
+
+
+def _waiting_counts(awaiting: Select[Audit], filters: QueueFilters) -> tuple[int, int]:
+    """How many audits wait, and how many of them the moderation rule selected with a due date:
+    one statement. The first is a sum of the kept grade counts (each completed audit's overall row
+    in its year, not yet moderated), not a count of the audits: 36 ms at 100,000 audits, 65,000 of
+    them waiting, against well under 1. A submitted audit has no moderation (a moderation closes
+    the audit in the same change), so "submitted" is "waiting". The second is read from the
+    assignments (a sample) into the audits."""
+    kept = GradeSummary
+    waiting = select(func.coalesce(func.sum(kept.audits), 0)).where(
+        kept.period == "year", kept.section_id == OVERALL, kept.moderated.is_(False)
+    )
+    if filters.team_id:
+        waiting = waiting.where(kept.team_id == filters.team_id)
+    if filters.tool_id:
+        versions = select(AuditToolVersion.id).where(AuditToolVersion.tool_id == filters.tool_id)
+        waiting = waiting.where(kept.tool_version_id.in_(versions))
+    due = ModerationAssignment.due_date
+    selected = (
+        select(func.count())
+        .select_from(ModerationAssignment)
+        .where(due.is_not(None), awaiting.where(Audit.id == ModerationAssignment.audit_id).exists())
+    )
+    total, selected_count = db.session.execute(select(waiting.scalar_subquery(), selected.scalar_subquery())).one()
+    return int(total), int(selected_count)
 
 
 def _queue_page_ids(awaiting: Select[Audit], offset: int, selected_count: int) -> list[int]:
