@@ -102,7 +102,7 @@ class Audit(Model):
         # The audit list's open audits, soonest due first, and its overdue filter: the open audits
         # alone, by due date (a scan of every audit and a sort before: 18 ms at 100,000). Partial,
         # so no other query is drawn to it: a query uses it only by naming the open statuses as
-        # written here (``audit.domain.audits.OPEN_AS_WRITTEN``), which SQLite needs to match.
+        # written here (``audit.domain.audits.open_as_written``), which SQLite needs to match.
         Index(
             "ix_audits_open_due",
             "due_date",
