@@ -16,7 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
 from audit.domain import notifications
-from audit.domain.bounded import Bounded, first_rows
+from audit.domain.bounded import Bounded, first_rows, page_within
+from audit.domain.summaries import due_before_today
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -37,7 +38,6 @@ from audit.models import (
     User,
     UserRole,
 )
-from audit.models.summaries import NOT_OPEN
 
 PAGE_SIZE = 50
 OPEN_STATUSES = (AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)
@@ -224,13 +224,6 @@ def is_overdue_clause() -> ColumnElement[bool]:
     return and_(open_as_written(), Audit.due_date.is_not(None), Audit.due_date < today())
 
 
-def overdue_counted() -> ColumnElement[bool]:
-    """``is_overdue_clause`` on the open audits' kept counts (``OpenAuditSummary``, per due date,
-    ``NOT_OPEN`` where none): the rows whose audits are overdue today."""
-    kept = OpenAuditSummary
-    return and_(kept.due_date != NOT_OPEN, kept.due_date < today())
-
-
 def is_overdue(audit: Audit, on: date | None = None) -> bool:
     """An open audit whose due date has passed (on ``on``, by default today): the rule of
     ``is_overdue_clause`` for an audit already loaded, as the audit lists show it."""
@@ -273,8 +266,7 @@ def audit_page(user: User, filters: AuditFilters, page: int = 1) -> AuditPage:
     total, open_count = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((counted.c.open, 1), else_=0)), 0)).select_from(counted)
     ).one()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(total, page, PAGE_SIZE)
     ids = _page_ids(query, (page - 1) * PAGE_SIZE, int(open_count))
     loaded = db.session.scalars(
         select(Audit)
@@ -375,7 +367,8 @@ def overdue_count(user: User) -> int:
     open audits' kept counts, not a read of every open audit."""
     if user.is_service_wide:
         kept = OpenAuditSummary
-        return int(db.session.scalar(select(func.coalesce(func.sum(kept.audits), 0)).where(overdue_counted())) or 0)
+        overdue = select(func.coalesce(func.sum(kept.audits), 0)).where(due_before_today(kept.due_date))
+        return int(db.session.scalar(overdue) or 0)
     query = visible_to(user).where(is_overdue_clause())
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 

@@ -67,3 +67,11 @@ def keyset_page(
     items = [row[0] for row in rows]
     following = rows[0].total - len(items) if rows else 0
     return KeysetPage(items=items, after_these=following, next_after=items[-1].id if following else None)
+
+
+def page_within(total: int, page: int, size: int) -> tuple[int, int]:
+    """``page`` brought within the pages ``total`` rows fill at ``size`` a page, and how many pages
+    that is (at least one): a page number past the end shows the last page, one before the first
+    the first."""
+    pages = max(1, -(-total // size))
+    return min(max(page, 1), pages), pages

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
 
+from audit.domain.bounded import page_within
 from audit.extensions import db
 from audit.models import Case, PlanType, Team, User
 from audit.routing import MAX_ID
@@ -52,8 +53,7 @@ def case_page(*, team_id: int | None, page: int = 1, search: str = "", plan_type
     if plan_type in {plan.value for plan in PlanType}:
         query = query.where(Case.plan_type == plan_type)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(total, page, PAGE_SIZE)
     cases = db.session.scalars(
         # A listed worker's roles are not shown: do not load them.
         query.options(selectinload(Case.team), selectinload(Case.worker).lazyload(User.role_rows))

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import utcnow
 from audit.domain import notifications, reaudit
-from audit.domain.bounded import Bounded, first_rows
+from audit.domain.bounded import Bounded, first_rows, page_within
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -273,8 +273,7 @@ def moderation_queue(filters: QueueFilters | None = None, page: int = 1) -> Queu
     filters = filters or QueueFilters()
     query = _awaiting(filters)
     total, selected_count = _waiting_counts(query, filters)
-    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(total, page, QUEUE_PAGE_SIZE)
     ids = _queue_page_ids(query, (page - 1) * QUEUE_PAGE_SIZE, selected_count or 0)
     loaded = db.session.scalars(
         select(Audit)

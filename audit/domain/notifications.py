@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audit.clock import today, utcnow
+from audit.domain.bounded import page_within
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -291,8 +292,7 @@ def notification_page(status: NotificationStatus | None = None, page: int = 1) -
     if status is not None:
         query = query.where(Notification.status == status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(total, page, PAGE_SIZE)
     rows = db.session.scalars(
         query.order_by(Notification.created_at.desc(), Notification.id.desc())
         .offset((page - 1) * PAGE_SIZE)

@@ -25,7 +25,9 @@ from audit.clock import today, utcnow
 from audit.domain import notifications
 from audit.domain.atomic import all_or_nothing
 from audit.domain.audits import OPEN_STATUSES, auditor_conflict, start_audit
+from audit.domain.bounded import page_within
 from audit.domain.cases import normalise_reference
+from audit.domain.summaries import due_before_today
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -38,7 +40,6 @@ from audit.models import (
     Team,
     User,
 )
-from audit.models.summaries import NOT_OPEN
 
 MAX_PER_TEAM = 100
 MAX_CHOSEN_REFERENCES = 500
@@ -329,8 +330,7 @@ def _summaries(programme_id: int | None = None) -> list[ProgrammeSummary]:
         "in_progress": kept.status == AuditStatus.IN_PROGRESS.value,
         "submitted": kept.status == AuditStatus.SUBMITTED.value,
         "moderated": kept.status == AuditStatus.MODERATED.value,
-        # is_overdue_clause on the counts: open, with a due date (NOT_OPEN where none), before today
-        "overdue": and_(kept.status.in_(OPEN_STATUSES), kept.due_date > NOT_OPEN, kept.due_date < today()),
+        "overdue": and_(kept.status.in_(OPEN_STATUSES), due_before_today(kept.due_date)),
         "cancelled": kept.status == AuditStatus.CANCELLED.value,
     }
     counts = select(kept.programme_id, *(count_where(condition).label(name) for name, condition in counted.items()))
@@ -377,8 +377,7 @@ def programme_audits(summary: ProgrammeSummary, page: int = 1) -> ProgrammeAudit
     list shows: fixed queries, and ``PROGRAMME_PAGE_SIZE`` rows drawn however large the programme.
     The number in all comes from the programme's counts, not a count of its audits."""
     total = summary.total + summary.cancelled
-    pages = max(1, -(-total // PROGRAMME_PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(total, page, PROGRAMME_PAGE_SIZE)
     ids = db.session.scalars(
         select(Audit.id)
         .join(Case, Case.id == Audit.case_id)

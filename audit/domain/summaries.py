@@ -39,6 +39,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Select,
+    SQLColumnExpression,
     String,
     Table,
     and_,
@@ -138,6 +139,12 @@ OPEN_AUDIT_ROW_COLUMNS = ("audit_id", "team_id", "tool_version_id", "due_date")
 OPEN_AUDIT_KEY = ("team_id", "tool_version_id", "due_date")
 PROGRAMME_ROW_COLUMNS = ("audit_id", "programme_id", "status", "due_date")
 PROGRAMME_KEY = ("programme_id", "status", "due_date")
+
+
+def due_before_today(due: SQLColumnExpression[date]) -> ColumnElement[bool]:
+    """A kept due date (``NOT_OPEN`` where the audit or action has none, or is done) before today's
+    UK date: what "overdue" is on every kept count (open audits, programmes' audits, actions)."""
+    return and_(due != NOT_OPEN, due < today())
 
 
 # The UK date of a stored (naive UTC) time, in SQL ---------------------------------------------------
@@ -338,6 +345,14 @@ def action_on_time(dialect: str) -> ColumnElement[bool]:
     )
 
 
+def _is_open() -> ColumnElement[bool]:
+    return Audit.status.in_(OPEN)
+
+
+def _in_a_programme() -> ColumnElement[bool]:
+    return Audit.programme_id.is_not(None)
+
+
 def _open_audit_rows(audits: ColumnElement[bool], _dialect: str) -> Select[Any]:
     """(``OPEN_AUDIT_ROW_COLUMNS``): each open audit among ``audits``."""
     return typing.cast(
@@ -347,7 +362,7 @@ def _open_audit_rows(audits: ColumnElement[bool], _dialect: str) -> Select[Any]:
             Audit.team_id,
             Audit.tool_version_id,
             func.coalesce(Audit.due_date, literal(NOT_OPEN, DateType)).label("due_date"),
-        ).where(Audit.status.in_(OPEN), audits),
+        ).where(_is_open(), audits),
     )
 
 
@@ -360,7 +375,7 @@ def _programme_rows(audits: ColumnElement[bool], _dialect: str) -> Select[Any]:
             Audit.programme_id,
             cast(Audit.status, String(20)).label("status"),
             func.coalesce(Audit.due_date, literal(NOT_OPEN, DateType)).label("due_date"),
-        ).where(Audit.programme_id.is_not(None), audits),
+        ).where(_in_a_programme(), audits),
     )
 
 
@@ -374,9 +389,9 @@ class Kept:
     per-audit columns the summary counts by. A dated kind is counted per UK day, week, month,
     quarter and year (``period`` and its first ``day``: ``audit.models.summaries.PERIODS``; its
     rows carry the UK ``day``), so a range of dates is read as the few whole periods that tile it;
-    an undated kind is counted as it stands now. ``statuses`` are those of the audits that have rows
-    of the kind (and, where ``programmed``, only the audits of a programme), so a refresh reads the
-    new rows only where there can be some."""
+    an undated kind is counted as it stands now. ``holds`` says, on ``Audit``, which audits can have
+    rows of the kind (its rows query keeps to them too), so a refresh reads the new rows only where
+    there can be some."""
 
     row_model: type[Any]
     summary_model: type[Any]
@@ -385,8 +400,7 @@ class Kept:
     key: tuple[str, ...]
     count: str
     dated: bool = True
-    statuses: tuple[str, ...] = COMPLETED  # the audits that have rows of this kind
-    programmed: bool = False  # and only those of an audit programme
+    holds: Callable[[], ColumnElement[bool]] = lambda: Audit.status.in_(COMPLETED)
 
     @property
     def row_table(self) -> Table:
@@ -430,7 +444,7 @@ def kinds() -> tuple[Kept, ...]:
             OPEN_AUDIT_KEY,
             "audits",
             dated=False,
-            statuses=OPEN,
+            holds=_is_open,
         ),
         Kept(AuditAnswerRow, AnswerSummary, ANSWER_ROW_COLUMNS, answer_rows, ANSWER_KEY, "audits"),
         Kept(AuditVoiceRow, VoiceSummary, voices.VOICE_ROW_COLUMNS, voices.voice_rows, voices.VOICE_KEY, "audits"),
@@ -444,8 +458,7 @@ def kinds() -> tuple[Kept, ...]:
             PROGRAMME_KEY,
             "audits",
             dated=False,
-            statuses=tuple(status.value for status in AuditStatus),
-            programmed=True,
+            holds=_in_a_programme,
         ),
     )
 
@@ -519,14 +532,7 @@ def _locked() -> Select[Any]:
 def _found(every: tuple[Kept, ...]) -> Select[Any]:
     return select(  # type: ignore[return-value]  # a row of booleans, one per kind and side
         *(exists().where(kind.row_table.c.audit_id.in_(CHOSEN)) for kind in every),
-        *(
-            exists().where(
-                Audit.id.in_(CHOSEN),
-                Audit.status.in_(kind.statuses),
-                Audit.programme_id.is_not(None) if kind.programmed else true(),
-            )
-            for kind in every
-        ),
+        *(exists().where(Audit.id.in_(CHOSEN), kind.holds()) for kind in every),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from audit.domain.bounded import page_within
 from audit.extensions import db
 from audit.models import (
     Role,
@@ -121,8 +122,7 @@ def browse(viewer: User, filters: SupervisionFilters, page: int = 1) -> BrowsePa
         db.session.scalar(select(func.count()).select_from(query.with_only_columns(SupervisionRecord.id).subquery()))
         or 0
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(total, page, PAGE_SIZE)
     children = (
         select(func.count(SupervisionCase.id))
         .where(SupervisionCase.record_id == SupervisionRecord.id)

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
 
+from audit.domain.bounded import page_within
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -217,8 +218,7 @@ def audits_behind(scope: ReportScope, figure: FigureFilter, viewer: User, page: 
     """A page of the audits the figure counted that ``viewer`` may see, most recent first."""
     section_ids = _section_ids(scope, figure)
     total = _total(scope, figure, viewer, section_ids)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(total, page, PAGE_SIZE)
     rows = db.session.execute(_page(scope, figure, viewer, section_ids, page)).all() if total else []
     return AuditsBehindPage(
         [

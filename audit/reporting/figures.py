@@ -35,8 +35,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from audit.clock import today, utc_start_of
-from audit.domain.audits import OPEN_STATUSES, overdue_counted
+from audit.clock import utc_start_of
+from audit.domain.audits import OPEN_STATUSES
+from audit.domain.summaries import due_before_today
 from audit.extensions import db
 from audit.models import (
     ActionSummary,
@@ -484,7 +485,7 @@ def audit_counts(scope: ReportScope) -> AuditCounts:
     open_now, overdue = db.session.execute(
         select(
             func.sum(kept.audits),
-            func.sum(case((overdue_counted(), kept.audits), else_=0)),
+            func.sum(case((due_before_today(kept.due_date), kept.audits), else_=0)),
         ).where(*scope.summarised_now(kept))
     ).one()
     return AuditCounts(
@@ -509,11 +510,10 @@ def action_counts(summary: type[ActionSummary] = ActionSummary) -> list[ColumnEl
     """count, open, overdue, completed on time: the action summary's counts every action figure
     adds up (``audit.domain.summaries``: an open action is counted under its due date, so overdue is
     open and due before today's UK date)."""
-    is_open = summary.open_due != NOT_OPEN
     return [
         func.sum(summary.actions),
-        func.sum(case((is_open, summary.actions), else_=0)),
-        func.sum(case((and_(is_open, summary.open_due < today()), summary.actions), else_=0)),
+        func.sum(case((summary.open_due != NOT_OPEN, summary.actions), else_=0)),
+        func.sum(case((due_before_today(summary.open_due), summary.actions), else_=0)),
         func.sum(case((summary.on_time, summary.actions), else_=0)),
     ]
 

@@ -10,6 +10,7 @@ found there are then looked up by id.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,17 +70,17 @@ def describe_sample(scope: ReportScope) -> SampleDescription:
             SampleSummary.team_id, SampleSummary.tool_version_id, SampleSummary.programme_id, SampleSummary.reaudit
         )
     ).all()
-    per_programme: dict[int, int] = {}
-    per_team: dict[int, int] = {}
-    per_version: dict[int, int] = {}
+    per_programme: Counter[int] = Counter()
+    per_team: Counter[int] = Counter()
+    per_version: Counter[int] = Counter()
     total = reaudits = other = 0
     for team_id, tool_version_id, programme_id, reaudit, count in counted:
         count = int(count)
         total += count
-        per_team[team_id] = per_team.get(team_id, 0) + count
-        per_version[tool_version_id] = per_version.get(tool_version_id, 0) + count
+        per_team[team_id] += count
+        per_version[tool_version_id] += count
         if programme_id != NO_PROGRAMME:
-            per_programme[programme_id] = per_programme.get(programme_id, 0) + count
+            per_programme[programme_id] += count
         elif reaudit:
             reaudits += count
         else:
@@ -116,11 +117,11 @@ def _tools(per_version: dict[int, int]) -> list[tuple[str, int]]:
     """The audits per tool (all its versions together), by the tool's name."""
     if not per_version:
         return []
-    per_tool: dict[int, int] = {}
+    per_tool: Counter[int] = Counter()
     for version_id, tool_id in db.session.execute(
         select(AuditToolVersion.id, AuditToolVersion.tool_id).where(AuditToolVersion.id.in_(per_version))
     ):
-        per_tool[tool_id] = per_tool.get(tool_id, 0) + per_version[version_id]
+        per_tool[tool_id] += per_version[version_id]
     names = select(AuditTool.id, AuditTool.name).where(AuditTool.id.in_(per_tool))
     return _named(names.order_by(AuditTool.name, AuditTool.id), per_tool)
 
