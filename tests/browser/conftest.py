@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -36,6 +36,7 @@ from audit.extensions import db
 from tests.conftest import DATABASES, make_test_app
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from playwright.sync_api import Browser, ConsoleMessage, Error, Locator, Page, Response
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,29 @@ class _QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
+def _closed_before_sending(app: WSGIApplication) -> WSGIApplication:
+    """The app, with each response body read whole and its iterator closed before the server sends it.
+
+    Werkzeug's development server closes a response's iterator only after it has drained the
+    request socket; when the browser drops a connection (it does, for a cached favicon) that read
+    raises first, the file behind a static response is never closed, and its ResourceWarning fails
+    whichever test is running when it is collected. Production servers close the iterator in a
+    ``finally``; reading the body here gives the tests that behaviour. Bodies in these tests are
+    small, so losing streaming costs nothing.
+    """
+
+    def closed(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return closed
+
+
 @dataclass
 class LiveServer:
     app: Flask
@@ -99,7 +123,8 @@ def start_live_server(database_url: str, database: str, **config: Any) -> LiveSe
     page load revalidates five files through the app, which doubles the suite's time.
     """
     app = make_test_app(database_url, **{"SEND_FILE_MAX_AGE_DEFAULT": 3600, **config})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler)
+    wsgi = _closed_before_sending(app)
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True, request_handler=_QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name=f"live-server-{server.server_port}", daemon=True)
     thread.start()
     return LiveServer(app, f"http://127.0.0.1:{server.server_port}", database, server, thread)
