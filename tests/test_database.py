@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from datetime import date
 
 import flask_migrate
 import pytest
@@ -11,6 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
+from audit.domain import summaries
+from audit.domain.summaries import PAIR_ROW_COLUMNS
 from audit.extensions import db
 from audit.models import ServiceArea, SignInFailure
 from tests.conftest import make_test_app
@@ -126,3 +129,41 @@ def test_postgresql_knows_how_many_judgements_have_evidence(app):
             pytest.skip("SQLite keeps no statistics of expressions")
         names = db.session.scalars(text("SELECT stxname FROM pg_statistic_ext")).all()
     assert "st_section_judgements_evidence_length" in names
+
+
+def test_the_refresh_functions_are_the_codes_and_a_changed_one_is_reported_and_rewritten(app):
+    """On PostgreSQL the refresh runs each kind's rows and count changes through functions compiled
+    from the code (migration f16i0a1b2c3d), so the server keeps their plans. A function that differs
+    from the code (a deployment that skipped the migration, a hand edit) is reported by the check
+    and written again by the rebuild."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite plans in-process: the refresh runs its statements directly")
+        assert summaries.differences() == []
+        installed = dict(db.session.execute(text("SELECT proname, prosrc FROM pg_proc")).all())
+        for function in summaries.functions():
+            assert installed[function.name] == function.source
+        columns = ", ".join(
+            f"r_{name} {'date' if name in ('day', 'month') else 'integer'}" for name in PAIR_ROW_COLUMNS
+        )
+        db.session.execute(text(f"CREATE OR REPLACE FUNCTION audit_pair_rows_of(chosen integer[]) RETURNS TABLE "
+                                f"({columns}) LANGUAGE plpgsql AS 'BEGIN END'"))  # fmt: skip
+        db.session.execute(text("DROP FUNCTION grade_summary_add"))
+        assert summaries.differences() == [
+            "function grade_summary_add: missing",
+            "function audit_pair_rows_of: differs from the code",
+        ]
+        summaries.rebuild()
+        assert summaries.differences() == []
+
+
+def test_the_refresh_functions_do_not_depend_on_the_date(monkeypatch):
+    """A function is written once, by a migration: nothing in it may be worked out from today's
+    date (SQLite's summer-time bounds are; PostgreSQL's UK dates come from its own zone data)."""
+    written = [function.create() for function in summaries.functions()]
+    monkeypatch.setattr(summaries, "today", lambda: date(2041, 3, 30))
+    assert [
+        function.create()
+        for kind in summaries.kinds()
+        for function in (summaries._rows_function(kind), summaries._add_function(kind))
+    ] == written
