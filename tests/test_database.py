@@ -148,9 +148,9 @@ def test_the_refresh_functions_are_the_codes_and_a_changed_one_is_reported_and_r
         )
         db.session.execute(text(f"CREATE OR REPLACE FUNCTION audit_pair_rows_of(chosen integer[]) RETURNS TABLE "
                                 f"({columns}) LANGUAGE plpgsql AS 'BEGIN END'"))  # fmt: skip
-        db.session.execute(text("DROP FUNCTION grade_summary_add"))
+        db.session.execute(text("DROP FUNCTION audit_grade_rows_refresh"))
         assert summaries.differences() == [
-            "function grade_summary_add: missing",
+            "function audit_grade_rows_refresh: missing",
             "function audit_pair_rows_of: differs from the code",
         ]
         summaries.rebuild()
@@ -165,5 +165,5 @@ def test_the_refresh_functions_do_not_depend_on_the_date(monkeypatch):
     assert [
         function.create()
         for kind in summaries.kinds()
-        for function in (summaries._rows_function(kind), summaries._add_function(kind))
+        for function in (summaries._rows_function(kind), summaries._refresh_function(kind))
     ] == written

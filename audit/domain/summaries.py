@@ -60,7 +60,6 @@ from sqlalchemy import (
     select,
     text,
     true,
-    tuple_,
     union_all,
 )
 from sqlalchemy import Date as DateType
@@ -494,6 +493,10 @@ def _refresh(bind: Connection, ids: Sequence[int], only: tuple[str, ...] = ()) -
         # the other's: the second waits here for the first to commit, then reads what it wrote.
         # SQLite has one writer at a time anyway.
         bind.execute(_locked(), chosen)
+        # Then every kind in one call, each through its function (``install_functions``): the
+        # server keeps their plans, and the rows never travel to Python and back.
+        bind.execute(_refresh_call(every), chosen)
+        return
     # One look-up says which kinds to work out again: those the audits had rows of, and those
     # whose statuses an audit is in now (a cancelled audit's autosave costs this and nothing more).
     found = bind.execute(_found(every), chosen).one()
@@ -508,7 +511,7 @@ def _refresh(bind: Connection, ids: Sequence[int], only: tuple[str, ...] = ()) -
             old = Counter(tuple(row) for row in bind.execute(statements.kept, chosen))
         new: Counter[tuple[Any, ...]] = Counter()
         if may_have_rows:
-            statement = _rows_call(kind) if dialect == "postgresql" else _for_audits(kind.rows, dialect, today().year)
+            statement = _for_audits(kind.rows, dialect, today().year)
             new = Counter(_typed(tuple(row)) for row in bind.execute(statement, chosen))
         if old == new:
             continue
@@ -597,9 +600,6 @@ def _apply(bind: Connection, kind: Kept, deltas: Counter[tuple[Any, ...]]) -> No
     changes = [dict(zip(key, row, strict=True), **{count: delta}) for row, delta in deltas.items() if delta]
     if not changes:
         return
-    if bind.dialect.name == "postgresql":  # one call, planned once per connection (``install_functions``)
-        bind.execute(_add_call(kind), {f"k_{name}": [change[name] for change in changes] for name in (*key, count)})
-        return
     statements = _statements(kind, bind.dialect.name)
     bind.execute(statements.add, changes)
     taken_off = [{f"k_{name}": change[name] for name in key} for change in changes if change[count] < 0]
@@ -639,21 +639,24 @@ def _no_statement_timeout(bind: Connection) -> None:
         bind.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
-def _counted(kind: Kept, dialect: str) -> Select[Any]:
+def _counted(kind: Kept, dialect: str, signed: Any = None) -> Select[Any]:
     """The per-audit rows counted per period (``PERIODS``; or as they stand, for an undated kind):
-    the summary's rows, from scratch."""
-    table = kind.row_table
-    key_columns = [table.c[name] for name in kind.key]
+    the summary's rows, from scratch. Or, given ``signed`` rows (the kind's columns and ``n``, -1
+    for a row taken off and 1 for a row put on), the changes to the counts, none of them 0."""
+    rows = kind.row_table if signed is None else signed
+    number = func.count() if signed is None else func.sum(signed.c.n)
+    key_columns = [rows.c[name] for name in kind.key]
+
+    def counted(*period: Any) -> Select[Any]:  # the period's name and its first day, or nothing
+        found = select(*period, *key_columns, number).group_by(*period[1:], *key_columns)
+        return found if signed is None else found.having(number != 0)
+
     if not kind.dated:
-        return select(*key_columns, func.count()).group_by(*key_columns)
+        return counted()
     by_period = []
     for period in PERIODS:
-        start = _period_start_sql(period, table.c.day, dialect)
-        by_period.append(
-            select(literal(period).label("period"), start.label("day"), *key_columns, func.count()).group_by(
-                start, *key_columns
-            )
-        )
+        start = _period_start_sql(period, rows.c.day, dialect)
+        by_period.append(counted(literal(period).label("period"), start.label("day")))
     return select(union_all(*by_period).subquery())
 
 
@@ -745,6 +748,7 @@ class _Function:
         )
 
 
+GIVEN: ColumnElement[Any] = literal_column("chosen")  # a function's argument: the audits' ids
 POSTGRESQL = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]  # the dialect class is untyped
 
 
@@ -760,32 +764,43 @@ def _rows_function(kind: Kept) -> _Function:
     """The kind's rows for the audits whose ids are ``chosen``, cast to the per-audit table's types
     (a function's result must match its declared types exactly)."""
     table = kind.row_table
-    rows = kind.rows(Audit.id == any_(literal_column("chosen")), "postgresql").subquery()
+    rows = kind.rows(Audit.id == any_(GIVEN), "postgresql").subquery()
     typed = select(*(cast(column, table.c[name].type) for column, name in zip(rows.c, kind.columns, strict=True)))
     columns = ", ".join(f"r_{name} {_type(table, name)}" for name in kind.columns)
     return _Function(f"{table.name}_of", (("chosen", "integer[]"),), f"TABLE ({columns})", "STABLE",
                      f"RETURN QUERY {_sql(typed)};")  # fmt: skip
 
 
-def _add_function(kind: Kept) -> _Function:
-    """Add each delta to its count (the key's columns and the deltas as arrays, one element a
-    count), then drop the counts that reached 0: two statements, each planned once."""
-    summary, key, count = kind.summary_table, kind.summary_key, kind.count
-    given = [func.unnest(literal_column(f"k_{name}")) for name in (*key, count)]
+def _refresh_function(kind: Kept) -> _Function:
+    """Bring the kind up to date for the audits whose ids are ``chosen``, in one call: the changes
+    to the counts (the audits' kept rows taken off, their rows now put on, summed per key) added
+    in one upsert, the counts that reached 0 deleted (found by ``no_zero_counts``' index), and the
+    kept rows replaced."""
+    table, summary, key, count = kind.row_table, kind.summary_table, kind.summary_key, kind.count
+    now = getattr(func, _rows_function(kind).name)(GIVEN).table_valued(*(f"r_{name}" for name in kind.columns))
+    now_rows = [now.c[f"r_{name}"].label(name) for name in kind.columns]
+    kept = [table.c[name] for name in kind.columns]
+    signed = union_all(
+        select(*kept, literal(-1).label("n")).where(table.c.audit_id == any_(GIVEN)),
+        select(*now_rows, literal(1).label("n")),
+    ).subquery("signed")
     upsert = postgresql.insert(summary)
-    add = upsert.from_select([*key, count], select(*given)).on_conflict_do_update(
+    add = upsert.from_select([*key, count], _counted(kind, "postgresql", signed)).on_conflict_do_update(
         index_elements=list(key), set_={count: summary.c[count] + upsert.excluded[count]}
     )
-    drop_zeros = delete(summary).where(
-        summary.c[count] == 0, tuple_(*(summary.c[name] for name in key)).in_(select(*given[:-1]))
+    statements = (
+        add,
+        delete(summary).where(summary.c[count] == 0),
+        delete(table).where(table.c.audit_id == any_(GIVEN)),
+        insert(table).from_select(list(kind.columns), select(*now_rows)),
     )
-    arguments = tuple((f"k_{name}", f"{_type(summary, name)}[]") for name in (*key, count))
-    return _Function(f"{summary.name}_add", arguments, "void", "VOLATILE", f"{_sql(add)};\n{_sql(drop_zeros)};")
+    body = "\n".join(f"{_sql(statement)};" for statement in statements)
+    return _Function(f"{table.name}_refresh", (("chosen", "integer[]"),), "void", "VOLATILE", body)
 
 
 @cache
 def functions() -> tuple[_Function, ...]:
-    return tuple(function for kind in kinds() for function in (_rows_function(kind), _add_function(kind)))
+    return tuple(function for kind in kinds() for function in (_rows_function(kind), _refresh_function(kind)))
 
 
 def install_functions(bind: Connection) -> None:
@@ -813,19 +828,10 @@ def _function_differences(bind: Connection) -> list[str]:
 
 
 @cache
-def _rows_call(kind: Kept) -> Any:
-    return text(f"SELECT * FROM {_rows_function(kind).name}(:ids)").bindparams(
-        bindparam("ids", type_=postgresql.ARRAY(Integer))
-    )
-
-
-@cache
-def _add_call(kind: Kept) -> Any:
-    summary, names = kind.summary_table, (*kind.summary_key, kind.count)
-    called = ", ".join(f":k_{name}" for name in names)
-    return text(f"SELECT {_add_function(kind).name}({called})").bindparams(
-        *(bindparam(f"k_{name}", type_=postgresql.ARRAY(summary.c[name].type)) for name in names)
-    )
+def _refresh_call(every: tuple[Kept, ...]) -> Any:
+    """One statement that refreshes ``every`` kind (each function in turn) for the ``ids``."""
+    called = ", ".join(f"{_refresh_function(kind).name}(:ids)" for kind in every)
+    return text(f"SELECT {called}").bindparams(bindparam("ids", type_=postgresql.ARRAY(Integer)))
 
 
 # Every ORM write that moves a figure refreshes its audits ------------------------------------------

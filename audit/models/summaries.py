@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
@@ -106,6 +106,14 @@ def counts_key(name: str, *key: str) -> UniqueConstraint:
     return UniqueConstraint("period", "day", "team_id", "tool_version_id", *key, name=name)
 
 
+def no_zero_counts(table: str, count: str) -> Index:
+    """The counts at 0. A count is deleted as it reaches 0, in the transaction that brought it
+    there, so between transactions this partial index is empty; it lets PostgreSQL's refresh find
+    the counts it brought to 0 without naming their keys (``audit.domain.summaries``)."""
+    at_zero = text(f"{count} = 0")
+    return Index(f"ix_{table}_zero", count, postgresql_where=at_zero, sqlite_where=at_zero)
+
+
 class DatedCounts:
     """The columns every dated table of counts starts with: the period (one of ``PERIODS``) and its
     first day, then the team and tool version that every figure's filters read."""
@@ -159,6 +167,7 @@ class GradeSummary(DatedCounts, Model):
             "moderated",
             "amended_after_moderation",
         ),
+        no_zero_counts("grade_summary", "audits"),
     )
 
     section_id: Mapped[int]
@@ -175,6 +184,7 @@ class PairSummary(DatedCounts, Model):
     __tablename__ = "pair_summary"
     __table_args__ = (
         counts_key("uq_pair_summary_key", "auditor_id", "section_id", "auditor_grade_id", "moderator_grade_id"),
+        no_zero_counts("pair_summary", "pairs"),
     )
 
     auditor_id: Mapped[int]
@@ -213,7 +223,10 @@ class ActionSummary(DatedCounts, Model):
     today) is a sum whatever today is."""
 
     __tablename__ = "action_summary"
-    __table_args__ = (counts_key("uq_action_summary_key", "theme_section_id", "open_due", "on_time"),)
+    __table_args__ = (
+        counts_key("uq_action_summary_key", "theme_section_id", "open_due", "on_time"),
+        no_zero_counts("action_summary", "actions"),
+    )
 
     theme_section_id: Mapped[int]
     open_due: Mapped[date]
@@ -238,7 +251,10 @@ class OpenAuditSummary(Model):
     reports' "in progress" and "overdue" counts are sums here, not a read of every open audit."""
 
     __tablename__ = "open_audit_summary"
-    __table_args__ = (UniqueConstraint("team_id", "tool_version_id", "due_date", name="uq_open_audit_summary_key"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "tool_version_id", "due_date", name="uq_open_audit_summary_key"),
+        no_zero_counts("open_audit_summary", "audits"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int]
@@ -265,7 +281,10 @@ class ProgrammeStatusSummary(Model):
     of its audits, however many it holds."""
 
     __tablename__ = "programme_status_summary"
-    __table_args__ = (UniqueConstraint("programme_id", "status", "due_date", name="uq_programme_status_summary_key"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "status", "due_date", name="uq_programme_status_summary_key"),
+        no_zero_counts("programme_status_summary", "audits"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int]

@@ -15,7 +15,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
-from audit.models.summaries import DatedCounts, DatedRow, counts_key
+from audit.models.summaries import DatedCounts, DatedRow, counts_key, no_zero_counts
 
 NO_CHOICE = ""  # ``choice`` of an answer that gives an option (or of an option with no choice)
 NO_OPTION = 0  # ``option_id`` of a yes/no answer
@@ -36,7 +36,10 @@ class AnswerSummary(DatedCounts, Model):
     """``audit_answer_rows`` counted per UK period (day, week, month, quarter, year), as ``GradeSummary``."""
 
     __tablename__ = "answer_summary"
-    __table_args__ = (counts_key("uq_answer_summary_key", "question_id", "choice", "option_id"),)
+    __table_args__ = (
+        counts_key("uq_answer_summary_key", "question_id", "choice", "option_id"),
+        no_zero_counts("answer_summary", "audits"),
+    )
 
     question_id: Mapped[int]
     choice: Mapped[str] = mapped_column(String(3))

@@ -15,7 +15,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
-from audit.models.summaries import DatedCounts, DatedRow, counts_key
+from audit.models.summaries import DatedCounts, DatedRow, counts_key, no_zero_counts
 
 NOT_RECORDED_VALUE = ""  # ``value`` where the case records nothing (or only white space)
 
@@ -37,7 +37,10 @@ class EqualitySummary(DatedCounts, Model):
     month's first day)."""
 
     __tablename__ = "equality_summary"
-    __table_args__ = (counts_key("uq_equality_summary_key", "characteristic", "value", "good"),)
+    __table_args__ = (
+        counts_key("uq_equality_summary_key", "characteristic", "value", "good"),
+        no_zero_counts("equality_summary", "audits"),
+    )
 
     characteristic: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(60))

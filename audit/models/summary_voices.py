@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.extensions import Model
-from audit.models.summaries import DatedCounts, DatedRow, counts_key
+from audit.models.summaries import DatedCounts, DatedRow, counts_key, no_zero_counts
 
 NO_PROGRAMME = 0  # programme_id of an audit outside a programme
 
@@ -41,7 +41,10 @@ class VoiceSummary(DatedCounts, Model):
     month's first day)."""
 
     __tablename__ = "voice_summary"
-    __table_args__ = (counts_key("uq_voice_summary_key", "section_id", "family", "reflection"),)
+    __table_args__ = (
+        counts_key("uq_voice_summary_key", "section_id", "family", "reflection"),
+        no_zero_counts("voice_summary", "audits"),
+    )
 
     section_id: Mapped[int]
     family: Mapped[bool]
@@ -66,7 +69,10 @@ class SampleSummary(DatedCounts, Model):
     """``audit_sample_rows`` counted per UK period (day, week, month, quarter, year), as ``VoiceSummary``."""
 
     __tablename__ = "sample_summary"
-    __table_args__ = (counts_key("uq_sample_summary_key", "programme_id", "reaudit", "family", "reflection"),)
+    __table_args__ = (
+        counts_key("uq_sample_summary_key", "programme_id", "reaudit", "family", "reflection"),
+        no_zero_counts("sample_summary", "audits"),
+    )
 
     programme_id: Mapped[int]
     reaudit: Mapped[bool]
