@@ -128,18 +128,46 @@ def test_the_moderation_queue_sends_the_same_queries_for_3_audits_as_for_40(app,
 # Lists shown as their first rows and a count ----------------------------------------------------
 
 
-def test_my_audits_shows_the_soonest_due_and_says_how_many_there_are(app, client, make, people, monkeypatch):
-    monkeypatch.setattr(audit_data, "MY_AUDITS_SHOWN", 3)
+def test_my_audits_pages_through_every_open_audit_soonest_due_first(app, client, make, people, monkeypatch):
+    monkeypatch.setattr(audit_data, "MY_AUDITS_PAGE_SIZE", 2)
     ids = _audits(app, make, people, 5, AuditStatus.ASSIGNED)
     client.sign_in_as(people["auditor"])
-    page = client.get_page("/audits/mine")
     with app.app_context():
-        everything = audit_data.my_audits(db.session.get(User, people["auditor"].id))
-        shown = audit_data.my_audits_shown(db.session.get(User, people["auditor"].id))
-    assert [audit.id for audit in shown.items] == [audit.id for audit in everything[:3]]
-    assert (shown.total, shown.more) == (5, 2) and sorted(audit.id for audit in everything) == ids
-    assert "The 3 due soonest of your 5 open audits are shown." in page.get_text(" ", strip=True)
-    assert len(page.select("table tbody tr")) == 3
+        everything = [audit.id for audit in audit_data.my_audits(db.session.get(User, people["auditor"].id))]
+    assert sorted(everything) == ids
+    shown = []
+    for number in (1, 2, 3):
+        page = client.get_page(f"/audits/mine?page={number}")
+        assert f"5 audits, soonest due first (page {number} of 3)" in page.get_text(" ", strip=True)
+        shown += [int(link["href"].rsplit("/", 1)[-1]) for link in page.select("table tbody tr a[href^='/audits/']")]
+        labels = [link.get_text(" ", strip=True) for link in page.select("nav.govuk-pagination a")]
+        assert ("Previous" in " ".join(labels)) == (number > 1) and ("Next" in " ".join(labels)) == (number < 3)
+    assert shown == everything  # each once, in the list's order
+    # A page number past the end shows the last page; one that cannot be read (or is absurd) the first.
+    assert "(page 3 of 3)" in client.get_page("/audits/mine?page=9").get_text(" ", strip=True)
+    assert "(page 1 of 3)" in client.get_page("/audits/mine?page=two").get_text(" ", strip=True)
+    assert "(page 1 of 3)" in client.get_page(f"/audits/mine?page={10**30}").get_text(" ", strip=True)
+    assert "(page 1 of 3)" in client.get_page("/audits/mine?page=-4").get_text(" ", strip=True)
+
+
+def test_my_audits_pages_each_list_on_its_own(app, client, make, people, monkeypatch):
+    """An auditor who is also a practitioner pages through the reflections without losing the page
+    of their audits."""
+    monkeypatch.setattr(audit_data, "MY_AUDITS_PAGE_SIZE", 2)
+    monkeypatch.setattr(audit_data, "REFLECTIONS_PAGE_SIZE", 1)
+    _audits(app, make, people, 3, AuditStatus.ASSIGNED)
+    submitted = _audits(app, make, people, 2, AuditStatus.SUBMITTED, start=3)
+    with app.app_context():
+        for audit_id in submitted:  # the auditor's own cases, so the reflections are theirs
+            db.session.get(Audit, audit_id).case.worker_id = people["auditor"].id
+        db.session.commit()
+    client.sign_in_as(people["auditor"])
+    page = client.get_page("/audits/mine?page=2&reflections_page=2")
+    text = page.get_text(" ", strip=True)
+    assert "3 audits, soonest due first (page 2 of 2)" in text
+    assert "2 audits are waiting, longest waiting first (page 2 of 2)" in text
+    reflections = page.select_one("nav[aria-label='Pages of audits waiting for your reflection']")
+    assert reflections.select_one("a")["href"] == "/audits/mine?page=2&reflections_page=1"
 
 
 def test_my_audits_and_my_actions_send_the_same_queries_for_2_rows_as_for_30(app, client, make, people):
@@ -171,12 +199,10 @@ def test_my_audits_and_my_actions_send_the_same_queries_for_2_rows_as_for_30(app
         assert many.count == counted.count, f"{path}\n{counted}\n\n{many}"
 
 
-def test_my_actions_lists_open_ones_first_up_to_the_limit_and_logs_only_those_shown(
-    app, client, make, people, monkeypatch
-):
+def test_my_actions_pages_open_ones_first_and_logs_only_those_shown(app, client, make, people, monkeypatch):
     from audit.models import AccessLogEntry
 
-    monkeypatch.setattr(follow_up, "ACTIONS_SHOWN", 2)
+    monkeypatch.setattr(follow_up, "ACTIONS_PAGE_SIZE", 2)
     audit_id = _audits(app, make, people, 1, AuditStatus.SUBMITTED)[0]
     with app.app_context():
         actions = [
@@ -195,7 +221,8 @@ def test_my_actions_lists_open_ones_first_up_to_the_limit_and_logs_only_those_sh
         expected = [actions[1].id, actions[2].id]
     client.sign_in_as(people["worker"])
     page = client.get_page("/audits/actions")
-    assert "The first 2 of your 4 actions are shown" in page.get_text(" ", strip=True)
+    assert "4 actions, open ones first (page 1 of 2)" in page.get_text(" ", strip=True)
+    assert page.select_one("nav[aria-label='Pages of your actions'] a")["href"] == "/audits/actions?page=2"
     with app.app_context():
         logged = db.session.scalars(
             select(AccessLogEntry.record_id).where(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
 from audit.domain import notifications
-from audit.domain.bounded import Bounded, first_rows, page_within
+from audit.domain.bounded import NumberedPage, numbered_page, page_within
 from audit.domain.summaries import due_before_today
 from audit.extensions import db
 from audit.models import (
@@ -326,16 +326,15 @@ def my_audits(user: User) -> Sequence[Audit]:
     return db.session.scalars(_my_audits_query(user)).all()
 
 
-MY_AUDITS_SHOWN = 100
+# My audits' two lists, a page at a time: the page costs the same however many an auditor is
+# assigned or a practitioner's cases have waiting (drawing 100 rows, the old cap, was most of it).
+MY_AUDITS_PAGE_SIZE = 25
+REFLECTIONS_PAGE_SIZE = 25
 
 
-def my_audits_shown(user: User, limit: int | None = None) -> Bounded[Audit]:
-    """The first ``limit`` of ``my_audits`` (soonest due) and how many there are, in one statement:
-    what My audits shows, so the page costs the same however many are assigned."""
-    return first_rows(_my_audits_query(user), limit or MY_AUDITS_SHOWN)
-
-
-REFLECTIONS_SHOWN = 100
+def my_audits_page(user: User, page: int) -> NumberedPage[Audit]:
+    """Page ``page`` of ``my_audits`` (soonest due first) and how many there are."""
+    return numbered_page(_my_audits_query(user), page, MY_AUDITS_PAGE_SIZE)
 
 
 def awaiting_my_reflection(user: User) -> Sequence[Audit]:
@@ -343,9 +342,9 @@ def awaiting_my_reflection(user: User) -> Sequence[Audit]:
     return db.session.scalars(_awaiting_reflection_query(user)).all()
 
 
-def awaiting_my_reflection_shown(user: User) -> Bounded[Audit]:
-    """The first ``REFLECTIONS_SHOWN`` of ``awaiting_my_reflection`` and how many there are, in one statement."""
-    return first_rows(_awaiting_reflection_query(user), REFLECTIONS_SHOWN)
+def awaiting_my_reflection_page(user: User, page: int) -> NumberedPage[Audit]:
+    """Page ``page`` of ``awaiting_my_reflection`` (longest waiting first) and how many there are."""
+    return numbered_page(_awaiting_reflection_query(user), page, REFLECTIONS_PAGE_SIZE)
 
 
 def _awaiting_reflection_query(user: User) -> Select[Audit]:

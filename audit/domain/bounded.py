@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, SQLColumnExpression, func, tuple_
+from sqlalchemy import Select, SQLColumnExpression, func, select, tuple_
 
 from audit.extensions import db
 
@@ -37,6 +37,39 @@ def first_rows(query: Select[Any], limit: int) -> Bounded[Any]:
     """The first ``limit`` rows of ``query`` (a select of one entity, ordered) and the count of all."""
     rows = db.session.execute(query.add_columns(func.count().over().label("total")).limit(limit)).all()
     return Bounded(items=[row[0] for row in rows], total=rows[0].total if rows else 0)
+
+
+@dataclass(frozen=True)
+class NumberedPage(Generic[Row]):
+    """One page of a list, numbered from 1, and how many rows and pages there are in all."""
+
+    items: Sequence[Row]
+    total: int
+    page: int
+    pages: int
+
+
+FURTHEST_PAGE = 1_000_000
+
+
+def numbered_page(query: Select[Any], page: int, size: int) -> NumberedPage[Any]:
+    """Page ``page`` of ``query`` (a select of one entity, ordered) at ``size`` rows a page, and the
+    count of all, in one statement. A page number past the end shows the last page (one more
+    statement, to count), one before the first the first."""
+    page = min(max(page, 1), FURTHEST_PAGE)  # an absurd number must not reach the database as an offset
+    rows = _rows_at(query, (page - 1) * size, size)
+    if not rows and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        page, _pages = page_within(total, page, size)
+        rows = _rows_at(query, (page - 1) * size, size)
+    total = rows[0].total if rows else 0
+    page, pages = page_within(total, page, size)
+    return NumberedPage(items=[row[0] for row in rows], total=total, page=page, pages=pages)
+
+
+def _rows_at(query: Select[Any], offset: int, size: int) -> Sequence[Any]:
+    counted = query.add_columns(func.count().over().label("total"))
+    return db.session.execute(counted.offset(offset).limit(size)).all()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from audit.clock import add_working_days, to_local, today, utcnow
 from audit.domain import notifications
-from audit.domain.bounded import Bounded, KeysetPage, first_rows, keyset_page
+from audit.domain.bounded import Bounded, KeysetPage, NumberedPage, first_rows, keyset_page, numbered_page
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -80,13 +80,13 @@ def actions_owned_by(user: User) -> Sequence[Action]:
     return db.session.scalars(_actions_owned_query(user)).all()
 
 
-ACTIONS_SHOWN = 100
+ACTIONS_PAGE_SIZE = 25
 
 
-def actions_owned_shown(user: User, limit: int | None = None) -> Bounded[Action]:
-    """The first ``limit`` of ``actions_owned_by`` (open ones lead) and how many there are, in one
-    statement: what My actions shows and logs as viewed, whatever the person has accumulated."""
-    return first_rows(_actions_owned_query(user), limit or ACTIONS_SHOWN)
+def actions_owned_page(user: User, page: int) -> NumberedPage[Action]:
+    """Page ``page`` of ``actions_owned_by`` (open ones first) and how many there are: what My
+    actions shows and logs as viewed, a page at a time, whatever the person has accumulated."""
+    return numbered_page(_actions_owned_query(user), page, ACTIONS_PAGE_SIZE)
 
 
 def complete_action(action: Action, user: User, note: str | None) -> None:

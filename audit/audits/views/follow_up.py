@@ -46,14 +46,14 @@ def add_action(audit_id: int) -> str | Response:
 @audits.route("/actions")
 @signed_in
 def my_actions() -> str:
-    shown = follow_up.actions_owned_shown(current_user)
+    shown = follow_up.actions_owned_page(current_user, request.args.get("page", 1, type=int) or 1)
     actions = shown.items
     # The list shows what each action says, so each is logged as viewed (one statement).
     record_accesses(current_user.id, "view", "action", ((action.id, _case_id_of(action)) for action in actions))
     return render_template(
         "audits/my_actions.html",
         actions=actions,
-        actions_total=shown.total,
+        shown=shown,
         plan_actions=plan_data.actions_owned_by(current_user),  # about the service, not a child: not logged
         plan_overdue=plan_data.is_overdue,
         today=follow_up.today(),

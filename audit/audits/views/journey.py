@@ -42,17 +42,25 @@ def _int_arg(name: str) -> int | None:
 @audits.route("/mine")
 @signed_in
 def mine() -> str:
-    assigned = audit_data.my_audits_shown(current_user) if current_user.has_role(Role.AUDITOR) else None
-    to_reflect = audit_data.awaiting_my_reflection_shown(current_user)
+    # Each list has its own page number, so paging through one leaves the other where it was.
+    assigned = (
+        audit_data.my_audits_page(current_user, _page_arg("page"))
+        if current_user.has_role(Role.AUDITOR)
+        else None
+    )
+    to_reflect = audit_data.awaiting_my_reflection_page(current_user, _page_arg("reflections_page"))
     return render_template(
         "audits/mine.html",
-        assigned=assigned.items if assigned is not None else [],
-        assigned_total=assigned.total if assigned is not None else 0,
-        to_reflect=to_reflect.items,
-        to_reflect_total=to_reflect.total,
+        assigned=assigned,
+        to_reflect=to_reflect,
         today=utcnow().date(),
         title="My audits",
     )
+
+
+def _page_arg(name: str) -> int:
+    """A page number from the query string: 1 when it is missing or not a number."""
+    return request.args.get(name, 1, type=int) or 1
 
 
 @audits.route("/")
