@@ -44,9 +44,7 @@ def _int_arg(name: str) -> int | None:
 def mine() -> str:
     # Each list has its own page number, so paging through one leaves the other where it was.
     assigned = (
-        audit_data.my_audits_page(current_user, _page_arg("page"))
-        if current_user.has_role(Role.AUDITOR)
-        else None
+        audit_data.my_audits_page(current_user, _page_arg("page")) if current_user.has_role(Role.AUDITOR) else None
     )
     to_reflect = audit_data.awaiting_my_reflection_page(current_user, _page_arg("reflections_page"))
     return render_template(
