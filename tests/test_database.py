@@ -10,7 +10,7 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal_column, select, text
 
 from audit.domain import summaries
 from audit.domain.summaries import PAIR_ROW_COLUMNS
@@ -167,3 +167,21 @@ def test_the_refresh_functions_do_not_depend_on_the_date(monkeypatch):
         for kind in summaries.kinds()
         for function in (summaries._rows_function(kind), summaries._refresh_function(kind))
     ] == written
+
+
+def test_a_percent_sign_in_a_functions_statement_is_written_as_itself(app):
+    """Function sources are compiled without the driver's "%%" escaping, then escaped once to be
+    sent: a literal "%" (a LIKE pattern, say) reaches PostgreSQL as one "%", so the source the check
+    compares is the source installed."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("functions are PostgreSQL's")
+        statement = select(func.count()).where(literal_column("'50%'").like("%0%"))
+        function = summaries._Function(
+            "percent_check", (), "bigint", "STABLE", f"RETURN ({summaries._sql(statement)});"
+        )
+        assert "'%0%'" in function.source
+        summaries._install(db.session.connection(), function)
+        installed = db.session.scalar(text("SELECT prosrc FROM pg_proc WHERE proname = 'percent_check'"))
+        assert installed == function.source
+        assert db.session.scalar(text("SELECT percent_check()")) == 1

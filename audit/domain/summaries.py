@@ -749,7 +749,8 @@ class _Function:
 
 
 GIVEN: ColumnElement[Any] = literal_column("chosen")  # a function's argument: the audits' ids
-POSTGRESQL = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]  # the dialect class is untyped
+# Compiled for a function's source with named parameters, so a "%" in a literal is written as itself.
+POSTGRESQL = postgresql.psycopg.dialect(paramstyle="named")  # type: ignore[no-untyped-call]  # untyped class
 
 
 def _sql(statement: Any) -> str:
@@ -809,8 +810,12 @@ def install_functions(bind: Connection) -> None:
     if bind.dialect.name != "postgresql":
         return
     for function in functions():
-        bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function.signature}")
-        bind.exec_driver_sql(function.create().replace("%", "%%"))
+        _install(bind, function)
+
+
+def _install(bind: Connection, function: _Function) -> None:
+    bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function.signature}")
+    bind.exec_driver_sql(function.create().replace("%", "%%"))  # the driver reads "%%" as "%"
 
 
 def _function_differences(bind: Connection) -> list[str]:
