@@ -701,6 +701,7 @@ def differences(bind: Connection | None = None, limit: int = 20) -> list[str]:
             for counted_key in kind.counted_keys(dict(zip(kind.columns, row, strict=True))):
                 expected_counts[counted_key] += number
         found += _compare(summary.name, Counter(kept_counts), expected_counts)
+        found += [f"{summary.name} {row}: kept at 0, not deleted" for row, number in kept_counts.items() if number == 0]
     found += _function_differences(bind)
     return found[:limit] if limit else found
 
