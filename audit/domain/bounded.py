@@ -49,27 +49,17 @@ class NumberedPage(Generic[Row]):
     pages: int
 
 
-FURTHEST_PAGE = 1_000_000
-
-
 def numbered_page(query: Select[Any], page: int, size: int) -> NumberedPage[Any]:
     """Page ``page`` of ``query`` (a select of one entity, ordered) at ``size`` rows a page, and the
-    count of all, in one statement. A page number past the end shows the last page (one more
-    statement, to count), one before the first the first."""
-    page = min(max(page, 1), FURTHEST_PAGE)  # an absurd number must not reach the database as an offset
-    rows = _rows_at(query, (page - 1) * size, size)
-    if not rows and page > 1:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        page, _pages = page_within(total, page, size)
-        rows = _rows_at(query, (page - 1) * size, size)
-    total = rows[0].total if rows else 0
+    count of all: two statements. A page number past the end shows the last page, one before the
+    first the first. Counted apart rather than with ``count(*) OVER ()`` beside the page: the
+    window makes the database read every matching row whole before the limit, where a count can
+    read an index and the page can stop at its last row (a practitioner's 1,379 actions: 6 ms as
+    one statement, 2 ms as two)."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page, pages = page_within(total, page, size)
-    return NumberedPage(items=[row[0] for row in rows], total=total, page=page, pages=pages)
-
-
-def _rows_at(query: Select[Any], offset: int, size: int) -> Sequence[Any]:
-    counted = query.add_columns(func.count().over().label("total"))
-    return db.session.execute(counted.offset(offset).limit(size)).all()
+    items = db.session.scalars(query.offset((page - 1) * size).limit(size)).all()
+    return NumberedPage(items=items, total=total, page=page, pages=pages)
 
 
 @dataclass(frozen=True)
