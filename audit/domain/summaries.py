@@ -762,6 +762,14 @@ def _type(table: Table, name: str) -> str:
     return str(table.c[name].type.compile(dialect=POSTGRESQL))
 
 
+def _rows_function_name(kind: Kept) -> str:
+    return f"{kind.row_table.name}_of"
+
+
+def _refresh_function_name(kind: Kept) -> str:
+    return f"{kind.row_table.name}_refresh"
+
+
 def _rows_function(kind: Kept) -> _Function:
     """The kind's rows for the audits whose ids are ``chosen``, cast to the per-audit table's types
     (a function's result must match its declared types exactly)."""
@@ -769,7 +777,7 @@ def _rows_function(kind: Kept) -> _Function:
     rows = kind.rows(Audit.id == any_(GIVEN), "postgresql").subquery()
     typed = select(*(cast(column, table.c[name].type) for column, name in zip(rows.c, kind.columns, strict=True)))
     columns = ", ".join(f"r_{name} {_type(table, name)}" for name in kind.columns)
-    return _Function(f"{table.name}_of", (("chosen", "integer[]"),), f"TABLE ({columns})", "STABLE",
+    return _Function(_rows_function_name(kind), (("chosen", "integer[]"),), f"TABLE ({columns})", "STABLE",
                      f"RETURN QUERY {_sql(typed)};")  # fmt: skip
 
 
@@ -779,7 +787,7 @@ def _refresh_function(kind: Kept) -> _Function:
     in one upsert, the counts that reached 0 deleted (found by ``no_zero_counts``' index), and the
     kept rows replaced."""
     table, summary, key, count = kind.row_table, kind.summary_table, kind.summary_key, kind.count
-    now = getattr(func, _rows_function(kind).name)(GIVEN).table_valued(*(f"r_{name}" for name in kind.columns))
+    now = getattr(func, _rows_function_name(kind))(GIVEN).table_valued(*(f"r_{name}" for name in kind.columns))
     now_rows = [now.c[f"r_{name}"].label(name) for name in kind.columns]
     kept = [table.c[name] for name in kind.columns]
     signed = union_all(
@@ -797,7 +805,7 @@ def _refresh_function(kind: Kept) -> _Function:
         insert(table).from_select(list(kind.columns), select(*now_rows)),
     )
     body = "\n".join(f"{_sql(statement)};" for statement in statements)
-    return _Function(f"{table.name}_refresh", (("chosen", "integer[]"),), "void", "VOLATILE", body)
+    return _Function(_refresh_function_name(kind), (("chosen", "integer[]"),), "void", "VOLATILE", body)
 
 
 @cache
@@ -835,8 +843,9 @@ def _function_differences(bind: Connection) -> list[str]:
 
 @cache
 def _refresh_call(every: tuple[Kept, ...]) -> Any:
-    """One statement that refreshes ``every`` kind (each function in turn) for the ``ids``."""
-    called = ", ".join(f"{_refresh_function(kind).name}(:ids)" for kind in every)
+    """One statement that refreshes ``every`` kind (each function in turn) for the ``ids``. Named,
+    not compiled: compiling a function's body is for installing it, never for a write."""
+    called = ", ".join(f"{_refresh_function_name(kind)}(:ids)" for kind in every)
     return text(f"SELECT {called}").bindparams(bindparam("ids", type_=postgresql.ARRAY(Integer)))
 
 
