@@ -45,6 +45,12 @@ def record_id_or_none(value: object) -> int | None:
         return None
 
 
+def page_number(name: str = "page") -> int:
+    """A list's page number from the query string: 1 when it is missing, not a number or absurd (the
+    lists bring a number past their last page back to the last)."""
+    return request.args.get(name, 1, type=int) or 1
+
+
 def has_unstorable(text: str) -> bool:
     return UNSTORABLE.search(text) is not None
 

@@ -12,6 +12,7 @@ from audit.domain.access_log import record_access
 from audit.domain.case_history import case_history
 from audit.domain.records import by_id
 from audit.models import Case, PlanType
+from audit.routing import page_number
 
 
 @cases.route("/")
@@ -23,7 +24,7 @@ def index() -> str:
         return render_template("cases/no_team.html", title="You are not in a team")
     page = case_data.case_page(
         team_id=team_id,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_number(),
         search=request.args.get("q", "")[:40],
         plan_type=request.args.get("plan_type", ""),
     )

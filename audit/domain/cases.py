@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 
-from audit.domain.bounded import page_within
+from audit.domain.bounded import numbered_page
 from audit.extensions import db
 from audit.models import Case, PlanType, Team, User
 from audit.routing import MAX_ID
@@ -52,16 +52,10 @@ def case_page(*, team_id: int | None, page: int = 1, search: str = "", plan_type
         query = query.where(Case.reference.contains(normalise_reference(search), autoescape=True))
     if plan_type in {plan.value for plan in PlanType}:
         query = query.where(Case.plan_type == plan_type)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page, pages = page_within(total, page, PAGE_SIZE)
-    cases = db.session.scalars(
-        # A listed worker's roles are not shown: do not load them.
-        query.options(selectinload(Case.team), selectinload(Case.worker).lazyload(User.role_rows))
-        .order_by(Case.reference)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return CasePage(cases=cases, total=total, page=page, pages=pages)
+    # A listed worker's roles are not shown: do not load them.
+    loaded = query.options(selectinload(Case.team), selectinload(Case.worker).lazyload(User.role_rows))
+    found = numbered_page(loaded.order_by(Case.reference), page, PAGE_SIZE)
+    return CasePage(cases=found.items, total=found.total, page=found.page, pages=found.pages)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audit.clock import today, utcnow
-from audit.domain.bounded import page_within
+from audit.domain.bounded import numbered_page
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -291,13 +291,8 @@ def notification_page(status: NotificationStatus | None = None, page: int = 1) -
     query = select(Notification)
     if status is not None:
         query = query.where(Notification.status == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page, pages = page_within(total, page, PAGE_SIZE)
-    rows = db.session.scalars(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
+    found = numbered_page(query.order_by(Notification.created_at.desc(), Notification.id.desc()), page, PAGE_SIZE)
+    rows = found.items
     counts = {
         NotificationStatus(status): count
         for status, count in db.session.execute(select(Notification.status, func.count()).group_by(Notification.status))
@@ -306,7 +301,7 @@ def notification_page(status: NotificationStatus | None = None, page: int = 1) -
     user_ids = {row.user_id for row in rows}
     if user_ids:
         db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
-    return NotificationPage(rows, page, pages, total, counts)
+    return NotificationPage(rows, found.page, found.pages, found.total, counts)
 
 
 def notification_or_none(notification_id: int) -> Notification | None:

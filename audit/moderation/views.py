@@ -18,6 +18,7 @@ from audit.domain.programme import months_before
 from audit.models import Audit, Role
 from audit.moderation import moderation
 from audit.reporting.moderation_sample import sample_achieved
+from audit.routing import page_number
 from forms.moderation import ModerationFormBase, moderation_form_class
 
 
@@ -28,7 +29,7 @@ def index() -> str:
         team_id=request.args.get("team", type=int) or None,
         tool_id=request.args.get("tool", type=int) or None,
     )
-    queue = moderation_data.moderation_queue(filters, request.args.get("page", 1, type=int) or 1)
+    queue = moderation_data.moderation_queue(filters, page_number())
     on = today()
     # The sample achieved over the last three months of submissions, up to today.
     since = months_before(on, 3) + timedelta(days=1)

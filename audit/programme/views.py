@@ -17,6 +17,7 @@ from audit.domain import programme as programme_data
 from audit.domain.access_log import record_access, record_accesses
 from audit.models import Audit, Case, Role, User
 from audit.programme import programme
+from audit.routing import page_number
 from forms.base import add_error, required
 from forms.programme import CancelAuditForm, ProgrammeForm, ReassignForm
 
@@ -191,7 +192,7 @@ def show(programme_id: int) -> str:
     return render_template(
         "programme/show.html",
         summary=summary,
-        page=programme_data.programme_audits(summary, request.args.get("page", 1, type=int) or 1),
+        page=programme_data.programme_audits(summary, page_number()),
         today=today(),
         moderation_rule=moderation_sampling.programme_rule(summary.programme),
         title=summary.programme.name,

@@ -44,6 +44,7 @@ from audit.reporting import (
     tidy_export,
 )
 from audit.reports import reports
+from audit.routing import page_number
 from forms.reports import ReportFiltersForm
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -149,9 +150,7 @@ def audits() -> str | tuple[str, int]:
         characteristic=characteristic if characteristic in equality.KEYS else None,
         group=request.args.get("group") or None,
     )
-    page = audits_behind.audits_behind(
-        scope, figure, current_user._get_current_object(), request.args.get("page", 1, type=int) or 1
-    )
+    page = audits_behind.audits_behind(scope, figure, current_user._get_current_object(), page_number())
     return render_template(
         "reports/audits.html",
         form=form,

@@ -14,6 +14,7 @@ from audit.domain import cases as case_data
 from audit.domain.access_log import record_access, record_case_accesses
 from audit.domain.records import by_id
 from audit.models import Case, PlanType, Role, Team, User
+from audit.routing import page_number
 from forms.admin import CaseForm, CaseImportConfirmForm, CaseImportForm
 from forms.base import add_error, required
 
@@ -23,7 +24,7 @@ from forms.base import add_error, required
 def cases() -> str:
     page = case_data.case_page(
         team_id=request.args.get("team", type=int),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_number(),
         search=request.args.get("q", "")[:40],
         plan_type=request.args.get("plan_type", ""),
     )

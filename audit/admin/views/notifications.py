@@ -10,6 +10,7 @@ from audit.access import requires
 from audit.admin import admin
 from audit.domain import notifications
 from audit.models import NotificationStatus, Role
+from audit.routing import page_number
 
 
 @admin.route("/notifications")
@@ -17,7 +18,7 @@ from audit.models import NotificationStatus, Role
 def notifications_index() -> str:
     wanted = request.args.get("status", "")
     status = NotificationStatus(wanted) if wanted in set(NotificationStatus) else None
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     listing = notifications.notification_page(status, page=min(max(page, 1), 1_000_000))
     return render_template(
         "admin/notifications.html",

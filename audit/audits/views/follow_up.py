@@ -14,6 +14,7 @@ from audit.domain import plan as plan_data
 from audit.domain.access_log import record_access, record_accesses
 from audit.domain.records import by_id
 from audit.models import Action, Role, SafeguardingConcern
+from audit.routing import page_number
 from forms.audit_extras import AcknowledgeForm, ActionForm, CompleteActionForm, ConcernForm, GradeOverrideForm
 from forms.base import required
 
@@ -46,7 +47,7 @@ def add_action(audit_id: int) -> str | Response:
 @audits.route("/actions")
 @signed_in
 def my_actions() -> str:
-    shown = follow_up.actions_owned_page(current_user, request.args.get("page", 1, type=int) or 1)
+    shown = follow_up.actions_owned_page(current_user, page_number())
     actions = shown.items
     # The list shows what each action says, so each is logged as viewed (one statement).
     record_accesses(current_user.id, "view", "action", ((action.id, _case_id_of(action)) for action in actions))

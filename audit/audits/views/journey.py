@@ -20,6 +20,7 @@ from audit.domain.audit_answers import amendments_recorded
 from audit.domain.cases import case_by_reference
 from audit.domain.records import by_id
 from audit.models import Audit, AuditStatus, AuditToolVersion, Role
+from audit.routing import page_number
 from forms.audit import AuditFormBase, amendment_form_class, audit_form_class
 from forms.audit_extras import AuditDatesFilterForm, NewAuditForm, ReflectionForm
 from forms.base import add_error, required
@@ -43,10 +44,8 @@ def _int_arg(name: str) -> int | None:
 @signed_in
 def mine() -> str:
     # Each list has its own page number, so paging through one leaves the other where it was.
-    assigned = (
-        audit_data.my_audits_page(current_user, _page_arg("page")) if current_user.has_role(Role.AUDITOR) else None
-    )
-    to_reflect = audit_data.awaiting_my_reflection_page(current_user, _page_arg("reflections_page"))
+    assigned = audit_data.my_audits_page(current_user, page_number()) if current_user.has_role(Role.AUDITOR) else None
+    to_reflect = audit_data.awaiting_my_reflection_page(current_user, page_number("reflections_page"))
     return render_template(
         "audits/mine.html",
         assigned=assigned,
@@ -54,11 +53,6 @@ def mine() -> str:
         today=utcnow().date(),
         title="My audits",
     )
-
-
-def _page_arg(name: str) -> int:
-    """A page number from the query string: 1 when it is missing or not a number."""
-    return request.args.get(name, 1, type=int) or 1
 
 
 @audits.route("/")
@@ -75,7 +69,7 @@ def index() -> str:
         submitted_to=None if dates.end.errors else dates.end.data,
         overdue_only=request.args.get("overdue") == "1",
     )
-    page = audit_data.audit_page(current_user, filters, request.args.get("page", 1, type=int) or 1)
+    page = audit_data.audit_page(current_user, filters, page_number())
     return render_template(
         "audits/index.html",
         page=page,

@@ -8,6 +8,7 @@ from flask_login import current_user
 from audit.access import requires
 from audit.domain import people, supervision_browse
 from audit.models import Role
+from audit.routing import page_number
 from audit.supervision import supervision
 from forms.supervision_browse import SupervisionBrowseForm
 
@@ -22,7 +23,7 @@ def browse() -> str:
         workers=supervision_browse.supervised_workers(),
     )
     form.validate()  # a date with an error is shown in the error summary and beside its boxes, not applied
-    page = supervision_browse.browse(current_user, form.filters(), request.args.get("page", 1, type=int) or 1)
+    page = supervision_browse.browse(current_user, form.filters(), page_number())
     # No access-log rows: the list shows no child's details; opening a record is logged there.
     return render_template(
         "supervision/browse.html",
