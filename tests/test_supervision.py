@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from audit.clock import today as uk_today
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -269,7 +270,9 @@ def test_a_supervision_dated_in_the_future_is_refused(app, client, team_setting)
     client.sign_in_as(s["supervisor"])
     response = client.post(
         "/supervision/new",
-        data={"kind": "case", "workers": [str(s["worker"].id)], "held_on": _d(TODAY + timedelta(days=1))},
+        # Tomorrow by the service's own clock when the request is made: TODAY is the machine's date when
+        # the module was imported, which is today itself for a run that crosses midnight.
+        data={"kind": "case", "workers": [str(s["worker"].id)], "held_on": _d(uk_today() + timedelta(days=1))},
     )
     assert "Date of the supervision must be today or in the past" in page_text(response)
     with app.app_context():
