@@ -9,7 +9,7 @@ import pytest
 from audit.domain.audits import OPEN_STATUSES, is_overdue
 from audit.domain.follow_up import action_is_overdue
 from audit.models import Action, Audit, AuditStatus
-from audit.templating import STATE_TAG_CLASSES, STATUS_TAG_CLASSES, tag_class
+from audit.templating import STATE_TAG_CLASSES, STATUS_TAG_CLASSES, tag, tag_class
 
 
 @pytest.mark.parametrize("statuses", list(STATUS_TAG_CLASSES), ids=lambda statuses: statuses.__name__)
@@ -18,6 +18,23 @@ def test_every_status_has_a_tag_colour(statuses):
         assert tag_class(status) == STATUS_TAG_CLASSES[statuses][status]
         extra = {"govuk-tag--orange", "govuk-tag--purple", "govuk-tag--turquoise"}
         assert tag_class(status) in {"", *STATE_TAG_CLASSES.values(), *extra}
+
+
+def test_a_tag_is_what_the_govuk_macro_writes(app):
+    """``tag`` builds in Python the markup of GOV.UK Frontend's ``govukTag`` (which lists call too
+    often for the macro's own cost): the same element, classes and escaped text, for every status
+    and state, with and without further classes."""
+    macro = app.jinja_env.from_string(
+        '{% from "govuk_frontend_jinja/components/tag/macro.html" import govukTag %}'
+        '{{ govukTag({"text": text, "classes": classes}) }}'
+    )
+    states = [status for statuses in STATUS_TAG_CLASSES for status in statuses] + list(STATE_TAG_CLASSES)
+    for state in states:
+        for text in ("Overdue", "12 overdue", 'Tom & "Jerry" <b>'):
+            for extra in ("", "app-nowrap"):
+                classes = " ".join(name for name in (tag_class(state), extra) if name)
+                assert str(tag(text, state, extra)) == macro.render(text=text, classes=classes)
+    assert str(tag("<b>", "overdue")) == '<strong class="govuk-tag govuk-tag--red">\n  &lt;b&gt;\n</strong>\n'
 
 
 def test_equal_values_of_different_statuses_keep_their_own_colours():
