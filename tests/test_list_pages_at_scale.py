@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from audit.domain import audits as audit_data
 from audit.domain import follow_up
@@ -409,3 +409,68 @@ def test_the_audit_list_sends_the_same_queries_for_3_audits_as_for_60(app, clien
         many = queries_for(app, client, path)
         assert many.count == counted.count, f"{path}\n{counted}\n\n{many}"
     assert queries_for(app, client, "/audits/?page=2").count == few["/audits/"].count
+
+
+# The indexes the home page and My audits count and order from (SQLite's plans) --------------------
+
+
+def _plans(app, client, path: str) -> dict[str, str]:
+    """Each SELECT the page sends, with SQLite's plan for it (as the page sent it, parameters too)."""
+    sent: list[tuple[str, object]] = []
+    with app.app_context():
+        engine = db.engine
+
+    def listen(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    with app.app_context():
+        connection = db.session.connection()
+        return {
+            statement: " | ".join(
+                row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            )
+            for statement, parameters in sent
+        }
+
+
+def _plan_of(plans: dict[str, str], *words: str) -> str:
+    found = [plan for statement, plan in plans.items() if all(word in statement for word in words)]
+    assert found, f"no statement with {words}"
+    return " || ".join(found)
+
+
+def test_the_home_page_and_my_audits_count_a_persons_own_work_from_indexes_alone(app, client, make, people):
+    """SQLite keeps no statistics here, so it chooses an index by the query's shape: the person's
+    unread outcomes, reflections waiting, overdue actions and overdue audits must be counted and
+    ordered from the indexes that cover them (a partial index only when the query names its
+    condition as written), not by reading each audit, moderation or action whole."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL chooses its plans from statistics; these are SQLite's")
+    moderated = _audits(app, make, people, 2, AuditStatus.MODERATED)
+    with app.app_context():
+        db.session.add_all(Moderation(audit_id=audit_id, moderator_id=people["moderator"].id) for audit_id in moderated)
+        db.session.get(Audit, moderated[0]).case.worker_id = people["worker"].id
+        db.session.commit()
+    _audits(app, make, people, 2, AuditStatus.SUBMITTED, start=2)
+
+    client.sign_in_as(people["auditor"])
+    home = _plans(app, client, "/")
+    outcomes = _plan_of(home, "outcome_read_at IS NULL")
+    assert outcomes.count("COVERING INDEX ix_moderations_unread") == 2, outcomes  # the count and the page
+    assert "COVERING INDEX ix_audits_auditor_status" in outcomes
+    counts = _plan_of(home, "actions.due_date <")
+    assert "COVERING INDEX ix_actions_owner_open (owner_id=? AND completed_at=? AND due_date<?)" in counts, counts
+    assert "COVERING INDEX ix_audits_auditor_status" in _plan_of(home, "audits.due_date <")
+
+    client.sign_in_as(people["worker"])
+    reflections = _plan_of(_plans(app, client, "/audits/mine"), "practitioner_reflection IS NULL")
+    assert reflections.count("COVERING INDEX ix_audits_awaiting_reflection") == 2, reflections
+    assert "COVERING INDEX ix_audits_awaiting_reflection" in _plan_of(
+        _plans(app, client, "/"), "practitioner_reflection IS NULL"
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
 from audit.domain import notifications
-from audit.domain.bounded import NumberedPage, numbered_page, page_within
+from audit.domain.bounded import NumberedPage, numbered_page, page_within, rows_by_id
 from audit.domain.summaries import due_before_today
 from audit.extensions import db
 from audit.models import (
@@ -219,6 +219,17 @@ def open_as_written() -> ColumnElement[bool]:
     return Audit.status.in_(statuses)
 
 
+def awaiting_reflection_as_written() -> ColumnElement[bool]:
+    """A submitted audit its practitioner has not yet reflected on: the condition of the partial
+    index of those audits by case (``ix_audits_awaiting_reflection``), with the status written into
+    the statement, not bound, so that no plan has to prove a bound value matches the index (a
+    generic plan, as PostgreSQL keeps for a prepared statement, cannot). My audits lists them and
+    the home page counts them; without the index both read every audit of the practitioner's cases
+    whole (4 ms each for the demo practitioner's 1,260 at 100,000 audits)."""
+    submitted: BindParameter[str] = bindparam("submitted_status", AuditStatus.SUBMITTED.value, literal_execute=True)
+    return and_(Audit.status == submitted, Audit.practitioner_reflection.is_(None))
+
+
 def is_overdue_clause() -> ColumnElement[bool]:
     """An open audit whose due date has passed, as SQL; ``is_overdue`` is the same rule for one audit."""
     return and_(open_as_written(), Audit.due_date.is_not(None), Audit.due_date < today())
@@ -337,26 +348,22 @@ def my_audits_page(user: User, page: int) -> NumberedPage[Audit]:
     return numbered_page(_my_audits_query(user), page, MY_AUDITS_PAGE_SIZE)
 
 
-def awaiting_my_reflection(user: User) -> Sequence[Audit]:
-    """Submitted audits of the practitioner's own cases that have no reflection yet, longest waiting first."""
-    return db.session.scalars(_awaiting_reflection_query(user)).all()
-
-
 def awaiting_my_reflection_page(user: User, page: int) -> NumberedPage[Audit]:
-    """Page ``page`` of ``awaiting_my_reflection`` (longest waiting first) and how many there are."""
-    return numbered_page(_awaiting_reflection_query(user), page, REFLECTIONS_PAGE_SIZE)
+    """Page ``page`` of the submitted audits of the practitioner's own cases that have no reflection
+    yet, longest waiting first, and how many there are. Counted and ordered from the partial index
+    of those audits (their ids alone), then the page's 25 read whole."""
+    found = numbered_page(_awaiting_reflection_ids(user), page, REFLECTIONS_PAGE_SIZE)
+    loaded = select(Audit).options(
+        selectinload(Audit.case), selectinload(Audit.tool_version), selectinload(Audit.auditor)
+    )
+    return NumberedPage(rows_by_id(loaded, Audit.id, found.items), found.total, found.page, found.pages)
 
 
-def _awaiting_reflection_query(user: User) -> Select[Audit]:
+def _awaiting_reflection_ids(user: User) -> Select[int]:
     return (
-        select(Audit)
+        select(Audit.id)
         .join(Case, Case.id == Audit.case_id)
-        .where(
-            Case.worker_id == user.id,
-            Audit.status == AuditStatus.SUBMITTED,
-            Audit.practitioner_reflection.is_(None),
-        )
-        .options(selectinload(Audit.case), selectinload(Audit.tool_version), selectinload(Audit.auditor))
+        .where(Case.worker_id == user.id, awaiting_reflection_as_written())
         .order_by(Audit.submitted_at, Audit.id)
     )
 

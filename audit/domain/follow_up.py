@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from audit.clock import add_working_days, to_local, today, utcnow
 from audit.domain import notifications
+from audit.domain.audits import awaiting_reflection_as_written
 from audit.domain.bounded import Bounded, KeysetPage, NumberedPage, first_rows, keyset_page, numbered_page
 from audit.extensions import db
 from audit.models import (
@@ -198,12 +199,14 @@ def work_counts(user: User) -> WorkCounts:
         Audit.auditor_id == user.id,
         Audit.status.in_((AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)),
     )
-    # As ``supervision.awaiting_my_acknowledgement`` lists them.
-    to_acknowledge = and_(
-        SupervisionRecord.status == SupervisionStatus.COMPLETED,
-        SupervisionRecord.attendees.any(
-            and_(SupervisionAttendee.user_id == user.id, SupervisionAttendee.acknowledged_at.is_(None))
-        ),
+    # As ``supervision.awaiting_my_acknowledgement`` lists them, reached from the person's own
+    # attendances (by their index) rather than by testing every completed record for one.
+    attended = and_(SupervisionAttendee.user_id == user.id, SupervisionAttendee.acknowledged_at.is_(None))
+    attendances = (
+        select()
+        .select_from(SupervisionAttendee)
+        .join(SupervisionRecord, SupervisionRecord.id == SupervisionAttendee.record_id)
+        .where(attended, SupervisionRecord.status == SupervisionStatus.COMPLETED)
     )
     supervised_by_them = SupervisionRecord.supervisor_id == user.id
 
@@ -219,16 +222,12 @@ def work_counts(user: User) -> WorkCounts:
             select(func.count())
             .select_from(Audit)
             .join(Case, Case.id == Audit.case_id)
-            .where(
-                Case.worker_id == user.id,
-                Audit.status == AuditStatus.SUBMITTED,
-                Audit.practitioner_reflection.is_(None),
-            )
+            .where(Case.worker_id == user.id, awaiting_reflection_as_written())
             .scalar_subquery(),
-            count(SupervisionRecord, to_acknowledge),
+            attendances.add_columns(func.count()).scalar_subquery(),
             count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.DRAFT),
             count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.COMPLETED),
-            select(func.min(SupervisionRecord.completed_at)).where(to_acknowledge).scalar_subquery(),
+            attendances.add_columns(func.min(SupervisionRecord.completed_at)).scalar_subquery(),
         )
     ).one()
     *numbers, oldest = row

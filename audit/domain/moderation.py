@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import utcnow
 from audit.domain import notifications, reaudit
-from audit.domain.bounded import Bounded, first_rows, page_within
+from audit.domain.bounded import Bounded, first_rows, page_within, rows_by_id
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -381,32 +381,38 @@ def agreement_summary(moderation: Moderation) -> str:
 # The outcome returned to the auditor --------------------------------------------------------------
 
 
-def _unread_outcomes_query(auditor: User) -> Select[Audit]:
+def _unread_outcome_ids(auditor: User) -> Select[int]:
+    # Moderated audits only (every audit with a moderation is): the auditor's moderated audits come
+    # from their index by auditor and status, and each one's unread moderation from the partial
+    # index of unread outcomes, so neither table is read row by row (the demo auditor's 2,449
+    # unread of 10,091 audits at 100,000: 4 ms without the status, 1 ms with it).
     return (
-        select(Audit)
+        select(Audit.id)
         .join(Moderation, Moderation.audit_id == Audit.id)
-        .where(Audit.auditor_id == auditor.id, Moderation.outcome_read_at.is_(None))
-        .options(
-            selectinload(Audit.case),
-            selectinload(Audit.moderation).selectinload(Moderation.moderator),
-            selectinload(Audit.moderation).selectinload(Moderation.section_grades),
+        .where(
+            Audit.auditor_id == auditor.id,
+            Audit.status == AuditStatus.MODERATED,
+            Moderation.outcome_read_at.is_(None),
         )
         .order_by(Moderation.created_at.desc(), Audit.id.desc())
     )
-
-
-def unread_outcomes(auditor: User) -> Sequence[Audit]:
-    """The auditor's moderated audits whose outcome they have not yet read, newest first."""
-    return db.session.scalars(_unread_outcomes_query(auditor)).all()
 
 
 OUTCOMES_SHOWN = 20
 
 
 def unread_outcomes_shown(auditor: User, limit: int | None = None) -> Bounded[Audit]:
-    """The newest ``limit`` of ``unread_outcomes`` and how many there are: what the home page
-    shows, the same number of statements whatever the auditor has left unread."""
-    return first_rows(_unread_outcomes_query(auditor), limit or OUTCOMES_SHOWN)
+    """The newest ``limit`` of the auditor's moderated audits whose outcome they have not yet read,
+    and how many there are: what the home page shows, the same number of statements whatever the
+    auditor has left unread. Counted and ordered from indexes alone (ids), then the few shown
+    read whole."""
+    found = first_rows(_unread_outcome_ids(auditor), limit or OUTCOMES_SHOWN)
+    loaded = select(Audit).options(
+        selectinload(Audit.case),
+        selectinload(Audit.moderation).selectinload(Moderation.moderator),
+        selectinload(Audit.moderation).selectinload(Moderation.section_grades),
+    )
+    return Bounded(items=rows_by_id(loaded, Audit.id, found.items), total=found.total)
 
 
 def mark_outcome_read(audit: Audit, reader: User) -> bool:

