@@ -127,6 +127,9 @@ class Audit(Model):
             sqlite_where=text("status = 'submitted' AND practitioner_reflection IS NULL"),
             postgresql_where=text("status = 'submitted' AND practitioner_reflection IS NULL"),
         ),
+        # A programme's audits with the team and case its page orders them by, read from the index
+        # alone (the audits' rows were most of the page's 5 ms at 924 audits a programme).
+        Index("ix_audits_programme_team_case", "programme_id", "team_id", "case_id"),
         # Re-audit outcomes: the period's re-audits read from an index of re-audits alone, not
         # picked out of every audit of the period (250 ms at 100,000 audits on SQLite, 15 ms now).
         Index(
@@ -143,7 +146,7 @@ class Audit(Model):
     # The case's team when the audit was created: reports and access follow it.
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     auditor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    programme_id: Mapped[int | None] = mapped_column(ForeignKey("audit_programmes.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("audit_programmes.id"))
     # A re-audit of the same case after an audit graded Inadequate (audit.domain.reaudit).
     follows_audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id", ondelete="SET NULL"), index=True)
     status: Mapped[AuditStatus] = mapped_column(stored_enum(AuditStatus, "known_status"), default=AuditStatus.ASSIGNED)
