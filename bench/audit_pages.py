@@ -3,7 +3,8 @@
 Seeds a synthetic council into a throwaway SQLite file (or DATABASE_URL) at each size, then asks
 for every list page and home page (and one audit, with its PDF) as a leader, an auditor, a
 moderator, a supervisor and a practitioner would, and prints a table with the growth of each page's
-time from the smallest size to the largest. Run:
+time from the smallest size to the largest. The sizes' databases are open side by side and take
+turns, one request each, so that other load on the machine falls on every size alike. Run:
 
     .venv/bin/python bench/audit_pages.py 1000 10000 100000
     .venv/bin/python bench/audit_pages.py --keep /tmp/pages 1000 100000   # keep (and reuse) the files
@@ -11,6 +12,7 @@ time from the smallest size to the largest. Run:
 
 ``--keep`` reuses a database file of the same size left by an earlier run, so the pages can be
 measured again after a change without seeding again (a migration added since is applied).
+DATABASE_URL names one database, so it takes one size.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import flask_migrate
+from flask import Flask
 from sqlalchemy import event, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,7 +40,8 @@ from audit.domain.tools import load_definitions
 from audit.extensions import db
 from audit.models import Audit, AuditProgramme, AuditStatus, User
 
-REPEATS = 5
+# Timed requests per page and size, after one warm-up that counts the statements; the median is shown.
+REPEATS = 11
 
 
 def _sign_in(client, user: User) -> None:
@@ -50,7 +55,8 @@ def _sign_in(client, user: User) -> None:
         session.update(_user_id=user.get_id(), _fresh=True, _id=identifier, last_active=utcnow().timestamp())
 
 
-def _measure(app, client, path: str) -> tuple[int, float]:
+def _queries(app, client, path: str) -> int:
+    """The statements one request for ``path`` sends (it is also the warm-up)."""
     statements = []
     with app.app_context():
         engine = db.engine
@@ -59,15 +65,15 @@ def _measure(app, client, path: str) -> tuple[int, float]:
     try:
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
-        queries = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    times = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        client.get(path).close()
-        times.append(time.perf_counter() - started)
-    return queries, statistics.median(times) * 1000
+    return len(statements)
+
+
+def _time(client, path: str) -> float:
+    started = time.perf_counter()
+    client.get(path).close()
+    return (time.perf_counter() - started) * 1000
 
 
 EMAILS = (
@@ -114,7 +120,16 @@ def _pages(audit_id: int | None, programme_id: int | None, pdf: bool) -> list[tu
     return pages
 
 
-def run(size: int, directory: Path, pdf: bool = True) -> list[tuple[str, int, float]]:
+@dataclass
+class Sized:
+    """One size's database, its app and the pages to ask for (who, path, label)."""
+
+    app: Flask
+    users: dict[str, User]
+    pages: list[tuple[str, str, str]]
+
+
+def prepare(size: int, directory: Path, pdf: bool = True) -> Sized:
     path = directory / f"bench-{size}.db"
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{path}"
     seeded = not os.environ.get("DATABASE_URL") and path.exists()
@@ -133,26 +148,40 @@ def run(size: int, directory: Path, pdf: bool = True) -> list[tuple[str, int, fl
         )
         for user in users.values():
             db.session.expunge(user)
-    rows = []
-    for email, page_path, label in _pages(audit_id, programme_id, pdf):
-        client = app.test_client()
-        _sign_in(client, users[email])
-        queries, milliseconds = _measure(app, client, page_path)
-        rows.append((label, queries, milliseconds))
-    with app.app_context():
-        db.engine.dispose()
-    return rows
+    return Sized(app, users, _pages(audit_id, programme_id, pdf))
 
 
-def main(sizes: list[int], keep: Path | None, pdf: bool) -> None:
+def measure(sized: dict[int, Sized], repeats: int) -> dict[int, dict[str, tuple[int, float]]]:
+    """Each page's statements and median time at every size. The sizes take turns, one request
+    each, ``repeats`` times: other load on the machine then falls on every size alike, where
+    measuring one size after another let a busy minute land on one size and look like growth."""
+    results: dict[int, dict[str, tuple[int, float]]] = {size: {} for size in sized}
+    labels = [label for _who, _path, label in sized[max(sized)].pages]
+    for label in labels:
+        clients, counts, times = {}, {}, {}
+        for size, one in sized.items():
+            who, path = next((who, path) for who, path, named in one.pages if named == label)
+            client = one.app.test_client()
+            _sign_in(client, one.users[who])
+            clients[size] = (client, path)
+            counts[size] = _queries(one.app, client, path)
+            times[size] = []
+        for _ in range(repeats):
+            for size, (client, path) in clients.items():
+                times[size].append(_time(client, path))
+        for size in sized:
+            results[size][label] = (counts[size], statistics.median(times[size]))
+    return results
+
+
+def main(sizes: list[int], keep: Path | None, pdf: bool, repeats: int) -> None:
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        results = {size: run(size, keep, pdf) for size in sizes}
+        by_label = measure({size: prepare(size, keep, pdf) for size in sizes}, repeats)
     else:
         with tempfile.TemporaryDirectory() as directory:
-            results = {size: run(size, Path(directory), pdf) for size in sizes}
-    by_label = {size: {label: (queries, ms) for label, queries, ms in results[size]} for size in sizes}
-    labels = [label for label, _q, _t in results[sizes[-1]]]
+            by_label = measure({size: prepare(size, Path(directory), pdf) for size in sizes}, repeats)
+    labels = list(by_label[sizes[-1]])
     print(f"{'page':<40}" + "".join(f"{f'{size:,} audits':>22}" for size in sizes) + f"{'growth':>9}")
     print(f"{'':<40}" + "".join(f"{'queries':>10}{'ms':>12}" for _ in sizes))
     for label in labels:
@@ -170,5 +199,8 @@ if __name__ == "__main__":
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
     parser.add_argument("--keep", type=Path, help="a folder for the SQLite files, kept and reused")
     parser.add_argument("--no-pdf", action="store_true", help="skip the one audit's PDF (a second each)")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="timed requests per page and size")
     arguments = parser.parse_args()
-    main(arguments.sizes, arguments.keep, not arguments.no_pdf)
+    if os.environ.get("DATABASE_URL") and len(arguments.sizes) > 1:
+        parser.error("DATABASE_URL names one database: give one size")
+    main(arguments.sizes, arguments.keep, not arguments.no_pdf, arguments.repeats)
