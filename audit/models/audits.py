@@ -86,7 +86,9 @@ class Audit(Model):
         Index("ix_audits_team_status", "team_id", "status"),
         # An auditor's audits by status, and how many of their open audits are overdue, from the
         # index alone (the home page; the due date was read from each audit: 2-6 ms for 1,037).
-        Index("ix_audits_auditor_status", "auditor_id", "status", "due_date"),
+        # With the id, which SQLite's indexes carry anyway as the rowid and PostgreSQL's do not: the
+        # auditor's moderated audits joined to their unread outcomes took 16 ms there, 5 ms now.
+        Index("ix_audits_auditor_status", "auditor_id", "status", "due_date", "id"),
         # Reports: the audits completed in a period, with every column the figures group them by,
         # read from the index alone (bench/reports.py).
         Index(

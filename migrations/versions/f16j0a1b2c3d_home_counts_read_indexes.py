@@ -1,9 +1,10 @@
 """a person's own work is counted from indexes: the submitted audits waiting for their
 practitioner's reflection and the moderation outcomes their auditor has not read have partial
-indexes, and the indexes of a person's open actions and of an auditor's audits hold the due date,
-so the home page's counts and lists and My audits' reflections no longer read each audit,
-moderation or action whole; a programme's audits are indexed with their team and case, which its
-page orders them by (issue 16, the list pages' growth)
+indexes, and the indexes of a person's open actions and of an auditor's audits hold the due date
+(the auditor's also the audit's id, for PostgreSQL), so the home page's counts and lists and My
+audits' reflections no longer read each audit, moderation or action whole; a programme's audits
+are indexed with their team and case, which its page orders them by (issue 16, the list pages'
+growth)
 
 Revision ID: f16j0a1b2c3d
 Revises: f16i0a1b2c3d
@@ -31,7 +32,7 @@ def upgrade():
     op.drop_index('ix_actions_owner_open', table_name='actions')
     op.create_index('ix_actions_owner_open', 'actions', ['owner_id', 'completed_at', 'due_date'], unique=False)
     op.drop_index('ix_audits_auditor_status', table_name='audits')
-    op.create_index('ix_audits_auditor_status', 'audits', ['auditor_id', 'status', 'due_date'], unique=False)
+    op.create_index('ix_audits_auditor_status', 'audits', ['auditor_id', 'status', 'due_date', 'id'], unique=False)
     op.drop_index('ix_audits_programme_id', table_name='audits')
     op.create_index('ix_audits_programme_team_case', 'audits', ['programme_id', 'team_id', 'case_id'], unique=False)
     op.create_index(
