@@ -474,3 +474,13 @@ def test_the_home_page_and_my_audits_count_a_persons_own_work_from_indexes_alone
     assert "COVERING INDEX ix_audits_awaiting_reflection" in _plan_of(
         _plans(app, client, "/"), "practitioner_reflection IS NULL"
     )
+
+
+def test_a_pages_rows_come_in_the_order_of_its_ids_and_a_row_gone_since_is_left_out(app, make, people):
+    from audit.domain.bounded import rows_by_id
+
+    ids = _audits(app, make, people, 3, AuditStatus.SUBMITTED)
+    with app.app_context():
+        rows = rows_by_id(select(Audit), Audit.id, [ids[2], ids[0], 10**9, ids[1]])
+        assert [audit.id for audit in rows] == [ids[2], ids[0], ids[1]]
+        assert rows_by_id(select(Audit), Audit.id, []) == []

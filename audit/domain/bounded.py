@@ -41,12 +41,14 @@ def count_of(query: Select[Any]) -> int:
 
 
 def rows_by_id(query: Select[Any], id_column: SQLColumnExpression[int], ids: Sequence[int]) -> list[Any]:
-    """The rows of ``query`` (a select of one entity, with its loader options) whose ``id_column``
-    is in ``ids``, in the order of ``ids``: one statement, sent even for no ids so a page's count
-    of statements does not depend on what it holds. For a page whose order and count come from
-    an index alone (a select of ids), then only the page's rows are read whole."""
+    """The rows of ``query`` (a select of one entity with an ``id``, and its loader options) whose
+    ``id_column`` is in ``ids``, in the order of ``ids``: one statement, sent even for no ids so a
+    page's count of statements does not depend on what it holds. For a page whose order and count
+    come from an index alone (a select of ids), then only the page's rows are read whole. A row
+    deleted between the two statements (PostgreSQL reads each with its own snapshot) is left out,
+    not an error."""
     loaded = {row.id: row for row in db.session.scalars(query.where(id_column.in_(ids)))}
-    return [loaded[row_id] for row_id in ids]
+    return [loaded[row_id] for row_id in ids if row_id in loaded]
 
 
 def first_rows(query: Select[Any], limit: int) -> Bounded[Any]:

@@ -116,8 +116,8 @@ class Audit(Model):
         ),
         # The submitted audits waiting for their practitioner's reflection, by case and then as My
         # audits lists them (longest waiting first): counted and listed through the practitioner's
-        # cases from this index, not by reading each audit of those cases whole. Partial, and used
-        # only by a query naming the condition as written (``awaiting_reflection_as_written``).
+        # cases from this index, not by reading each audit of those cases whole. Partial: a query
+        # reaches it by naming the condition as written (``awaiting_reflection_as_written``).
         Index(
             "ix_audits_awaiting_reflection",
             "case_id",
