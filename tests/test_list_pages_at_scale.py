@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from audit.domain import audits as audit_data
 from audit.domain import follow_up
@@ -416,19 +416,7 @@ def test_the_audit_list_sends_the_same_queries_for_3_audits_as_for_60(app, clien
 
 def _plans(app, client, path: str) -> dict[str, str]:
     """Each SELECT the page sends, with SQLite's plan for it (as the page sent it, parameters too)."""
-    sent: list[tuple[str, object]] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listen(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+    sent = queries_for(app, client, path).sent
     with app.app_context():
         connection = db.session.connection()
         return {
@@ -436,6 +424,7 @@ def _plans(app, client, path: str) -> dict[str, str]:
                 row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             )
             for statement, parameters in sent
+            if statement.lstrip().upper().startswith("SELECT")
         }
 
 
@@ -481,6 +470,6 @@ def test_a_pages_rows_come_in_the_order_of_its_ids_and_a_row_gone_since_is_left_
 
     ids = _audits(app, make, people, 3, AuditStatus.SUBMITTED)
     with app.app_context():
-        rows = rows_by_id(select(Audit), Audit.id, [ids[2], ids[0], 10**9, ids[1]])
+        rows = rows_by_id(select(Audit), [ids[2], ids[0], 10**9, ids[1]])
         assert [audit.id for audit in rows] == [ids[2], ids[0], ids[1]]
-        assert rows_by_id(select(Audit), Audit.id, []) == []
+        assert rows_by_id(select(Audit), []) == []

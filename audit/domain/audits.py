@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from audit.clock import today, utcnow
 from audit.domain import notifications
-from audit.domain.bounded import NumberedPage, numbered_page, page_within, rows_by_id
+from audit.domain.bounded import NumberedPage, numbered_page, page_within
 from audit.domain.summaries import due_before_today
 from audit.extensions import db
 from audit.models import (
@@ -348,24 +348,25 @@ def my_audits_page(user: User, page: int) -> NumberedPage[Audit]:
     return numbered_page(_my_audits_query(user), page, MY_AUDITS_PAGE_SIZE)
 
 
-def awaiting_my_reflection_page(user: User, page: int) -> NumberedPage[Audit]:
-    """Page ``page`` of the submitted audits of the practitioner's own cases that have no reflection
-    yet, longest waiting first, and how many there are. Counted and ordered from the partial index
-    of those audits (their ids alone), then the page's 25 read whole."""
-    found = numbered_page(_awaiting_reflection_ids(user), page, REFLECTIONS_PAGE_SIZE)
-    loaded = select(Audit).options(
-        selectinload(Audit.case), selectinload(Audit.tool_version), selectinload(Audit.auditor)
-    )
-    return NumberedPage(rows_by_id(loaded, Audit.id, found.items), found.total, found.page, found.pages)
-
-
-def _awaiting_reflection_ids(user: User) -> Select[int]:
+def awaiting_my_reflection(user: User) -> Select[int]:
+    """The ids of the submitted audits of the practitioner's own cases that have no reflection yet,
+    longest waiting first: what My audits pages through and the home page counts, read from the
+    partial index of those audits."""
     return (
         select(Audit.id)
         .join(Case, Case.id == Audit.case_id)
         .where(Case.worker_id == user.id, awaiting_reflection_as_written())
         .order_by(Audit.submitted_at, Audit.id)
     )
+
+
+def awaiting_my_reflection_page(user: User, page: int) -> NumberedPage[Audit]:
+    """Page ``page`` of ``awaiting_my_reflection`` and how many there are: counted and ordered from
+    the index (ids alone), then the page's 25 read whole."""
+    loaded = select(Audit).options(
+        selectinload(Audit.case), selectinload(Audit.tool_version), selectinload(Audit.auditor)
+    )
+    return numbered_page(awaiting_my_reflection(user), page, REFLECTIONS_PAGE_SIZE, rows=loaded)
 
 
 def overdue_count(user: User) -> int:

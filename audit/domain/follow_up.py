@@ -11,18 +11,16 @@ from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, exists, func, 
 from sqlalchemy.orm import selectinload
 
 from audit.clock import add_working_days, to_local, today, utcnow
-from audit.domain import notifications
-from audit.domain.audits import awaiting_reflection_as_written
+from audit.domain import notifications, supervision
+from audit.domain.audits import awaiting_my_reflection
 from audit.domain.bounded import Bounded, KeysetPage, NumberedPage, first_rows, keyset_page, numbered_page
 from audit.extensions import db
 from audit.models import (
     Action,
     Audit,
     AuditStatus,
-    Case,
     Role,
     SafeguardingConcern,
-    SupervisionAttendee,
     SupervisionRecord,
     SupervisionStatus,
     User,
@@ -199,15 +197,7 @@ def work_counts(user: User) -> WorkCounts:
         Audit.auditor_id == user.id,
         Audit.status.in_((AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)),
     )
-    # As ``supervision.awaiting_my_acknowledgement`` lists them, reached from the person's own
-    # attendances (by their index) rather than by testing every completed record for one.
-    attended = and_(SupervisionAttendee.user_id == user.id, SupervisionAttendee.acknowledged_at.is_(None))
-    attendances = (
-        select()
-        .select_from(SupervisionAttendee)
-        .join(SupervisionRecord, SupervisionRecord.id == SupervisionAttendee.record_id)
-        .where(attended, SupervisionRecord.status == SupervisionStatus.COMPLETED)
-    )
+    waiting = supervision.waiting_for_acknowledgement(user).subquery()
     supervised_by_them = SupervisionRecord.supervisor_id == user.id
 
     def count(model: type[Action | Audit | SupervisionRecord], *where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -219,15 +209,11 @@ def work_counts(user: User) -> WorkCounts:
             count(Action, open_action, Action.due_date < now),
             count(Audit, open_audit),
             count(Audit, open_audit, Audit.due_date.is_not(None), Audit.due_date < now),
-            select(func.count())
-            .select_from(Audit)
-            .join(Case, Case.id == Audit.case_id)
-            .where(Case.worker_id == user.id, awaiting_reflection_as_written())
-            .scalar_subquery(),
-            attendances.add_columns(func.count()).scalar_subquery(),
+            select(func.count()).select_from(awaiting_my_reflection(user).order_by(None).subquery()).scalar_subquery(),
+            select(func.count()).select_from(waiting).scalar_subquery(),
             count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.DRAFT),
             count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.COMPLETED),
-            attendances.add_columns(func.min(SupervisionRecord.completed_at)).scalar_subquery(),
+            select(func.min(waiting.c.completed_at)).scalar_subquery(),
         )
     ).one()
     *numbers, oldest = row

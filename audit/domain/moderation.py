@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from audit.clock import utcnow
 from audit.domain import notifications, reaudit
-from audit.domain.bounded import Bounded, first_rows, page_within, rows_by_id
+from audit.domain.bounded import Bounded, first_rows, page_within
 from audit.extensions import db
 from audit.models import (
     Audit,
@@ -406,13 +406,12 @@ def unread_outcomes_shown(auditor: User, limit: int | None = None) -> Bounded[Au
     and how many there are: what the home page shows, the same number of statements whatever the
     auditor has left unread. Counted and ordered from indexes alone (ids), then the few shown
     read whole."""
-    found = first_rows(_unread_outcome_ids(auditor), limit or OUTCOMES_SHOWN)
     loaded = select(Audit).options(
         selectinload(Audit.case),
         selectinload(Audit.moderation).selectinload(Moderation.moderator),
         selectinload(Audit.moderation).selectinload(Moderation.section_grades),
     )
-    return Bounded(items=rows_by_id(loaded, Audit.id, found.items), total=found.total)
+    return first_rows(_unread_outcome_ids(auditor), limit or OUTCOMES_SHOWN, rows=loaded)
 
 
 def mark_outcome_read(audit: Audit, reader: User) -> bool:

@@ -388,7 +388,7 @@ def programme_audits(summary: ProgrammeSummary, page: int = 1) -> ProgrammeAudit
         .limit(PROGRAMME_PAGE_SIZE)
     ).all()
     loaded = select(Audit).options(selectinload(Audit.case), selectinload(Audit.team), selectinload(Audit.auditor))
-    return ProgrammeAuditPage(audits=rows_by_id(loaded, Audit.id, ids), total=total, page=page, pages=pages)
+    return ProgrammeAuditPage(audits=rows_by_id(loaded, ids), total=total, page=page, pages=pages)
 
 
 # Changing an assigned audit ----------------------------------------------------------------------

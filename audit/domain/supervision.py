@@ -546,16 +546,25 @@ def written_by(user: User, status: SupervisionStatus, limit: int = LIST_LIMIT) -
     ).all()
 
 
+def waiting_for_acknowledgement(user: User) -> Select[SupervisionRecord]:
+    """The completed records the user attended and has not yet acknowledged, reached from the
+    user's own attendances (by their index) rather than by testing every completed record for one:
+    what ``awaiting_my_acknowledgement`` lists and the home page counts. One row a record (a person
+    attends a record once)."""
+    return (
+        select(SupervisionRecord)
+        .join(SupervisionAttendee, SupervisionAttendee.record_id == SupervisionRecord.id)
+        .where(
+            SupervisionAttendee.user_id == user.id,
+            SupervisionAttendee.acknowledged_at.is_(None),
+            SupervisionRecord.status == SupervisionStatus.COMPLETED,
+        )
+    )
+
+
 def awaiting_my_acknowledgement(user: User) -> Sequence[SupervisionRecord]:
     return db.session.scalars(
-        _listed(select(SupervisionRecord))
-        .where(
-            SupervisionRecord.status == SupervisionStatus.COMPLETED,
-            SupervisionRecord.attendees.any(
-                and_(SupervisionAttendee.user_id == user.id, SupervisionAttendee.acknowledged_at.is_(None))
-            ),
-        )
-        .order_by(SupervisionRecord.held_on, SupervisionRecord.id)
+        _listed(waiting_for_acknowledgement(user)).order_by(SupervisionRecord.held_on, SupervisionRecord.id)
     ).all()
 
 
