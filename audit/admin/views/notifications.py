@@ -18,8 +18,7 @@ from audit.routing import page_number
 def notifications_index() -> str:
     wanted = request.args.get("status", "")
     status = NotificationStatus(wanted) if wanted in set(NotificationStatus) else None
-    page = page_number()
-    listing = notifications.notification_page(status, page=min(max(page, 1), 1_000_000))
+    listing = notifications.notification_page(status, page=page_number())
     return render_template(
         "admin/notifications.html",
         listing=listing,
