@@ -27,6 +27,8 @@ _NOT_QUERIES = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGI
 @dataclass
 class QueryCount:
     statements: list[str] = field(default_factory=list)
+    # Each statement whole, with its parameters: enough to ask the database for its plan.
+    sent: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -42,10 +44,11 @@ def count_queries(app: Flask) -> Iterator[QueryCount]:
     counted = QueryCount()
 
     def before_cursor_execute(
-        _connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+        _connection: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
     ) -> None:
         if not statement.lstrip().upper().startswith(_NOT_QUERIES):
             counted.statements.append(" ".join(statement.split())[:300])
+            counted.sent.append((statement, parameters))
 
     with app.app_context():
         engine = db.engine
