@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from audit import autosave as draft_saving
 from audit.access import found, requires, signed_in
 from audit.audits import audits
-from audit.clock import local_now, utcnow
+from audit.clock import local_now, today
 from audit.domain import audit_answers, people, reaudit, tools
 from audit.domain import audits as audit_data
 from audit.domain import moderation as moderation_outcome
@@ -50,7 +50,7 @@ def mine() -> str:
         "audits/mine.html",
         assigned=assigned,
         to_reflect=to_reflect,
-        today=utcnow().date(),
+        today=today(),
         title="My audits",
     )
 
@@ -78,7 +78,7 @@ def index() -> str:
         statuses=list(AuditStatus),
         grades=audit_data.grade_options(),
         form=dates,
-        today=utcnow().date(),
+        today=today(),
         title="Audits",
     )
 
